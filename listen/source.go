@@ -1,0 +1,32 @@
+package listen
+
+import (
+	"context"
+
+	"github.com/harkhq/hark"
+)
+
+// A Source is a place posts come from, read by polling with a cursor.
+// Implementations must be safe to call from one goroutine at a time; Stream
+// never calls Fetch concurrently on one Source.
+type Source interface {
+	// Name identifies the source in checkpoints, logs and metrics. It must
+	// be stable across restarts: it is the checkpoint key.
+	Name() string
+	// Fetch returns the posts after cursor, in the order they should be
+	// handled, and the cursor that follows them. The empty cursor means
+	// "from the source's start". A batch with no posts and Done false
+	// means nothing new yet; Stream polls again later.
+	Fetch(ctx context.Context, cursor string) (Batch, error)
+}
+
+// A Batch is one answer of [Source.Fetch].
+type Batch struct {
+	Posts []hark.Post
+	// Cursor is the position after Posts: passing it to Fetch gives the
+	// posts that follow. Checkpoints store it.
+	Cursor string
+	// Done reports that the source will never have more posts (a finite
+	// replay). Stream ends after delivering the batch.
+	Done bool
+}
