@@ -75,6 +75,8 @@ const (
 type Action struct {
 	Kind     ActionKind `json:"kind"`
 	Team     string     `json:"team,omitempty"`
+	// Queue is the queue within Team, for route, if the rule names one.
+	Queue   string `json:"queue,omitempty"`
 	Channel  string     `json:"channel,omitempty"`
 	Template string     `json:"template,omitempty"`
 	Tag      string     `json:"tag,omitempty"`
@@ -89,6 +91,8 @@ type Decision struct {
 	PostID   string   `json:"id"`
 	Priority Priority `json:"priority"`
 	Team     string   `json:"team"`
+	// Queue is the queue within Team, if the routing rule names one.
+	Queue string `json:"queue,omitempty"`
 	// RespondBy is the first-response deadline; zero if there is none.
 	RespondBy time.Time `json:"respond_by,omitzero"`
 	Actions   []Action  `json:"actions"`
@@ -108,4 +112,14 @@ type RuleTrace struct {
 	Matched bool   `json:"matched"`
 	// Why is the condition's text, or the error that stopped it.
 	Why string `json:"why,omitempty"`
+}
+
+// A Deadliner computes first-response deadlines. A policy uses one to set
+// Decision.RespondBy from the decision's priority: by default the fixed
+// per-priority durations the policy declares (see Spec.SLA); an SLA clock
+// with business hours can replace it with PolicyOptions.
+type Deadliner interface {
+	// Due returns the deadline of a first response to a case of priority p
+	// opened at start, or the zero time if p has none.
+	Due(start time.Time, p Priority) time.Time
 }
