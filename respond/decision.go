@@ -73,13 +73,13 @@ const (
 
 // An Action is one thing a decision asks to be done.
 type Action struct {
-	Kind     ActionKind `json:"kind"`
-	Team     string     `json:"team,omitempty"`
+	Kind ActionKind `json:"kind"`
+	Team string     `json:"team,omitempty"`
 	// Queue is the queue within Team, for route, if the rule names one.
-	Queue   string `json:"queue,omitempty"`
-	Channel  string     `json:"channel,omitempty"`
-	Template string     `json:"template,omitempty"`
-	Tag      string     `json:"tag,omitempty"`
+	Queue    string `json:"queue,omitempty"`
+	Channel  string `json:"channel,omitempty"`
+	Template string `json:"template,omitempty"`
+	Tag      string `json:"tag,omitempty"`
 	// Reason says why, for suppress and escalate.
 	Reason string `json:"reason,omitempty"`
 	// Rule is the name of the rule that asked for the action.
