@@ -1,0 +1,495 @@
+package surge
+
+import (
+	"math"
+	"time"
+)
+
+// SeriesConfig configures a [Series]. The zero value is ready to use: every
+// zero field takes the default named in its comment. Durations are in time,
+// not in points, so one configuration fits minute and hour sampling alike.
+type SeriesConfig struct {
+	// Interval is the sampling interval. Zero infers it from the timestamps
+	// (the smallest positive step among the first points).
+	Interval time.Duration
+	// Counts says the values are counts (non-negative): they are
+	// variance-stabilised (Anscombe) so Poisson noise has unit scale and low
+	// counts cannot trigger on noise. Without it the values are used as they
+	// are and the noise scale is learned alone.
+	Counts bool
+	// Threshold is the standardised residual (robust z) at which one point
+	// alone raises an alert, after warm-up. Default 6.
+	Threshold float64
+	// Sustained is the CUSUM level (sum of z-scores above 1) at which a
+	// sustained rise raises an alert. Default 10.
+	Sustained float64
+	// Warmup is the learning period from the first point: during it only
+	// jumps of twice the usual size alert. Default 1 day.
+	Warmup time.Duration
+	// Cooldown is how long after an episode ends no new alert is raised.
+	// Default 12 hours.
+	Cooldown time.Duration
+	// Quiet is how long the score must stay low for an episode to end.
+	// Default 1 hour (at least 3 points).
+	Quiet time.Duration
+	// Adapt is how long an episode may last before the baseline accepts the
+	// new level (a level shift becomes the norm). Default 12 hours.
+	Adapt time.Duration
+	// Escalate is the factor by which the excess over the baseline must grow
+	// since the last alert of an episode to raise an escalation. Default 2.
+	Escalate float64
+	// LevelHalfLife is the half-life of the robust level. Default 1 day.
+	LevelHalfLife time.Duration
+	// NoCalibration switches off tail calibration: by default the alert
+	// thresholds rise to the rarest values the series produced in the last
+	// weeks outside episodes, so a series with heavy-tailed noise does not
+	// cry wolf.
+	NoCalibration bool
+}
+
+func (c SeriesConfig) withDefaults() SeriesConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	deff := func(f *float64, v float64) {
+		if *f <= 0 || math.IsNaN(*f) {
+			*f = v
+		}
+	}
+	deff(&c.Threshold, 6)
+	deff(&c.Sustained, 10)
+	deff(&c.Escalate, 2)
+	def(&c.Warmup, 24*time.Hour)
+	def(&c.Cooldown, 12*time.Hour)
+	def(&c.Quiet, time.Hour)
+	def(&c.Adapt, 12*time.Hour)
+	def(&c.LevelHalfLife, 24*time.Hour)
+	return c
+}
+
+// A Point is the judgement of one observation of a [Series].
+type Point struct {
+	Time  time.Time
+	Value float64
+	// Expected is the baseline's forecast of Value.
+	Expected float64
+	// Z is the robust standardised residual of Value (variance-stabilised
+	// for counts).
+	Z float64
+	// Score is the surge score, 0..1: about 0.5 where an alert is raised,
+	// near 0 for ordinary values.
+	Score float64
+	// Alert reports that this point raised an alert: the start of an
+	// episode, or an escalation of an open one.
+	Alert bool
+	// Escalation reports that the alert is an escalation of an open episode.
+	Escalation bool
+	// Active reports that an episode is open at this point.
+	Active bool
+	// Start is when the open episode's rise began (the first point of the
+	// run of evidence that led to the alert); zero when none is open.
+	Start time.Time
+	// Warmup reports that the baseline was still learning.
+	Warmup bool
+}
+
+const (
+	hoursPerWeek = 168
+	tailBins     = 160 // histogram of evidence, bins of tailStep
+	tailStep     = 0.25
+	clipK        = 2.5 // residuals are clipped at clipK scales for learning
+	cusumK       = 1.0 // CUSUM allowance, in scales
+	recentN      = 12  // residuals kept for re-baselining
+)
+
+// A Series is a detector for one regularly sampled series: a robust
+// baseline (level with damped trend, hour-of-day and hour-of-week profiles,
+// robust scale) forecasts each point, the standardised residual and its
+// CUSUM give a score in 0..1, and an episode state machine raises one alert
+// when a surge starts, again only when it escalates, and none during the
+// cooldown after it ends. Memory is fixed (a few KB). A Series is not safe
+// for concurrent use.
+type Series struct {
+	cfg SeriesConfig
+
+	n        int
+	first    time.Time
+	last     time.Time
+	interval time.Duration // effective; 0 until known
+	fixed    bool          // interval no longer re-estimated
+
+	// rates per point, derived from interval
+	aLevel, aTrend, aDaily, aWeekly, aScale, phi float64
+
+	level, trend, mad float64
+	daily            [24]float32
+	dailyN           [24]uint16
+	weekly           [hoursPerWeek]float32
+	weeklyN          [hoursPerWeek]uint16
+
+	cusum      float64
+	runStart   time.Time
+	recent     [recentN]float32
+	recentI    int
+	tailZ      [tailBins]float32
+	tailC      [tailBins]float32
+	tailW      float32 // weight of the next histogram entry
+	tailTotal  float32
+	calibDecay float64
+
+	// episode
+	active      bool
+	epStart     time.Time
+	epOpened    time.Time
+	lastAlertEx float64 // excess (raw units) at the last alert
+	quietSince  time.Time
+	quiet       bool
+	cooldown    time.Time
+}
+
+// NewSeries returns a Series with the configuration cfg.
+func NewSeries(cfg SeriesConfig) *Series {
+	s := &Series{cfg: cfg.withDefaults()}
+	if s.cfg.Interval > 0 {
+		s.setInterval(s.cfg.Interval)
+		s.fixed = true
+	}
+	s.tailW = 1
+	return s
+}
+
+func halfLifeAlpha(halfLife, step time.Duration) float64 {
+	if halfLife <= 0 || step <= 0 {
+		return 1
+	}
+	pts := float64(halfLife) / float64(step)
+	if pts < 1 {
+		return 1
+	}
+	return 1 - math.Pow(0.5, 1/pts)
+}
+
+func (s *Series) setInterval(d time.Duration) {
+	s.interval = d
+	s.aLevel = halfLifeAlpha(s.cfg.LevelHalfLife, d)
+	s.aTrend = halfLifeAlpha(3*24*time.Hour, d) * 0.1
+	s.phi = 1 - halfLifeAlpha(24*time.Hour, d)
+	s.aScale = halfLifeAlpha(24*time.Hour, d)
+	// A seasonal slot gets pph updates per day (per week for hour-of-week).
+	pph := float64(time.Hour) / float64(d)
+	if pph < 1 {
+		pph = 1
+	}
+	s.aDaily = 1 - math.Pow(0.5, 1/(3*pph))
+	s.aWeekly = 1 - math.Pow(0.5, 1/pph)
+	// calibration memory: two weeks
+	s.calibDecay = 1 - halfLifeAlpha(14*24*time.Hour, d)
+}
+
+func (s *Series) transform(v float64) float64 {
+	if s.cfg.Counts {
+		if v < 0 {
+			v = 0
+		}
+		return 2 * math.Sqrt(v+0.375)
+	}
+	return v
+}
+
+func (s *Series) untransform(y float64) float64 {
+	if s.cfg.Counts {
+		if y <= 0 {
+			return 0
+		}
+		v := y*y/4 - 0.375
+		if v < 0 {
+			return 0
+		}
+		return v
+	}
+	return y
+}
+
+// scale is the robust noise scale in the transformed domain.
+func (s *Series) scale() float64 {
+	sc := 1.2533 * s.mad
+	if s.cfg.Counts {
+		// Poisson noise has unit scale after the transform; never trust
+		// less, so that low counts do not trigger.
+		if sc < 1 {
+			sc = 1
+		}
+	} else if min := 1e-6 * (math.Abs(s.level) + 1); sc < min {
+		sc = min
+	}
+	return sc
+}
+
+func (s *Series) season(t time.Time) (float64, int, int) {
+	h := t.Hour()
+	w := int(t.Weekday())*24 + h
+	se := float64(s.daily[h])
+	if s.weeklyN[w] > 0 {
+		// the weekly profile holds what the daily one misses; trust it
+		// as it sees more weeks
+		se += float64(s.weekly[w])
+	}
+	return se, h, w
+}
+
+// Interval returns the sampling interval in use, inferred or configured; 0
+// before it is known.
+func (s *Series) Interval() time.Duration { return s.interval }
+
+// Active reports whether an episode is open.
+func (s *Series) Active() bool { return s.active }
+
+// Expect returns the baseline's forecast for time t without observing.
+func (s *Series) Expect(t time.Time) float64 {
+	if s.n == 0 {
+		return 0
+	}
+	se, _, _ := s.season(t)
+	return s.untransform(s.level + s.trend + se)
+}
+
+// Observe judges the value v at time t and learns from it. Points should
+// come in time order; a point earlier than the previous one is judged but
+// does not move the clock. A gap in the timestamps is missing data, not
+// zeros: the baseline does not learn from it.
+func (s *Series) Observe(t time.Time, v float64) Point {
+	p := Point{Time: t, Value: v}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		p.Expected = s.Expect(t)
+		p.Active = s.active
+		p.Start = s.epStart
+		return p
+	}
+	y := s.transform(v)
+	if s.n == 0 {
+		s.n = 1
+		s.first, s.last = t, t
+		s.level = y
+		s.mad = 0
+		if !s.cfg.Counts {
+			s.mad = 0.1*math.Abs(y) + 1e-9
+		}
+		p.Expected = v
+		p.Warmup = true
+		return p
+	}
+	gapPts := 1.0
+	if dt := t.Sub(s.last); dt > 0 {
+		if !s.fixed && (s.interval == 0 || dt < s.interval) {
+			s.setInterval(dt)
+		}
+		if s.interval > 0 {
+			gapPts = float64(dt) / float64(s.interval)
+		}
+		s.last = t
+	}
+	if !s.fixed && s.n >= 32 {
+		s.fixed = true
+	}
+	s.n++
+	if gapPts > 3 {
+		// missing data: forget the run in progress and let the trend fade
+		s.cusum = 0
+		s.trend *= math.Pow(s.phi, gapPts)
+	}
+
+	se, h, w := s.season(t)
+	pred := s.level + s.trend + se
+	sc := s.scale()
+	r := y - pred
+	z := r / sc
+	warm := t.Sub(s.first) < s.cfg.Warmup
+	p.Warmup = warm
+	p.Expected = s.untransform(pred)
+	p.Z = z
+
+	// evidence
+	zc := math.Min(z, 4)
+	if s.cusum == 0 && zc > cusumK {
+		s.runStart = t
+	}
+	s.cusum = math.Max(0, s.cusum+zc-cusumK)
+	if s.cusum == 0 {
+		s.runStart = time.Time{}
+	}
+	thZ, thC := s.thresholds(warm)
+	ev := math.Max(z/thZ, s.cusum/thC)
+	p.Score = 1 / (1 + math.Exp(-5*(ev-1)))
+
+	excess := v - p.Expected
+	if !s.active {
+		if ev >= 1 && !t.Before(s.cooldown) {
+			s.active = true
+			s.epStart = s.runStart
+			if s.epStart.IsZero() || z >= thZ {
+				s.epStart = t
+			}
+			s.epOpened = t
+			s.lastAlertEx = excess
+			s.quiet = false
+			p.Alert = true
+		} else if !warm && !s.cfg.NoCalibration && !t.Before(s.cooldown) {
+			s.addTail(z, s.cusum)
+		}
+	} else {
+		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx {
+			p.Alert, p.Escalation = true, true
+			s.lastAlertEx = excess
+		}
+		if ev < 0.5 {
+			if !s.quiet {
+				s.quiet, s.quietSince = true, t
+			}
+			q := s.cfg.Quiet
+			if min := 3 * s.interval; q < min {
+				q = min
+			}
+			if t.Sub(s.quietSince) >= q {
+				s.active = false
+				s.epStart = time.Time{}
+				s.cooldown = t.Add(s.cfg.Cooldown)
+				s.cusum = 0
+			}
+		} else {
+			s.quiet = false
+		}
+	}
+	p.Active = s.active
+	p.Start = s.epStart
+
+	// learn
+	s.recent[s.recentI%recentN] = float32(r)
+	s.recentI++
+	if s.active && t.Sub(s.epOpened) >= s.cfg.Adapt {
+		// the surge became the norm: accept its level
+		s.level += median32(s.recent[:min(s.recentI, recentN)])
+		s.epOpened = t
+		s.cusum = 0
+		s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
+		r = 0
+	}
+	s.learn(r, sc, h, w, gapPts)
+	return p
+}
+
+func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
+	rc := math.Max(-clipK*sc, math.Min(clipK*sc, r))
+	if s.active && rc > 0 {
+		// during an episode the baseline must not chase the surge
+		rc *= 0.1
+	}
+	aL := math.Max(s.aLevel, 1/float64(s.n))
+	if gapPts > 1 && gapPts < 1e6 {
+		aL = 1 - math.Pow(1-aL, math.Min(gapPts, 50))
+	}
+	s.level += s.trend + aL*rc
+	s.trend = s.phi*s.trend + s.aTrend*aL*rc
+	// the components share the error so that together they never absorb
+	// more than all of it
+	if s.dailyN[h] < math.MaxUint16 {
+		s.dailyN[h]++
+	}
+	aD := math.Max(s.aDaily, 1/float64(s.dailyN[h]+1)) * (1 - aL)
+	s.daily[h] += float32(aD * rc)
+	if s.weeklyN[w] < math.MaxUint16 {
+		s.weeklyN[w]++
+	}
+	// the weekly profile learns slowly what the daily one misses
+	aW := s.aWeekly * (1 - aL - aD)
+	s.weekly[w] += float32(aW * rc)
+	if s.active && r > 0 {
+		return // the surge must not inflate the noise scale
+	}
+	// scale: mean absolute residual, clipped so outliers do not inflate it
+	ar := math.Abs(r)
+	if cap := clipK * 2 * math.Max(sc, 1e-12); ar > cap && s.n > 8 {
+		ar = cap
+	}
+	aS := math.Max(s.aScale, 1/float64(s.n))
+	s.mad += aS * (ar - s.mad)
+}
+
+func (s *Series) thresholds(warm bool) (float64, float64) {
+	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
+	if warm {
+		return 2 * thZ, 2 * thC
+	}
+	if !s.cfg.NoCalibration && s.tailTotal > 0 && s.interval > 0 {
+		// the rarest evidence of ordinary times: exceeded about once a
+		// week of points
+		p := float64(s.interval) / float64(7*24*time.Hour)
+		if q := tailQuantile(&s.tailZ, s.tailTotal, p); q*1.1 > thZ {
+			thZ = q * 1.1
+		}
+		if q := tailQuantile(&s.tailC, s.tailTotal, p); q*1.1 > thC {
+			thC = q * 1.1
+		}
+	}
+	return thZ, thC
+}
+
+func (s *Series) addTail(z, c float64) {
+	bin := func(x float64) int {
+		if x <= 0 {
+			return 0
+		}
+		i := int(x / tailStep)
+		if i >= tailBins {
+			i = tailBins - 1
+		}
+		return i
+	}
+	s.tailZ[bin(z)] += s.tailW
+	s.tailC[bin(c)] += s.tailW
+	s.tailTotal += s.tailW
+	// exponential forgetting by growing the weight of new entries
+	s.tailW /= float32(s.calibDecay)
+	if s.tailW > 1e20 {
+		for i := range s.tailZ {
+			s.tailZ[i] /= s.tailW
+			s.tailC[i] /= s.tailW
+		}
+		s.tailTotal /= s.tailW
+		s.tailW = 1
+	}
+}
+
+// tailQuantile returns the value exceeded by a fraction p of the mass.
+func tailQuantile(h *[tailBins]float32, total float32, p float64) float64 {
+	need := float32(p) * total
+	var acc float32
+	for i := tailBins - 1; i >= 0; i-- {
+		acc += h[i]
+		if acc > need {
+			return float64(i+1) * tailStep
+		}
+	}
+	return 0
+}
+
+func median32(xs []float32) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	var buf [recentN]float32
+	b := buf[:len(xs)]
+	copy(b, xs)
+	// insertion sort: at most recentN values
+	for i := 1; i < len(b); i++ {
+		for j := i; j > 0 && b[j] < b[j-1]; j-- {
+			b[j], b[j-1] = b[j-1], b[j]
+		}
+	}
+	m := len(b) / 2
+	if len(b)%2 == 1 {
+		return float64(b[m])
+	}
+	return float64(b[m-1]+b[m]) / 2
+}
