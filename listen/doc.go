@@ -1,10 +1,18 @@
 // Package listen pulls posts from the places people talk: the [Source]
 // contract, [Stream] which polls a source with a cursor and checkpoints it,
-// and the shared machinery adapters use. Each adapter lives in its own
-// subpackage (listen/replay replays JSONL or the embedded sample week).
+// [Run] which fans many sources in, and the machinery adapters share: the
+// HTTP [Client] (per-credential [Quota], capped exponential backoff with
+// jitter, Retry-After and X-RateLimit-Reset, timeouts, body limits), typed
+// errors ([ErrPermanent], [ErrTransient], [RateLimitError]), the bounded
+// [Dedupe] set, [FileCheckpoints], [Watermarks] and the [Silence] signal,
+// and the Boolean [Query] filter. Each adapter lives in its own subpackage
+// (hn, rss, mastodon, reddit, bluesky, webhook, ...; listen/replay replays
+// JSONL or the embedded sample week); listen/listentest holds fakes and the
+// adapter conformance suite.
 //
 // Listening is pull-based: a source is asked for the posts after a cursor
 // and answers with a batch and the next cursor. [Stream] saves the cursor
 // only after the loop body has asked for the next batch, so a crash or a
-// break before then redelivers the batch: delivery is at-least-once.
+// break before then redelivers the batch: delivery is at-least-once, and
+// [WithDedupe] makes the effect once.
 package listen

@@ -4,87 +4,291 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"log/slog"
 	"time"
 
 	"github.com/harkhq/hark"
 )
 
-// An Option configures [Stream].
+// An Option configures [Stream] and [Run].
 type Option func(*config)
 
 type config struct {
 	checkpoints  Checkpoints
 	pollInterval time.Duration
+	backoff      Backoff
+	dedupe       *Dedupe
+	logger       *slog.Logger
+	watermarks   *Watermarks
+	silenceAfter time.Duration
+	onSilence    func(Silence)
+	now          func() time.Time
+	sleep        func(context.Context, time.Duration) error
 }
 
-// WithCheckpoints makes Stream start from the cursor saved in c and save
-// each batch's cursor after the loop body has asked for the next batch.
-func WithCheckpoints(c Checkpoints) Option { return func(cfg *config) { cfg.checkpoints = c } }
-
-// WithPollInterval sets how long Stream waits after an empty batch or an
-// error before polling again. The default is 5 seconds.
-func WithPollInterval(d time.Duration) Option { return func(cfg *config) { cfg.pollInterval = d } }
-
-// Stream polls src and yields its batches of posts until ctx is done, the
-// source is done, or the loop body breaks. A fetch error is yielded with a
-// nil batch and polling goes on after the poll interval; empty batches are
-// not yielded.
-//
-// The cursor of a batch is saved only when the loop body asks for the next
-// one, so a batch whose handling was interrupted is delivered again on the
-// next run: at-least-once.
-func Stream(ctx context.Context, src Source, opts ...Option) iter.Seq2[[]hark.Post, error] {
-	cfg := config{checkpoints: &MemoryCheckpoints{}, pollInterval: 5 * time.Second}
+func newConfig(opts []Option) config {
+	cfg := config{
+		checkpoints:  &MemoryCheckpoints{},
+		pollInterval: 5 * time.Second,
+		backoff:      Backoff{Base: time.Second, Max: 5 * time.Minute, Jitter: 0.5},
+		now:          time.Now,
+		sleep:        sleepCtx,
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return func(yield func([]hark.Post, error) bool) {
-		cursor, err := cfg.checkpoints.Load(ctx, src.Name())
-		if err != nil {
-			yield(nil, fmt.Errorf("listen: load checkpoint of %s: %w", src.Name(), err))
-			return
+	return cfg
+}
+
+// WithCheckpoints makes Stream start from the cursor saved in c and save
+// each batch's cursor after the loop body has asked for the next batch. The
+// default is a fresh [MemoryCheckpoints].
+func WithCheckpoints(c Checkpoints) Option { return func(cfg *config) { cfg.checkpoints = c } }
+
+// WithPollInterval sets how long Stream waits after an empty batch before
+// polling again. The default is 5 seconds.
+func WithPollInterval(d time.Duration) Option { return func(cfg *config) { cfg.pollInterval = d } }
+
+// WithBackoff sets the waits after failed fetches: the n-th failure in a row
+// waits b.Delay(n), or the Retry-After of a rate limit if that is longer.
+// The default is 1s doubling to 5 min, half jittered.
+func WithBackoff(b Backoff) Option { return func(cfg *config) { cfg.backoff = b } }
+
+// WithDedupe makes Stream drop posts d remembers, and repeats within a
+// batch, and remember each delivered post once the loop body asks for the
+// next batch. One Dedupe may serve many streams.
+func WithDedupe(d *Dedupe) Option { return func(cfg *config) { cfg.dedupe = d } }
+
+// WithLogger makes Stream log fetch errors (warn), dropped posts (debug) and
+// silences (warn) to l.
+func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger = l } }
+
+// WithWatermarks makes Stream record how far each source has been read in w.
+func WithWatermarks(w *Watermarks) Option { return func(cfg *config) { cfg.watermarks = w } }
+
+// WithSilence raises the silence signal when a source has delivered no post
+// for after: f is called (from the stream's goroutine; it must not block
+// long) once per silent stretch, the watermark is marked Silent and a
+// warning is logged. Silence is checked after each poll.
+func WithSilence(after time.Duration, f func(Silence)) Option {
+	return func(cfg *config) { cfg.silenceAfter, cfg.onSilence = after, f }
+}
+
+// WithClock replaces the wall clock and the wait between polls (tests and
+// simulations). sleep must return ctx.Err() when ctx is done first.
+func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(cfg *config) {
+		if now != nil {
+			cfg.now = now
 		}
-		for ctx.Err() == nil {
-			b, err := src.Fetch(ctx, cursor)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				if !yield(nil, fmt.Errorf("listen: %s: %w", src.Name(), err)) || !sleep(ctx, cfg.pollInterval) {
-					return
-				}
-				continue
-			}
-			if len(b.Posts) > 0 && !yield(b.Posts, nil) {
-				return
-			}
-			if b.Cursor != cursor {
-				if err := cfg.checkpoints.Save(ctx, src.Name(), b.Cursor); err != nil {
-					if !yield(nil, fmt.Errorf("listen: save checkpoint of %s: %w", src.Name(), err)) {
-						return
-					}
-				} else {
-					cursor = b.Cursor
-				}
-			}
-			if b.Done {
-				return
-			}
-			if len(b.Posts) == 0 && !sleep(ctx, cfg.pollInterval) {
-				return
-			}
+		if sleep != nil {
+			cfg.sleep = sleep
 		}
 	}
 }
 
-// sleep waits for d or until ctx is done, and reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
+// Stream polls src and yields its batches of posts until ctx is done, the
+// source is done, a permanent error occurs, or the loop body breaks.
+//
+// A failed fetch is yielded as a nil batch and an error, and polling goes
+// on after a backoff (at least the Retry-After of a rate limit); a
+// permanent error (see [IsPermanent]) is yielded and ends the stream.
+// Empty batches, after dedupe, are not yielded; their cursor is saved.
+// Posts without an ID are dropped; invalid UTF-8 in text, handle and name is
+// replaced (see hark.Post.Repair).
+//
+// The cursor of a batch is saved, and its posts remembered by the dedupe
+// set, only when the loop body asks for the next batch, so a batch whose
+// handling was interrupted (crash, break) is delivered again on the next
+// run: at-least-once. With [WithDedupe] the effect is once within the
+// dedupe set's memory.
+func Stream(ctx context.Context, src Source, opts ...Option) iter.Seq2[[]hark.Post, error] {
+	cfg := newConfig(opts)
+	return func(yield func([]hark.Post, error) bool) {
+		s := streamer{cfg: &cfg, src: src, name: src.Name()}
+		s.run(ctx, yield)
+	}
+}
+
+type streamer struct {
+	cfg       *config
+	src       Source
+	name      string
+	lastPost  time.Time
+	silent    bool
+	failures  int
+	keepIndex []int
+}
+
+func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool) {
+	cfg := s.cfg
+	s.lastPost = cfg.now()
+	cfg.watermarks.update(s.name, func(w *Watermark) { w.Started = s.lastPost; w.Done = false })
+	cursor, err := cfg.checkpoints.Load(ctx, s.name)
+	if err != nil {
+		yield(nil, fmt.Errorf("listen: load checkpoint of %s: %w", s.name, err))
+		return
+	}
+	cfg.watermarks.update(s.name, func(w *Watermark) { w.Cursor = cursor })
+	for ctx.Err() == nil {
+		b, err := s.src.Fetch(ctx, cursor)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !s.failed(ctx, err, yield) {
+				return
+			}
+			continue
+		}
+		s.failures = 0
+		now := cfg.now()
+		posts := s.clean(b.Posts)
+		cfg.watermarks.update(s.name, func(w *Watermark) { w.LastFetch = now; w.LastError = "" })
+		if len(posts) > 0 {
+			if !yield(posts, nil) {
+				return
+			}
+			s.commitPosts(posts)
+		}
+		if b.Cursor != cursor {
+			if err := cfg.checkpoints.Save(ctx, s.name, b.Cursor); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				if !yield(nil, fmt.Errorf("listen: save checkpoint of %s: %w", s.name, err)) {
+					return
+				}
+			} else {
+				cursor = b.Cursor
+				cfg.watermarks.update(s.name, func(w *Watermark) { w.Cursor = cursor })
+			}
+		}
+		if b.Done {
+			cfg.watermarks.update(s.name, func(w *Watermark) { w.Done = true })
+			return
+		}
+		s.checkSilence(ctx)
+		if len(b.Posts) == 0 && cfg.sleep(ctx, cfg.pollInterval) != nil {
+			return
+		}
+	}
+}
+
+// failed handles a fetch error and reports whether to go on.
+func (s *streamer) failed(ctx context.Context, err error, yield func([]hark.Post, error) bool) bool {
+	cfg := s.cfg
+	cfg.watermarks.update(s.name, func(w *Watermark) { w.Errors++; w.LastError = err.Error() })
+	if cfg.logger != nil {
+		cfg.logger.LogAttrs(ctx, slog.LevelWarn, "listen: fetch failed", slog.String("source", s.name), slog.String("err", err.Error()))
+	}
+	if !yield(nil, fmt.Errorf("listen: %s: %w", s.name, err)) || IsPermanent(err) {
 		return false
+	}
+	wait := cfg.backoff.Delay(s.failures, nil)
+	if ra := RetryAfterOf(err); ra > wait {
+		wait = ra
+	}
+	s.failures++
+	s.checkSilence(ctx)
+	return cfg.sleep(ctx, wait) == nil
+}
+
+// clean drops posts without ID and, with dedupe, those already delivered or
+// repeated within the batch; it repairs invalid UTF-8 in place. It returns
+// posts itself when nothing is dropped.
+func (s *streamer) clean(posts []hark.Post) []hark.Post {
+	cfg := s.cfg
+	var invalid, dups int64
+	for i := range posts {
+		posts[i].Repair()
+		if posts[i].Source == "" {
+			posts[i].Source = s.name
+		}
+	}
+	keep := s.keepIndex[:0]
+	if cfg.dedupe != nil {
+		cfg.dedupe.filterIDs(s.name, func(i int) string { return posts[i].ID }, len(posts), func(i int) {
+			keep = append(keep, i)
+		})
+	} else {
+		for i := range posts {
+			keep = append(keep, i)
+		}
+	}
+	s.keepIndex = keep
+	out := posts
+	if len(keep) != len(posts) || hasEmptyID(posts) {
+		out = make([]hark.Post, 0, len(keep))
+		for _, i := range keep {
+			if posts[i].ID == "" {
+				invalid++
+				continue
+			}
+			out = append(out, posts[i])
+		}
+		dups = int64(len(posts) - len(keep))
+	}
+	if invalid > 0 || dups > 0 {
+		cfg.watermarks.update(s.name, func(w *Watermark) { w.Invalid += invalid; w.Duplicates += dups })
+		if cfg.logger != nil {
+			cfg.logger.Debug("listen: dropped posts", "source", s.name, "duplicates", dups, "without_id", invalid)
+		}
+	}
+	return out
+}
+
+func hasEmptyID(posts []hark.Post) bool {
+	for i := range posts {
+		if posts[i].ID == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// commitPosts records delivered posts in the dedupe set and watermark.
+func (s *streamer) commitPosts(posts []hark.Post) {
+	cfg := s.cfg
+	if cfg.dedupe != nil {
+		cfg.dedupe.addAll(s.name, func(i int) string { return posts[i].ID }, len(posts))
+	}
+	now := cfg.now()
+	s.lastPost, s.silent = now, false
+	if cfg.watermarks == nil {
+		return
+	}
+	var newest time.Time
+	for i := range posts {
+		if posts[i].Created.After(newest) {
+			newest = posts[i].Created
+		}
+	}
+	cfg.watermarks.update(s.name, func(w *Watermark) {
+		w.Delivered += int64(len(posts))
+		w.LastPost = now
+		w.Silent = false
+		if newest.After(w.Newest) {
+			w.Newest = newest
+		}
+	})
+}
+
+func (s *streamer) checkSilence(ctx context.Context) {
+	cfg := s.cfg
+	if cfg.silenceAfter <= 0 || s.silent {
+		return
+	}
+	d := cfg.now().Sub(s.lastPost)
+	if d < cfg.silenceAfter {
+		return
+	}
+	s.silent = true
+	cfg.watermarks.update(s.name, func(w *Watermark) { w.Silent = true })
+	if cfg.logger != nil {
+		cfg.logger.LogAttrs(ctx, slog.LevelWarn, "listen: source silent", slog.String("source", s.name), slog.Duration("for", d))
+	}
+	if cfg.onSilence != nil {
+		cfg.onSilence(Silence{Source: s.name, Since: s.lastPost, For: d})
 	}
 }
