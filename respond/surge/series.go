@@ -20,11 +20,11 @@ type SeriesConfig struct {
 	// Threshold is the standardised residual (robust z) at which one point
 	// alone raises an alert, after warm-up. Default 6.
 	Threshold float64
-	// Sustained is the CUSUM level (sum of z-scores above 1) at which a
+	// Sustained is the CUSUM level (sum of z-scores above 1.5) at which a
 	// sustained rise raises an alert. Default 10.
 	Sustained float64
 	// Warmup is the learning period from the first point: during it only
-	// jumps of twice the usual size alert. Default 1 day.
+	// jumps of twice the usual size alert. Default 2 days.
 	Warmup time.Duration
 	// Cooldown is how long after an episode ends no new alert is raised.
 	// Default 12 hours.
@@ -45,6 +45,8 @@ type SeriesConfig struct {
 	// weeks outside episodes, so a series with heavy-tailed noise does not
 	// cry wolf.
 	NoCalibration bool
+
+	allowance float64 // CUSUM allowance in scales; default cusumK (for sweeps in tests)
 }
 
 func (c SeriesConfig) withDefaults() SeriesConfig {
@@ -61,7 +63,8 @@ func (c SeriesConfig) withDefaults() SeriesConfig {
 	deff(&c.Threshold, 6)
 	deff(&c.Sustained, 10)
 	deff(&c.Escalate, 2)
-	def(&c.Warmup, 24*time.Hour)
+	deff(&c.allowance, cusumK)
+	def(&c.Warmup, 48*time.Hour)
 	def(&c.Cooldown, 12*time.Hour)
 	def(&c.Quiet, time.Hour)
 	def(&c.Adapt, 12*time.Hour)
@@ -100,7 +103,7 @@ const (
 	tailBins     = 160 // histogram of evidence, bins of tailStep
 	tailStep     = 0.25
 	clipK        = 2.5 // residuals are clipped at clipK scales for learning
-	cusumK       = 1.0 // CUSUM allowance, in scales
+	cusumK       = 1.5 // CUSUM allowance, in scales
 	recentN      = 12  // residuals kept for re-baselining
 )
 
@@ -124,12 +127,14 @@ type Series struct {
 	aLevel, aTrend, aDaily, aWeekly, aScale, phi float64
 
 	level, trend, mad float64
-	daily            [24]float32
-	dailyN           [24]uint16
-	weekly           [hoursPerWeek]float32
-	weeklyN          [hoursPerWeek]uint16
+	daily             [24]float32
+	dailyN            [24]uint16
+	weekly            [hoursPerWeek]float32
+	weeklyN           [hoursPerWeek]uint16
 
 	cusum      float64
+	cusumLo    float64 // CUSUM of falls below the baseline
+	lowSince   time.Time
 	runStart   time.Time
 	recent     [recentN]float32
 	recentI    int
@@ -183,7 +188,7 @@ func (s *Series) setInterval(d time.Duration) {
 		pph = 1
 	}
 	s.aDaily = 1 - math.Pow(0.5, 1/(3*pph))
-	s.aWeekly = 1 - math.Pow(0.5, 1/pph)
+	s.aWeekly = 1 - math.Pow(0.5, 1/(2*pph))
 	// calibration memory: two weeks
 	s.calibDecay = 1 - halfLifeAlpha(14*24*time.Hour, d)
 }
@@ -312,12 +317,20 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 
 	// evidence
 	zc := math.Min(z, 4)
-	if s.cusum == 0 && zc > cusumK {
+	if s.cusum == 0 && zc > s.cfg.allowance {
 		s.runStart = t
 	}
-	s.cusum = math.Max(0, s.cusum+zc-cusumK)
+	s.cusum = math.Max(0, s.cusum+zc-s.cfg.allowance)
 	if s.cusum == 0 {
 		s.runStart = time.Time{}
+	}
+	s.cusumLo = math.Max(0, s.cusumLo-math.Max(z, -4)-s.cfg.allowance)
+	if s.cusumLo >= s.cfg.Sustained {
+		if s.lowSince.IsZero() {
+			s.lowSince = t
+		}
+	} else {
+		s.lowSince = time.Time{}
 	}
 	thZ, thC := s.thresholds(warm)
 	ev := math.Max(z/thZ, s.cusum/thC)
@@ -375,14 +388,24 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
 		r = 0
 	}
+	if !s.lowSince.IsZero() && t.Sub(s.lowSince) >= s.cfg.Adapt {
+		// a fall that lasts is a new, lower normal (or a level that was
+		// set too high): accept it
+		s.level += median32(s.recent[:min(s.recentI, recentN)])
+		s.lowSince = time.Time{}
+		s.cusumLo = 0
+		r = 0
+	}
 	s.learn(r, sc, h, w, gapPts)
 	return p
 }
 
 func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	rc := math.Max(-clipK*sc, math.Min(clipK*sc, r))
-	if s.active && rc > 0 {
-		// during an episode the baseline must not chase the surge
+	// during a surge or a lasting fall the baseline must not chase the
+	// anomaly, and the seasonal profiles must not learn it at all
+	anomalous := s.active || !s.lowSince.IsZero()
+	if anomalous {
 		rc *= 0.1
 	}
 	aL := math.Max(s.aLevel, 1/float64(s.n))
@@ -393,6 +416,9 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	s.trend = s.phi*s.trend + s.aTrend*aL*rc
 	// the components share the error so that together they never absorb
 	// more than all of it
+	if anomalous {
+		return
+	}
 	if s.dailyN[h] < math.MaxUint16 {
 		s.dailyN[h]++
 	}
@@ -402,11 +428,8 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 		s.weeklyN[w]++
 	}
 	// the weekly profile learns slowly what the daily one misses
-	aW := s.aWeekly * (1 - aL - aD)
+	aW := math.Max(s.aWeekly, 1/float64(s.weeklyN[w]+1)) * (1 - aL - aD)
 	s.weekly[w] += float32(aW * rc)
-	if s.active && r > 0 {
-		return // the surge must not inflate the noise scale
-	}
 	// scale: mean absolute residual, clipped so outliers do not inflate it
 	ar := math.Abs(r)
 	if cap := clipK * 2 * math.Max(sc, 1e-12); ar > cap && s.n > 8 {
@@ -419,7 +442,7 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 func (s *Series) thresholds(warm bool) (float64, float64) {
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
-		return 2 * thZ, 2 * thC
+		return 2 * thZ, 3 * thC
 	}
 	if !s.cfg.NoCalibration && s.tailTotal > 0 && s.interval > 0 {
 		// the rarest evidence of ordinary times: exceeded about once a
