@@ -244,6 +244,17 @@ func (s *Series) season(t time.Time) (float64, int, int) {
 	return se, h, w
 }
 
+// primeZero sets the series up as if it had observed zeros from first to
+// last: the baseline of a key that was quiet all along.
+func (s *Series) primeZero(first, last time.Time) {
+	s.n = 1
+	if s.interval > 0 {
+		s.n += int(last.Sub(first) / s.interval)
+	}
+	s.first, s.last = first, last
+	s.level = s.transform(0)
+}
+
 // Interval returns the sampling interval in use, inferred or configured; 0
 // before it is known.
 func (s *Series) Interval() time.Duration { return s.interval }

@@ -1,0 +1,654 @@
+package surge
+
+import (
+	"cmp"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/harkhq/hark"
+)
+
+// An Observation is one scored post as the [Detector] sees it. Only Keys and
+// Time are required; the rest explains alerts.
+type Observation struct {
+	// Keys are the keys the post falls under, in whatever dimensions the
+	// caller chooses: "brand:acme", "product:x2", "place:paris",
+	// "intent:complaint", "source:bluesky", "lang:fr". Each key is watched
+	// on its own. Put "source:NAME" among them to watch a source for
+	// silence.
+	Keys []string
+	// Time is when the post was written (or heard); it drives the
+	// detector's virtual clock.
+	Time time.Time
+	// Negative reports that the post was judged negative.
+	Negative bool
+	// Source names where the post was heard.
+	Source string
+	// Terms and Entities are what the post says and is about (see
+	// [Terms] for a cheap tokenizer); they become drivers of alerts.
+	Terms    []string
+	Entities []string
+	// PostID names the post among the top posts of an alert.
+	PostID string
+	// Weight ranks the post among top posts (reach, engagement); zero
+	// counts as 1.
+	Weight float64
+}
+
+// Kind is what an alert is about.
+type Kind string
+
+// Alert kinds.
+const (
+	// KindVolume: more posts under the key than its baseline allows.
+	KindVolume Kind = "volume"
+	// KindNegativity: a larger share of the key's posts is negative.
+	KindNegativity Kind = "negativity"
+	// KindSilence: the key stopped producing posts for several times its
+	// usual interval, when its baseline expected many (an ingestion gap,
+	// a dead source).
+	KindSilence Kind = "silence"
+)
+
+// An Alert is a surge or a silence of one key, raised once per episode and
+// again only when the episode escalates. It is an event a policy can route:
+// page comms, open an incident.
+type Alert struct {
+	Key  string `json:"key"`
+	Kind Kind   `json:"kind"`
+	// Start is when the rise (or the silence) began; At is the end of the
+	// bucket whose close raised the alert.
+	Start time.Time `json:"start"`
+	At    time.Time `json:"at"`
+	// Score is the surge score 0..1 at the alert (1 for a silence).
+	Score float64 `json:"score"`
+	// Escalation reports a re-alert of an open episode that grew.
+	Escalation bool `json:"escalation,omitempty"`
+	// Observed and Expected are, for volume, posts in the bucket and the
+	// baseline's forecast; for negativity, negative posts in the bucket and
+	// the baseline share's forecast of them; for silence, posts since Start
+	// (zero) and the posts the baseline expected over the silence.
+	Observed float64 `json:"observed"`
+	Expected float64 `json:"expected"`
+	// Drivers explain what rose against the baseline.
+	Drivers Drivers `json:"drivers,omitzero"`
+	// Reasons say why in a person's terms.
+	Reasons []hark.Reason `json:"reasons"`
+}
+
+// Drivers are the terms, entities, sources and top posts that rose against
+// a key's baseline when an alert was raised.
+type Drivers struct {
+	Terms    []Driver `json:"terms,omitempty"`
+	Entities []Driver `json:"entities,omitempty"`
+	Sources  []Driver `json:"sources,omitempty"`
+	// TopPosts are the IDs of the heaviest recent posts, heaviest first.
+	TopPosts []string `json:"top_posts,omitempty"`
+}
+
+// Config configures a [Detector]. The zero value is ready to use: zero
+// fields take the defaults named in their comments.
+type Config struct {
+	// Bucket is the width of a key's count buckets. Default 5 minutes.
+	Bucket time.Duration
+	// Series configures each key's volume series; its Interval is Bucket
+	// and Counts is set.
+	Series SeriesConfig
+	// MaxKeys bounds the number of keys held. When a new key would exceed
+	// it, the tenth of keys idle longest is evicted. Default 100,000.
+	MaxKeys int
+	// IdleAfter evicts a key that has had no post for this long. Default
+	// 14 days.
+	IdleAfter time.Duration
+	// MinNegative is the fewest negative posts in a bucket for a
+	// negativity alert. Default 5.
+	MinNegative int
+	// Silence is how many times its usual interval between posts a key
+	// must stay silent before a silence alert. Default 6.
+	Silence float64
+	// SilenceExpect is the fewest posts the baseline must have expected
+	// over the silence. Default 10.
+	SilenceExpect float64
+	// TopK is how many names each driver tally keeps per key. Default 16.
+	TopK int
+	// TopPosts is how many top posts an alert names. Default 3.
+	TopPosts int
+	// Drivers is how many drivers of each dimension an alert names.
+	// Default 5.
+	Drivers int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Bucket <= 0 {
+		c.Bucket = 5 * time.Minute
+	}
+	if c.MaxKeys <= 0 {
+		c.MaxKeys = 100_000
+	}
+	if c.IdleAfter <= 0 {
+		c.IdleAfter = 14 * 24 * time.Hour
+	}
+	if c.MinNegative <= 0 {
+		c.MinNegative = 5
+	}
+	if c.Silence <= 0 {
+		c.Silence = 6
+	}
+	if c.SilenceExpect <= 0 {
+		c.SilenceExpect = 10
+	}
+	if c.TopK <= 0 {
+		c.TopK = 16
+	}
+	if c.TopPosts <= 0 {
+		c.TopPosts = 3
+	}
+	if c.Drivers <= 0 {
+		c.Drivers = 5
+	}
+	c.Series.Interval = c.Bucket
+	c.Series.Counts = true
+	c.Series = c.Series.withDefaults()
+	return c
+}
+
+// A Detector watches keyed streams of scored posts for volume and
+// negativity surges and for silences. Its clock is virtual: it moves with
+// the observations' times and with [Detector.Advance], never with the wall
+// clock, so replays and tests are exact. Identical observations and
+// configuration give identical alerts, in the same order.
+//
+// Memory is bounded: per key a fixed-size series, tallies of at most TopK
+// names per dimension and TopPosts posts; and at most MaxKeys keys.
+//
+// A Detector is not safe for concurrent use; guard it with a mutex or give
+// each worker its own keys.
+type Detector struct {
+	cfg   Config
+	hash  hasher
+	keys  map[string]*keyState
+	start time.Time // first observation's bucket
+	cur   time.Time // start of the open bucket; zero before any
+	// decays per bucket of the driver tallies
+	fastDecay, slowDecay float32
+	recentWin            time.Duration
+}
+
+type keyState struct {
+	name     string
+	created  time.Time
+	lastSeen time.Time
+	n, neg   int // open bucket
+
+	vol Series
+	ng  shareTest
+
+	// silence
+	gap       float64 // usual interval between posts, seconds (EWMA)
+	seen      int
+	silentExp float64
+	silent    bool
+
+	terms, ents, srcs tally
+	fastTotal         float64
+	slowTotal         float64
+	top               []topPost
+	volScore, negScr  float64
+	volSince, negFrom time.Time
+}
+
+type topPost struct {
+	id     string
+	weight float64
+	t      time.Time
+}
+
+// New returns a Detector with the configuration cfg.
+func New(cfg Config) *Detector {
+	c := cfg.withDefaults()
+	d := &Detector{cfg: c, hash: hasher{seed: maphash.MakeSeed()}, keys: map[string]*keyState{}}
+	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
+	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
+	d.recentWin = max(time.Hour, 3*c.Bucket)
+	return d
+}
+
+// Now returns the detector's virtual clock: the end of the last bucket
+// closed, or the zero time before any observation.
+func (d *Detector) Now() time.Time { return d.cur }
+
+// Len returns the number of keys held.
+func (d *Detector) Len() int { return len(d.keys) }
+
+// Status is the surge state of one key.
+type Status struct {
+	// Active reports an open volume or negativity episode.
+	Active bool
+	// Silent reports an open silence.
+	Silent bool
+	// Score is the higher of the volume and negativity scores of the last
+	// closed bucket, 0..1.
+	Score float64
+	// Since is when the open episode's rise began.
+	Since time.Time
+}
+
+// Status returns the surge state of key; the zero Status for an unknown
+// key.
+func (d *Detector) Status(key string) Status {
+	k := d.keys[key]
+	if k == nil {
+		return Status{}
+	}
+	st := Status{Silent: k.silent, Score: math.Max(k.volScore, k.negScr)}
+	if k.vol.Active() {
+		st.Active, st.Since = true, k.volSince
+	}
+	if k.ng.active {
+		st.Active = true
+		if st.Since.IsZero() || k.negFrom.Before(st.Since) {
+			st.Since = k.negFrom
+		}
+	}
+	return st
+}
+
+// Observe counts o under each of its keys and returns the alerts raised by
+// the buckets its time closed, if any. An observation earlier than the
+// open bucket counts in the open bucket.
+func (d *Detector) Observe(o Observation) []Alert {
+	var alerts []Alert
+	if d.cur.IsZero() {
+		d.cur = o.Time.Truncate(d.cfg.Bucket)
+		d.start = d.cur
+	} else if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) {
+		alerts = d.Advance(o.Time)
+	}
+	var th, eh [16]uint64
+	nt, ne := min(len(o.Terms), len(th)), min(len(o.Entities), len(eh))
+	for i := 0; i < nt; i++ {
+		th[i] = d.hash.sum(o.Terms[i])
+	}
+	for i := 0; i < ne; i++ {
+		eh[i] = d.hash.sum(o.Entities[i])
+	}
+	var sh uint64
+	if o.Source != "" {
+		sh = d.hash.sum(o.Source)
+	}
+	w := o.Weight
+	if w <= 0 || math.IsNaN(w) {
+		w = 1
+	}
+	for _, key := range o.Keys {
+		k := d.keys[key]
+		if k == nil {
+			k = d.newKey(key, o.Time)
+		}
+		k.n++
+		if o.Negative {
+			k.neg++
+		}
+		if k.seen > 0 {
+			if g := o.Time.Sub(k.lastSeen).Seconds(); g >= 0 {
+				if k.seen == 1 {
+					k.gap = g
+				} else {
+					k.gap += 0.05 * (math.Min(g, 10*k.gap+1) - k.gap)
+				}
+			}
+		}
+		k.seen++
+		if o.Time.After(k.lastSeen) {
+			k.lastSeen = o.Time
+		}
+		k.silent = false
+		k.silentExp = 0
+		k.fastTotal++
+		k.slowTotal++
+		for i := 0; i < nt; i++ {
+			k.terms.add(th[i], o.Terms[i], d.cfg.TopK)
+		}
+		for i := 0; i < ne; i++ {
+			k.ents.add(eh[i], o.Entities[i], d.cfg.TopK)
+		}
+		if o.Source != "" {
+			k.srcs.add(sh, o.Source, d.cfg.TopK)
+		}
+		if o.PostID != "" {
+			d.addTop(k, o.PostID, w, o.Time)
+		}
+	}
+	return alerts
+}
+
+func (d *Detector) newKey(name string, t time.Time) *keyState {
+	if len(d.keys) >= d.cfg.MaxKeys {
+		d.evict(max(1, d.cfg.MaxKeys/10))
+	}
+	k := &keyState{name: name, created: d.cur, lastSeen: t}
+	k.vol = *NewSeries(d.cfg.Series)
+	k.ng.init(d.cfg)
+	// A key first seen after the detector has watched for a day was quiet
+	// until now: its baseline starts at zero, so that a new topic's first
+	// burst is a surge, not a warm-up.
+	if d.cur.Sub(d.start) >= 24*time.Hour {
+		k.vol.primeZero(d.start, d.cur)
+	}
+	d.keys[name] = k
+	return k
+}
+
+// evict drops the n keys idle longest (ties by name, for determinism).
+func (d *Detector) evict(n int) {
+	ks := make([]*keyState, 0, len(d.keys))
+	for _, k := range d.keys {
+		ks = append(ks, k)
+	}
+	slices.SortFunc(ks, func(a, b *keyState) int {
+		if c := a.lastSeen.Compare(b.lastSeen); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.name, b.name)
+	})
+	for _, k := range ks[:min(n, len(ks))] {
+		delete(d.keys, k.name)
+	}
+}
+
+func (d *Detector) addTop(k *keyState, id string, w float64, t time.Time) {
+	if len(k.top) < d.cfg.TopPosts {
+		if k.top == nil {
+			k.top = make([]topPost, 0, d.cfg.TopPosts)
+		}
+		k.top = append(k.top, topPost{id, w, t})
+		return
+	}
+	// replace a post out of the recent window, else the lightest if
+	// lighter than this one (earlier posts win ties: they started it)
+	m := -1
+	for i, p := range k.top {
+		if t.Sub(p.t) > d.recentWin {
+			m = i
+			break
+		}
+		if p.weight < w && (m < 0 || p.weight < k.top[m].weight) {
+			m = i
+		}
+	}
+	if m >= 0 {
+		k.top[m] = topPost{id, w, t}
+	}
+}
+
+// Advance moves the virtual clock to now, closing every bucket that ends at
+// or before it, and returns the alerts raised, ordered by time, key and
+// kind. A clock that would go back does not move.
+func (d *Detector) Advance(now time.Time) []Alert {
+	if d.cur.IsZero() {
+		d.cur = now.Truncate(d.cfg.Bucket)
+		d.start = d.cur
+		return nil
+	}
+	var alerts []Alert
+	// a jump longer than a day is a gap in the input: close a day of
+	// buckets (time enough for silences to show), then leap; the series
+	// see the leap as missing data
+	if limit := d.cur.Add(24 * time.Hour); now.After(limit) {
+		for d.cur.Add(d.cfg.Bucket).Compare(limit) <= 0 {
+			alerts = d.closeBucket(alerts)
+		}
+		d.cur = now.Truncate(d.cfg.Bucket).Add(-d.cfg.Bucket)
+		for name, k := range d.keys {
+			k.n, k.neg = 0, 0
+			if now.Sub(k.lastSeen) > d.cfg.IdleAfter {
+				delete(d.keys, name)
+			}
+		}
+	}
+	for !now.Before(d.cur.Add(d.cfg.Bucket)) {
+		alerts = d.closeBucket(alerts)
+	}
+	slices.SortFunc(alerts, func(a, b Alert) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Kind, b.Kind)
+	})
+	return alerts
+}
+
+// closeBucket closes the open bucket of every key and opens the next.
+func (d *Detector) closeBucket(alerts []Alert) []Alert {
+	at := d.cur.Add(d.cfg.Bucket)
+	var idle []string
+	for name, k := range d.keys {
+		if at.Sub(k.lastSeen) > d.cfg.IdleAfter {
+			idle = append(idle, name)
+			continue
+		}
+		alerts = d.closeKey(k, at, alerts)
+	}
+	for _, name := range idle {
+		delete(d.keys, name)
+	}
+	d.cur = at
+	return alerts
+}
+
+func (d *Detector) closeKey(k *keyState, at time.Time, alerts []Alert) []Alert {
+	n, neg := k.n, k.neg
+	k.n, k.neg = 0, 0
+	defer func() {
+		k.terms.decay(d.fastDecay, d.slowDecay)
+		k.ents.decay(d.fastDecay, d.slowDecay)
+		k.srcs.decay(d.fastDecay, d.slowDecay)
+		k.fastTotal *= float64(d.fastDecay)
+		k.slowTotal *= float64(d.slowDecay)
+	}()
+	if k.created.After(d.cur) {
+		return alerts // created during a later bucket than this one
+	}
+	// silence: once declared, empty buckets are missing data, not zeros
+	if n == 0 && k.silent {
+		k.volScore, k.negScr = 0, 0
+		return alerts
+	}
+	p := k.vol.Observe(d.cur, float64(n))
+	k.volScore = p.Score
+	if p.Alert {
+		if !p.Escalation {
+			k.volSince = p.Start
+		}
+		a := Alert{Key: k.name, Kind: KindVolume, Start: p.Start, At: at, Score: round2(p.Score),
+			Escalation: p.Escalation, Observed: float64(n), Expected: round2(p.Expected)}
+		d.explain(k, &a, fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z))
+		alerts = append(alerts, a)
+	}
+	if ok, esc, sc, exp := k.ng.observe(d.cur, n, neg); ok {
+		a := Alert{Key: k.name, Kind: KindNegativity, Start: k.ng.start, At: at, Score: round2(sc),
+			Escalation: esc, Observed: float64(neg), Expected: round2(exp)}
+		if !esc {
+			k.negFrom = k.ng.start
+		}
+		d.explain(k, &a, fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p))
+		alerts = append(alerts, a)
+	}
+	k.negScr = k.ng.score
+	// silence
+	if n > 0 {
+		k.silentExp = 0
+		return alerts
+	}
+	k.silentExp += p.Expected
+	if !k.silent && k.seen >= 20 && k.gap > 0 &&
+		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*math.Max(k.gap, d.cfg.Bucket.Seconds()) &&
+		k.silentExp >= d.cfg.SilenceExpect {
+		k.silent = true
+		a := Alert{Key: k.name, Kind: KindSilence, Start: k.lastSeen, At: at, Score: 1, Expected: round2(k.silentExp)}
+		a.Reasons = []hark.Reason{{Code: "silence",
+			Span: fmt.Sprintf("no post for %s, usually one every %s; about %.0f expected",
+				at.Sub(k.lastSeen).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second), k.silentExp),
+			Weight: 1}}
+		alerts = append(alerts, a)
+	}
+	return alerts
+}
+
+// explain fills an alert's drivers and reasons from the key's tallies.
+func (d *Detector) explain(k *keyState, a *Alert, what string) {
+	n := d.cfg.Drivers
+	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, n)
+	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, n)
+	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, n)
+	top := slices.Clone(k.top)
+	slices.SortStableFunc(top, func(x, y topPost) int {
+		if x.weight != y.weight {
+			return cmp.Compare(y.weight, x.weight)
+		}
+		if c := x.t.Compare(y.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.id, y.id)
+	})
+	for _, p := range top {
+		if a.At.Sub(p.t) <= d.recentWin {
+			a.Drivers.TopPosts = append(a.Drivers.TopPosts, p.id)
+		}
+	}
+	code := string(a.Kind) + "_surge"
+	if a.Escalation {
+		code = string(a.Kind) + "_escalation"
+	}
+	a.Reasons = append(a.Reasons, hark.Reason{Code: code, Span: what, Weight: a.Score})
+	for _, g := range []struct {
+		code string
+		ds   []Driver
+	}{{"driver_term", a.Drivers.Terms}, {"driver_entity", a.Drivers.Entities}, {"driver_source", a.Drivers.Sources}} {
+		for _, dr := range g.ds {
+			a.Reasons = append(a.Reasons, hark.Reason{Code: g.code,
+				Span: fmt.Sprintf("%s: %.0f recently against %.1f expected", dr.Name, dr.Recent, dr.Expected), Weight: dr.Lift})
+		}
+	}
+}
+
+// shareTest watches the negative share of a key's posts: a binomial
+// z-score per bucket against a slowly learned share, with learned
+// overdispersion, its CUSUM, and an episode with quiet period and cooldown.
+type shareTest struct {
+	cfg        SeriesConfig
+	minNeg     int
+	aShare     float64
+	negEW, nEW float64 // EWMA of negative and all posts per non-empty bucket
+	buckets    int     // non-empty buckets learned from
+	p          float64 // baseline negative share
+	od         float64 // overdispersion (variance factor), >= 1
+	cusum      float64
+	runStart   time.Time
+	score      float64
+	active     bool
+	start      time.Time
+	lastExcess float64
+	quiet      bool
+	quietSince time.Time
+	cooldown   time.Time
+	first      time.Time
+}
+
+func (s *shareTest) init(c Config) {
+	s.cfg = c.Series
+	s.minNeg = c.MinNegative
+	s.aShare = halfLifeAlpha(3*24*time.Hour, c.Bucket)
+	s.od = 1
+}
+
+// observe judges one closed bucket of n posts, neg negative. It reports
+// whether an alert is raised, whether it is an escalation, the score and
+// the expected number of negative posts.
+func (s *shareTest) observe(t time.Time, n, neg int) (alert, esc bool, score, expected float64) {
+	if s.first.IsZero() {
+		s.first = t
+	}
+	if n == 0 {
+		s.score = 0
+		s.tick(t, 0)
+		return false, false, 0, 0
+	}
+	fn, fk := float64(n), float64(neg)
+	if s.buckets == 0 {
+		s.p = fk / fn
+	}
+	warm := s.buckets < 30 || t.Sub(s.first) < s.cfg.Warmup
+	pp := math.Min(math.Max(s.p, 0.02), 0.98)
+	expected = fn * pp
+	z := (fk - expected) / math.Sqrt(fn*pp*(1-pp)*s.od+0.25)
+	zc := math.Min(z, 4)
+	if s.cusum == 0 && zc > cusumK {
+		s.runStart = t
+	}
+	s.cusum = math.Max(0, s.cusum+zc-cusumK)
+	if s.cusum == 0 {
+		s.runStart = time.Time{}
+	}
+	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
+	if warm {
+		thZ, thC = 2*thZ, 3*thC
+	}
+	ev := math.Max(z/thZ, s.cusum/thC)
+	s.score = 1 / (1 + math.Exp(-5*(ev-1)))
+	excess := fk - expected
+	switch {
+	case !s.active:
+		if ev >= 1 && neg >= s.minNeg && !t.Before(s.cooldown) {
+			s.active = true
+			s.start = s.runStart
+			if s.start.IsZero() || z >= thZ {
+				s.start = t
+			}
+			s.lastExcess = excess
+			s.quiet = false
+			alert = true
+		}
+	case ev >= 1 && s.lastExcess > 0 && excess >= s.cfg.Escalate*s.lastExcess && neg >= s.minNeg:
+		alert, esc = true, true
+		s.lastExcess = excess
+	}
+	s.tick(t, ev)
+	// learn the baseline share, but not from an episode
+	if !s.active {
+		s.buckets++
+		a := math.Max(s.aShare, 1/float64(s.buckets))
+		s.negEW += a * (fk - s.negEW)
+		s.nEW += a * (fn - s.nEW)
+		s.p = s.negEW / math.Max(s.nEW, 1e-9)
+		if !warm {
+			s.od += 0.01 * (math.Min(z*z, 9) - s.od)
+			s.od = math.Max(s.od, 1)
+		}
+	}
+	return alert, esc, s.score, expected
+}
+
+func (s *shareTest) tick(t time.Time, ev float64) {
+	if !s.active {
+		return
+	}
+	if ev < 0.5 {
+		if !s.quiet {
+			s.quiet, s.quietSince = true, t
+		}
+		if t.Sub(s.quietSince) >= s.cfg.Quiet {
+			s.active = false
+			s.cooldown = t.Add(s.cfg.Cooldown)
+			s.cusum = 0
+		}
+	} else {
+		s.quiet = false
+	}
+}

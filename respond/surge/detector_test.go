@@ -1,0 +1,248 @@
+package surge
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// stream makes a deterministic keyed stream: per minute, per key, a Poisson
+// number of posts whose rate follows a daily cycle, times the key's event
+// factor; terms come from a common vocabulary, plus the event's own terms.
+type streamKey struct {
+	name    string
+	rate    float64 // posts per minute at the daily mean
+	negP    float64
+	event   func(t time.Time) (mult float64, negP float64, terms []string)
+	silence [2]time.Time // no posts in [0, 1)
+}
+
+var vocab = []string{"order", "delivery", "app", "price", "store", "staff", "login", "refund", "sale", "new", "love", "support"}
+
+func genStream(seed uint64, start time.Time, days int, keys []streamKey) []Observation {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	var obs []Observation
+	id := 0
+	for m := 0; m < days*24*60; m++ {
+		t := start.Add(time.Duration(m) * time.Minute)
+		hod := float64(t.Hour()) + float64(t.Minute())/60
+		cycle := 1 + 0.6*math.Sin(2*math.Pi*(hod-9)/24)
+		for _, k := range keys {
+			if !t.Before(k.silence[0]) && t.Before(k.silence[1]) {
+				continue
+			}
+			mult, negP, extra := 1.0, k.negP, []string(nil)
+			if k.event != nil {
+				mult, negP, extra = k.event(t)
+				if negP == 0 {
+					negP = k.negP
+				}
+			}
+			n := int(poisson(rng, k.rate*cycle*mult))
+			for i := 0; i < n; i++ {
+				id++
+				terms := []string{vocab[rng.IntN(len(vocab))], vocab[rng.IntN(len(vocab))]}
+				if len(extra) > 0 && rng.Float64() < 1-1/mult {
+					terms = append(terms, extra...)
+				}
+				src := "bluesky"
+				if rng.IntN(3) == 0 {
+					src = "reddit"
+				}
+				obs = append(obs, Observation{
+					Keys: []string{k.name, "source:" + src}, Time: t.Add(time.Duration(rng.IntN(60)) * time.Second),
+					Negative: rng.Float64() < negP, Source: src, Terms: terms, PostID: fmt.Sprintf("p%d", id),
+					Weight: float64(1 + rng.IntN(100)),
+				})
+			}
+		}
+	}
+	return obs
+}
+
+func runStream(d *Detector, obs []Observation, end time.Time) []Alert {
+	var alerts []Alert
+	for _, o := range obs {
+		alerts = append(alerts, d.Observe(o)...)
+	}
+	return append(alerts, d.Advance(end)...)
+}
+
+var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // a Monday
+
+func TestDetectorVolumeSurgeWithDrivers(t *testing.T) {
+	incident := t0.Add(4*24*time.Hour + 14*time.Hour)
+	keys := []streamKey{
+		{name: "brand:acme", rate: 2, negP: 0.2, event: func(t time.Time) (float64, float64, []string) {
+			if d := t.Sub(incident); d >= 0 && d < 3*time.Hour {
+				return 1 + 4*math.Min(1, float64(d)/float64(20*time.Minute)), 0.7, []string{"outage", "checkout"}
+			}
+			return 1, 0, nil
+		}},
+		{name: "brand:other", rate: 1, negP: 0.2},
+	}
+	obs := genStream(1, t0, 6, keys)
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(6*24*time.Hour))
+
+	var first *Alert
+	for i, a := range alerts {
+		if a.Kind == KindSilence {
+			continue
+		}
+		t.Logf("%s %s %s start %s score %.2f esc %v obs %.0f exp %.1f", a.At.Format("01-02 15:04"), a.Key, a.Kind, a.Start.Format("15:04"), a.Score, a.Escalation, a.Observed, a.Expected)
+		assert.NotEqual(t, "brand:other", a.Key, "only the incident's keys alert (its brand, the sources it flows through)")
+		assert.False(t, a.At.Before(incident), "no alert before the incident")
+		if first == nil && a.Kind == KindVolume && a.Key == "brand:acme" {
+			first = &alerts[i]
+		}
+	}
+	require.NotNil(t, first, "the incident raises a volume alert")
+	assert.LessOrEqual(t, first.At.Sub(incident), 30*time.Minute, "caught within 30 minutes")
+	assert.False(t, first.Escalation)
+	var terms []string
+	for _, dr := range first.Drivers.Terms {
+		terms = append(terms, dr.Name)
+	}
+	assert.Subset(t, terms, []string{"outage", "checkout"}, "the incident's terms drive the alert")
+	assert.NotContains(t, terms, "order", "background terms do not")
+	assert.Len(t, first.Drivers.TopPosts, 3)
+	assert.NotEmpty(t, first.Reasons)
+	assert.Equal(t, "volume_surge", first.Reasons[0].Code)
+	// once per episode: no second non-escalation volume alert for the key
+	n := 0
+	for _, a := range alerts {
+		if a.Key == "brand:acme" && a.Kind == KindVolume && !a.Escalation {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n)
+	// negativity rose too (0.2 -> 0.7)
+	neg := 0
+	for _, a := range alerts {
+		if a.Key == "brand:acme" && a.Kind == KindNegativity {
+			neg++
+		}
+	}
+	assert.Equal(t, 1, neg, "one negativity alert")
+}
+
+func TestDetectorNegativityOnly(t *testing.T) {
+	shift := t0.Add(4*24*time.Hour + 10*time.Hour)
+	keys := []streamKey{{name: "product:x2", rate: 3, negP: 0.1, event: func(t time.Time) (float64, float64, []string) {
+		if d := t.Sub(shift); d >= 0 && d < 4*time.Hour {
+			return 1, 0.45, nil
+		}
+		return 1, 0, nil
+	}}}
+	obs := genStream(2, t0, 5, keys)
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(5*24*time.Hour))
+	var kinds []Kind
+	for _, a := range alerts {
+		if a.Key == "product:x2" {
+			kinds = append(kinds, a.Kind)
+			assert.False(t, a.At.Before(shift))
+			if a.Kind == KindNegativity {
+				assert.LessOrEqual(t, a.At.Sub(shift), time.Hour)
+			}
+		}
+	}
+	assert.Equal(t, []Kind{KindNegativity}, kinds)
+}
+
+func TestDetectorSilence(t *testing.T) {
+	gapStart := t0.Add(3*24*time.Hour + 12*time.Hour)
+	gapEnd := gapStart.Add(5 * time.Hour)
+	keys := []streamKey{
+		{name: "feed:forum", rate: 1.5, silence: [2]time.Time{gapStart, gapEnd}},
+		{name: "feed:reviews", rate: 1.5},
+	}
+	obs := genStream(3, t0, 5, keys)
+	for i := range obs { // watch the feeds, not the sources
+		obs[i].Keys = obs[i].Keys[:1]
+	}
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(5*24*time.Hour))
+	require.Len(t, alerts, 1, "one silence alert and no surge on recovery: %+v", alerts)
+	a := alerts[0]
+	assert.Equal(t, KindSilence, a.Kind)
+	assert.Equal(t, "feed:forum", a.Key)
+	assert.True(t, a.At.After(gapStart))
+	assert.LessOrEqual(t, a.At.Sub(gapStart), 45*time.Minute)
+	assert.GreaterOrEqual(t, a.Expected, 10.0)
+	assert.Equal(t, "silence", a.Reasons[0].Code)
+}
+
+func TestDetectorDeterministic(t *testing.T) {
+	incident := t0.Add(3*24*time.Hour + 9*time.Hour)
+	keys := []streamKey{{name: "k", rate: 2, negP: 0.2, event: func(t time.Time) (float64, float64, []string) {
+		if d := t.Sub(incident); d >= 0 && d < time.Hour {
+			return 6, 0.6, []string{"fire"}
+		}
+		return 1, 0, nil
+	}}}
+	obs := genStream(4, t0, 4, keys)
+	a1 := runStream(New(Config{}), obs, t0.Add(4*24*time.Hour))
+	a2 := runStream(New(Config{}), obs, t0.Add(4*24*time.Hour))
+	require.NotEmpty(t, a1)
+	assert.Equal(t, a1, a2)
+}
+
+func TestDetectorBoundedKeys(t *testing.T) {
+	d := New(Config{MaxKeys: 100})
+	for i := 0; i < 1000; i++ {
+		d.Observe(Observation{Keys: []string{fmt.Sprintf("k%d", i)}, Time: t0.Add(time.Duration(i) * time.Second)})
+		require.LessOrEqual(t, d.Len(), 100)
+	}
+	// the most recent keys are the ones kept
+	assert.NotZero(t, d.keys["k999"])
+	assert.Nil(t, d.keys["k0"])
+	// idle keys are dropped as the clock moves
+	d.Advance(t0.Add(15 * 24 * time.Hour))
+	assert.Zero(t, d.Len())
+}
+
+func TestDetectorNewKeyBurst(t *testing.T) {
+	// a key never seen in two days bursts: its baseline is zero, not a
+	// warm-up
+	keys := []streamKey{{name: "brand:acme", rate: 2}}
+	obs := genStream(5, t0, 3, keys)
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(3*24*time.Hour))
+	require.Empty(t, alerts)
+	at := t0.Add(3*24*time.Hour + 10*time.Minute)
+	for i := 0; i < 40; i++ {
+		alerts = append(alerts, d.Observe(Observation{Keys: []string{"place:store-42"}, Time: at.Add(time.Duration(i) * 10 * time.Second),
+			Terms: []string{"closed", "tills"}, PostID: fmt.Sprint(i)})...)
+	}
+	alerts = append(alerts, d.Advance(at.Add(15*time.Minute))...)
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "place:store-42", alerts[0].Key)
+	assert.Equal(t, KindVolume, alerts[0].Kind)
+	assert.True(t, d.Status("place:store-42").Active)
+	assert.False(t, d.Status("brand:acme").Active)
+	assert.Equal(t, Status{}, d.Status("nope"))
+}
+
+func TestTerms(t *testing.T) {
+	tests := []struct {
+		text string
+		max  int
+		want []string
+	}{
+		{"The checkout is DOWN again!! #AcmeOutage https://x.co/abc", 10, []string{"checkout", "down", "#acmeoutage"}},
+		{"to be or not", 10, nil},
+		{"Café fermé, café fermé", 10, []string{"café", "fermé"}},
+		{"one two three four five six", 2, []string{"three", "four"}},
+		{"", 3, nil},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Terms(tt.text, tt.max), tt.text)
+	}
+}
