@@ -1,0 +1,379 @@
+package respond
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ReplyData is what a reply template may use. Every field that comes from
+// a post or its author has been through [EscapeText]: a template cannot
+// echo a post's text, a handle or a link as it was written, so a reply can
+// never mention, tag or link anyone the template's author did not write
+// in.
+type ReplyData struct {
+	// Name is the author's display name, or their handle when there is
+	// none (escaped, at most 40 characters).
+	Name string
+	// Handle is the author's handle without its "@" and without any
+	// server part ("maya" for "@maya@mastodon.social"), escaped.
+	Handle string
+	// Product and Place are the first product and place the post is
+	// about, if any (escaped).
+	Product string
+	Place   string
+	// Quote is the start of the post's text, escaped, at most 80
+	// characters.
+	Quote string
+	// Source is where the post was heard ("bluesky", "forum", ...).
+	Source string
+	// Intent and Language are the scorer's.
+	Intent   string
+	Language string
+	// Priority, Team and RespondBy are the decision's.
+	Priority  Priority
+	Team      string
+	RespondBy time.Time
+}
+
+// Limits of the untrusted fields of ReplyData, in characters.
+const (
+	maxNameChars  = 40
+	maxQuoteChars = 80
+	maxAboutChars = 60
+)
+
+type replyTemplate struct {
+	name  string
+	texts map[string]*template.Template // by key: "en", "question/en", "default", ...
+}
+
+var templateLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:(\d+):)? ?(.*)$`)
+
+func (b *policyBuilder) template(ts TemplateSpec, at string) *replyTemplate {
+	rt := &replyTemplate{name: ts.Name, texts: map[string]*template.Template{}}
+	if len(ts.Text) == 0 {
+		b.errorf(b.pos.at(at), "", "empty-template", "template %q has no text", ts.Name)
+	}
+	for _, key := range sortedKeys(ts.Text) {
+		text := ts.Text[key]
+		path := at + ".text." + key
+		if err := validTemplateKey(key); err != nil {
+			b.errorf(b.pos.at(path), "", "bad-template-key", "template %q: %v", ts.Name, err)
+			continue
+		}
+		t, err := template.New(ts.Name + "/" + key).Option("missingkey=error").Parse(text)
+		if err != nil {
+			b.errs = append(b.errs, templateFinding(b.pos, path, text, ts.Name, key, err))
+			continue
+		}
+		// Execute once on sample data, so that a misspelt field fails
+		// when the policy loads rather than on a customer's post.
+		if err := t.Execute(&strings.Builder{}, sampleReplyData()); err != nil {
+			b.errs = append(b.errs, templateFinding(b.pos, path, text, ts.Name, key, err))
+			continue
+		}
+		rt.texts[key] = t
+	}
+	return rt
+}
+
+func templateFinding(ps *positions, path, text, name, key string, err error) Finding {
+	msg := err.Error()
+	line := 1
+	if m := templateLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[3]
+	}
+	msg = strings.TrimPrefix(msg, "template: "+name+"/"+key+": ")
+	return Finding{Pos: ps.expr(path, text, line, 0), Severity: SeverityError, Code: "template",
+		Msg: fmt.Sprintf("template %q (%s): %s", name, key, msg)}
+}
+
+func validTemplateKey(key string) error {
+	intent, lang, ok := strings.Cut(key, "/")
+	if !ok {
+		intent, lang = "", key
+	}
+	if ok && !slices.Contains(intents, intent) {
+		return fmt.Errorf("key %q: unknown intent %q (known: %s)", key, intent, strings.Join(intents, ", "))
+	}
+	if lang != "default" && !validLang(lang) {
+		return fmt.Errorf("key %q: %q is not a language code (en, pt-BR, ...) or default", key, lang)
+	}
+	return nil
+}
+
+func validLang(s string) bool {
+	base, region, _ := strings.Cut(s, "-")
+	if len(base) < 2 || len(base) > 3 || len(region) > 8 {
+		return false
+	}
+	for _, r := range base {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func sampleReplyData() ReplyData {
+	return ReplyData{Name: "Maya", Handle: "maya", Product: "X2", Place: "Lyon", Quote: "sample",
+		Source: "bluesky", Intent: "question", Language: "en", Priority: P2, Team: "care",
+		RespondBy: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// errNoText is the reason a reply was not drafted for want of a text.
+var errNoText = errors.New("no text")
+
+// pick returns the template's text for an intent and a language.
+func (rt *replyTemplate) pick(intent, lang string) *template.Template {
+	base, _, _ := strings.Cut(lang, "-")
+	for _, k := range [...]string{intent + "/" + lang, lang, intent + "/" + base, base, intent + "/default", "default"} {
+		if t := rt.texts[k]; t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// render drafts the reply of a decision from the template.
+func (rt *replyTemplate) render(c *Case, d *Decision) (string, error) {
+	lang := c.Scores.Language
+	if lang == "" {
+		lang = c.Post.Lang
+	}
+	intent := string(c.Scores.Intent)
+	t := rt.pick(intent, lang)
+	if t == nil {
+		return "", fmt.Errorf("reply template %q has no text for language %q: %w", rt.name, lang, errNoText)
+	}
+	data := replyData(c, d)
+	var sb strings.Builder
+	if err := t.Execute(&sb, &data); err != nil {
+		return "", fmt.Errorf("reply template %q: %w", rt.name, err)
+	}
+	return strings.TrimSpace(sb.String()), nil
+}
+
+func replyData(c *Case, d *Decision) ReplyData {
+	a := c.Post.Author
+	handle := strings.TrimLeft(a.Handle, "@＠﹫")
+	if i := strings.IndexAny(handle, "@＠﹫"); i >= 0 {
+		handle = handle[:i]
+	}
+	rd := ReplyData{
+		Handle:    EscapeText(handle, maxNameChars),
+		Name:      EscapeText(a.Name, maxNameChars),
+		Quote:     EscapeText(c.Post.Text, maxQuoteChars),
+		Source:    EscapeText(c.Post.Source, 20),
+		Intent:    string(c.Scores.Intent),
+		Language:  c.Scores.Language,
+		Priority:  d.Priority,
+		Team:      d.Team,
+		RespondBy: d.RespondBy,
+	}
+	if rd.Name == "" {
+		rd.Name = rd.Handle
+	}
+	for _, e := range c.Scores.About {
+		switch {
+		case e.Kind == "product" && rd.Product == "":
+			rd.Product = EscapeText(e.Name, maxAboutChars)
+		case e.Kind == "place" && rd.Place == "":
+			rd.Place = EscapeText(e.Name, maxAboutChars)
+		}
+	}
+	return rd
+}
+
+// EscapeText makes untrusted text (a post's text, an author's name or
+// handle) safe to put in a plain-text social reply, and cuts it to at most
+// maxChars characters (an ellipsis marks a cut; maxChars <= 0 means no
+// limit). Plain text is not HTML: what is dangerous in a reply is what the
+// platform turns into an action or a link. The result:
+//
+//   - mentions no one: every "@" (and its full-width and small forms) is
+//     removed, so "@acme" becomes "acme" and an address "a@b.com" is not
+//     left behind (see links);
+//   - tags nothing: "#" (and its full-width and small forms) directly before
+//     a letter, digit or "_", and "$" directly before a letter, are removed,
+//     so "#boycott" becomes "boycott" and "$ACME" "ACME" ("$5" stays);
+//   - links nowhere: a word that is a URL ("https://...", "www.x", a domain
+//     such as "evil.example.com/path") or an e-mail address becomes "[link]";
+//   - carries no markup: "<" and ">" become "‹" and "›", so no HTML tag,
+//     Slack control sequence ("<!channel>") or autolink survives;
+//   - hides nothing: control characters and invisible format characters
+//     (zero-width joiners and spaces, bidirectional overrides, byte order
+//     marks) are removed, line breaks and other spacing become single
+//     spaces, and invalid UTF-8 becomes U+FFFD.
+//
+// EscapeText is idempotent: escaping escaped text changes nothing.
+func EscapeText(s string, maxChars int) string {
+	if isPlainSafe(s) {
+		return cutChars(s, maxChars)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	// Pass 1: spacing and invisible characters.
+	var sb strings.Builder
+	sb.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || r == '\u2028' || r == '\u2029':
+			space = sb.Len() > 0
+			continue
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			continue
+		}
+		if space {
+			sb.WriteByte(' ')
+			space = false
+		}
+		sb.WriteRune(r)
+	}
+	// Pass 2: word by word, links, mentions, tags and markup.
+	words := strings.Split(sb.String(), " ")
+	out := words[:0]
+	for _, w := range words {
+		if isLink(w) {
+			out = append(out, "[link]")
+			continue
+		}
+		w = neutralise(w)
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return cutChars(strings.Join(out, " "), maxChars)
+}
+
+// isPlainSafe reports whether s holds only characters that need no
+// escaping: printable ASCII letters, digits, single spaces and common
+// punctuation, with no '.' or ':' (which could make a link).
+func isPlainSafe(s string) bool {
+	prev := byte(' ')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == ' ':
+			if prev == ' ' {
+				return false // leading or double space
+			}
+		case c == ',' || c == '!' || c == '?' || c == '\'' || c == '-' || c == '(' || c == ')' || c == ';' || c == '"' || c == '&' || c == '*' || c == '+' || c == '=' || c == '%':
+		default:
+			return false
+		}
+		prev = c
+	}
+	return prev != ' ' || len(s) == 0
+}
+
+func neutralise(w string) string {
+	if !strings.ContainsAny(w, "@＠﹫#＃﹟$<>") {
+		return w
+	}
+	var sb strings.Builder
+	rs := []rune(w)
+	for i, r := range rs {
+		switch r {
+		case '@', '＠', '﹫':
+			continue
+		case '#', '＃', '﹟':
+			if i+1 < len(rs) && isWordRune(rs[i+1]) {
+				continue
+			}
+		case '$': // a cashtag, not an amount
+			if i+1 < len(rs) && unicode.IsLetter(rs[i+1]) {
+				continue
+			}
+		case '<':
+			r = '‹'
+		case '>':
+			r = '›'
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// tlds are the generic top-level domains a bare domain is recognised by;
+// any two-letter ending is taken for a country domain.
+var tlds = map[string]bool{
+	"com": true, "net": true, "org": true, "info": true, "biz": true, "app": true, "dev": true,
+	"xyz": true, "shop": true, "store": true, "online": true, "site": true, "top": true, "club": true,
+	"link": true, "page": true, "live": true, "news": true, "blog": true, "tech": true, "cloud": true,
+	"email": true, "click": true, "website": true, "space": true, "fun": true, "art": true,
+	"edu": true, "gov": true, "mil": true, "int": true, "io": true, "ai": true, "co": true,
+	"me": true, "tv": true, "ly": true, "gg": true, "social": true, "zone": true, "world": true,
+	"pro": true, "mobi": true, "name": true, "asia": true, "win": true, "bid": true, "icu": true,
+}
+
+// isLink reports whether a word is, or contains, a URL, a domain or an
+// e-mail address.
+func isLink(w string) bool {
+	lw := strings.ToLower(w)
+	if strings.Contains(lw, "://") || strings.Contains(lw, "www.") || strings.HasPrefix(lw, "mailto:") {
+		return true
+	}
+	if strings.ContainsAny(w, "@＠﹫") && strings.Contains(w, ".") {
+		return true // an address, or a fediverse handle with its server
+	}
+	// A domain: labels of letters, digits and '-' separated by '.' (or a
+	// look-alike dot), ending in a known or two-letter top-level domain.
+	lw = strings.NewReplacer("。", ".", "．", ".", "｡", ".").Replace(lw)
+	for part := range strings.FieldsFuncSeq(lw, func(r rune) bool {
+		return !(r == '.' || r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && unicode.IsLetter(r))
+	}) {
+		part = strings.Trim(part, ".-")
+		labels := strings.Split(part, ".")
+		if len(labels) < 2 {
+			continue
+		}
+		tld := labels[len(labels)-1]
+		if tlds[tld] || len(tld) == 2 && isASCIILetters(tld) {
+			if labels[len(labels)-2] != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCIILetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// cut shortens s to at most n characters, ending in "…" if cut.
+func cutChars(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n == 1 {
+		return "…"
+	}
+	i, k := 0, 0
+	for j := range s {
+		if k == n-1 {
+			i = j
+			break
+		}
+		k++
+	}
+	return strings.TrimRight(s[:i], " ") + "…"
+}
