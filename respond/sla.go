@@ -39,9 +39,12 @@ type Target struct {
 // DefaultWarnAt is the fraction of a target elapsed at which an SLA warns.
 const DefaultWarnAt = 0.75
 
-// An SLA maps priorities to first-response targets counted on a calendar.
-// The zero SLA has no targets: nothing is due.
-type SLA struct {
+// A BusinessSLA maps priorities to first-response targets counted on a
+// calendar of business hours. It is a [Deadliner]: pass it to a policy with
+// [WithDeadliner] so decisions carry deadlines that skip nights, weekends
+// and holidays, and to [NewTracker] to run the clocks. The zero BusinessSLA
+// has no targets: nothing is due.
+type BusinessSLA struct {
 	// Calendar is when the clock runs for targets that are not AllHours.
 	Calendar Calendar
 	// Targets are the targets per priority; a priority without one has no
@@ -52,28 +55,28 @@ type SLA struct {
 	WarnAt float64
 }
 
-func (s SLA) warnFrac() float64 {
+func (s BusinessSLA) warnFrac() float64 {
 	if s.WarnAt <= 0 || s.WarnAt >= 1 {
 		return DefaultWarnAt
 	}
 	return s.WarnAt
 }
 
-func (s SLA) calendar(allHours bool) Calendar {
+func (s BusinessSLA) calendar(allHours bool) Calendar {
 	if allHours {
 		return Calendar{Location: s.Calendar.Location}
 	}
 	return s.Calendar
 }
 
-// Deadline returns when a case of priority p whose clock starts at start is
-// due, and false if p has no target.
-func (s SLA) Deadline(p Priority, start time.Time) (time.Time, bool) {
+// Due returns when a case of priority p whose clock starts at start is due,
+// or the zero Time if p has no target.
+func (s BusinessSLA) Due(start time.Time, p Priority) time.Time {
 	t, ok := s.Targets[p]
 	if !ok || t.Within <= 0 {
-		return time.Time{}, false
+		return time.Time{}
 	}
-	return s.calendar(t.AllHours).Add(start, t.Within), true
+	return s.calendar(t.AllHours).Add(start, t.Within)
 }
 
 // An SLATimer is the stored state of one running SLA clock. The tracker
@@ -225,7 +228,7 @@ var (
 // both checked; run one checker per store, or make the callback idempotent
 // on (Key, Kind).
 type Tracker struct {
-	sla   SLA
+	sla   BusinessSLA
 	store TimerStore
 	clock Clock
 }
@@ -233,7 +236,7 @@ type Tracker struct {
 // NewTracker returns a tracker of sla keeping its timers in store (a new
 // MemTimerStore when nil), reading time from clock (the system clock when
 // nil).
-func NewTracker(sla SLA, store TimerStore, clock Clock) *Tracker {
+func NewTracker(sla BusinessSLA, store TimerStore, clock Clock) *Tracker {
 	if store == nil {
 		store = new(MemTimerStore)
 	}

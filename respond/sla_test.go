@@ -200,8 +200,8 @@ func TestCalendarBruteForce(t *testing.T) {
 	}
 }
 
-func slaForTest(loc *time.Location) SLA {
-	return SLA{
+func slaForTest(loc *time.Location) BusinessSLA {
+	return BusinessSLA{
 		Calendar: OfficeHours(loc, 9*time.Hour, 17*time.Hour),
 		Targets: map[Priority]Target{
 			P1: {Within: time.Hour, AllHours: true},
@@ -236,14 +236,12 @@ func TestSLADeadline(t *testing.T) {
 	ny := mustLoc(t, "America/New_York")
 	s := slaForTest(ny)
 	fri := time.Date(2026, 11, 27, 16, 45, 0, 0, ny)
-	d, ok := s.Deadline(P3, fri)
-	require.True(t, ok)
+	var _ Deadliner = s
+	d := s.Due(fri, P3)
 	assert.True(t, d.Equal(time.Date(2026, 11, 30, 9, 15, 0, 0, ny)), d)
-	d, ok = s.Deadline(P1, fri)
-	require.True(t, ok)
+	d = s.Due(fri, P1)
 	assert.True(t, d.Equal(fri.Add(time.Hour)), "P1 runs around the clock")
-	_, ok = s.Deadline(P4, fri)
-	assert.False(t, ok)
+	assert.True(t, s.Due(fri, P4).IsZero())
 }
 
 func TestTrackerWarnAndBreach(t *testing.T) {
