@@ -1,0 +1,349 @@
+package score
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A Cue is a piece of customer-care knowledge: phrases that, when a post
+// says them, support an urgency level, vote for an intent and move the
+// sentiment. The built-in cues are data (score/data/cues.json); a user adds
+// to them, replaces them or switches them off per brand with [Brand].
+//
+// A phrase is words separated by spaces. A word may list alternatives with
+// "|" ("charged twice|double"), end in "*" to match any ending ("refund*"),
+// or be "~", which skips up to three words. Words are compared after
+// lower-casing and a light suffix strip, so "charge" also matches "charged"
+// and "charges".
+type Cue struct {
+	// Code names the cue in reasons, e.g. "urgency.money". Cues sharing a
+	// code are one family: a brand may replace or disable it by code.
+	Code string `json:"code" yaml:"code"`
+	// Phrases are what the post must say (any one of them).
+	Phrases []string `json:"phrases" yaml:"phrases"`
+	// Urgency is the level 0..3 a match supports.
+	Urgency int `json:"urgency" yaml:"urgency"`
+	// Intent is the intent a match votes for, "" for none; Weight is the
+	// strength of the vote (1 is typical).
+	Intent Intent  `json:"intent,omitempty" yaml:"intent,omitempty"`
+	Weight float64 `json:"weight,omitempty" yaml:"weight,omitempty"`
+	// Valence moves the sentiment on the lexicon's -4..4 scale.
+	Valence float64 `json:"valence,omitempty" yaml:"valence,omitempty"`
+	// Lang limits the cue to posts in one language ("" for all).
+	Lang string `json:"lang,omitempty" yaml:"lang,omitempty"`
+}
+
+// Cue families by code, in the order of the learned layer's features.
+var cueFamilies = [...]string{
+	"urgency.safety", "urgency.outage", "urgency.breach", "urgency.legal", "urgency.stranded", "urgency.viral",
+	"urgency.blocked", "urgency.money", "urgency.churn", "urgency.repeat", "urgency.deadline",
+	"urgency.delivery", "urgency.problem",
+	"intent.question", "intent.request", "intent.suggestion", "intent.purchase", "intent.praise", "intent.spam",
+}
+
+func familyIndex(code string) int {
+	for i, c := range cueFamilies {
+		if c == code {
+			return i
+		}
+	}
+	return -1
+}
+
+// DefaultCues returns a copy of the built-in cues.
+func DefaultCues() []Cue {
+	cs, err := parseCueFile(mustData("data/cues.json"))
+	if err != nil {
+		panic(err) // embedded data is checked by the tests
+	}
+	return cs
+}
+
+func mustData(name string) []byte {
+	b, err := dataFS.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func parseCueFile(b []byte) ([]Cue, error) {
+	var f struct {
+		Cues []Cue `json:"cues"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("score: cues: %w", err)
+	}
+	return f.Cues, nil
+}
+
+// ReadCues reads cues from JSON: either {"cues": [...]} or a bare array.
+func ReadCues(r io.Reader) ([]Cue, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	t := strings.TrimSpace(string(b))
+	if strings.HasPrefix(t, "[") {
+		var cs []Cue
+		if err := json.Unmarshal(b, &cs); err != nil {
+			return nil, fmt.Errorf("score: cues: %w", err)
+		}
+		return cs, nil
+	}
+	return parseCueFile(b)
+}
+
+// entry kinds of the phrase matcher.
+const (
+	ekCue     uint8 = iota
+	ekNeutral       // a term that carries no sentiment (brand names, "War Zone")
+	ekEntity        // a catalogue term: product, place, person, brand
+)
+
+// A matchEntry is what a phrase stands for.
+type matchEntry struct {
+	kind    uint8
+	code    string
+	family  int8 // index in cueFamilies, -1 if none
+	urgency int8
+	intent  Intent
+	weight  float32
+	valence float32
+	lang    string
+	entity  Entity
+}
+
+// A pword is one word of a compiled phrase.
+type pword struct {
+	alts   []string
+	prefix bool // alternatives are prefixes
+	gap    bool // "~": skip up to three words
+}
+
+type phrase struct {
+	words  []pword
+	entry  int32
+	hasNeg bool // the phrase itself contains a negator: do not negate it
+}
+
+// A matcher finds phrases in a token sequence.
+type matcher struct {
+	entries []matchEntry
+	phrases []phrase
+	first   map[string][]int32 // first word (stemmed) -> phrases
+	firstPx []int32            // phrases whose first word is a prefix
+}
+
+func newMatcher() *matcher {
+	return &matcher{first: map[string][]int32{}}
+}
+
+// add compiles a phrase for entry e.
+func (m *matcher) add(text string, e int32, neg map[string]bool) error {
+	var words []pword
+	hasNeg := false
+	for w := range strings.FieldsSeq(strings.ToLower(text)) {
+		if w == "~" {
+			if len(words) == 0 {
+				return fmt.Errorf("phrase %q starts with ~", text)
+			}
+			words = append(words, pword{gap: true})
+			continue
+		}
+		var pw pword
+		for a := range strings.SplitSeq(w, "|") {
+			if a == "" {
+				continue
+			}
+			if strings.HasSuffix(a, "*") {
+				pw.prefix = true
+				a = strings.TrimSuffix(a, "*")
+			} else {
+				a = string(stem([]byte(normApos(a))))
+			}
+			if neg[a] || strings.HasSuffix(a, "n't") {
+				hasNeg = true
+			}
+			pw.alts = append(pw.alts, normApos(a))
+		}
+		if len(pw.alts) == 0 {
+			return fmt.Errorf("phrase %q has an empty word", text)
+		}
+		words = append(words, pw)
+	}
+	if len(words) == 0 {
+		return fmt.Errorf("empty phrase")
+	}
+	if words[len(words)-1].gap {
+		return fmt.Errorf("phrase %q ends with ~", text)
+	}
+	id := int32(len(m.phrases))
+	m.phrases = append(m.phrases, phrase{words: words, entry: e, hasNeg: hasNeg})
+	if words[0].prefix {
+		m.firstPx = append(m.firstPx, id)
+		return nil
+	}
+	for _, a := range words[0].alts {
+		m.first[a] = append(m.first[a], id)
+	}
+	return nil
+}
+
+func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
+
+// stem strips a few English inflections; it only ever shortens, so the
+// result is a prefix of w and costs no allocation.
+func stem(w []byte) []byte {
+	n := len(w)
+	if n > 2 && w[n-2] == '\'' && w[n-1] == 's' {
+		w = w[:n-2]
+		n -= 2
+	}
+	switch {
+	case n > 5 && string(w[n-3:]) == "ing":
+		w = w[:n-3]
+	case n > 4 && string(w[n-2:]) == "ed":
+		w = w[:n-2]
+	case n > 4 && string(w[n-2:]) == "es" && (w[n-3] == 's' || w[n-3] == 'x' || w[n-3] == 'z' || w[n-3] == 'h'):
+		w = w[:n-2]
+	case n > 3 && w[n-1] == 's' && w[n-2] != 's' && w[n-2] != 'u' && w[n-2] != 'i':
+		w = w[:n-1]
+	}
+	n = len(w)
+	if n > 4 && w[n-1] == 'e' {
+		w = w[:n-1]
+	}
+	return w
+}
+
+// A hit is one phrase match: words [from, to) of scratch.words.
+type hit struct {
+	entry    int32
+	from, to int32
+	negated  bool
+	hasNeg   bool
+}
+
+// isMatchToken reports whether a token takes part in phrase matching.
+func isMatchToken(k tokKind) bool {
+	return k == tkWord || k == tkNum || k == tkTagPart || k == tkHandle
+}
+
+// run finds all phrase matches in the scratch's words (one per entry and
+// start position), appending to sc.hits. Phrases do not cross sentences.
+func (m *matcher) run(sc *scratch, lang string) {
+	ws := sc.words
+	for i := range ws {
+		st := sc.stemOf(i)
+		if ids, ok := m.first[string(st)]; ok {
+			for _, id := range ids {
+				m.try(sc, id, i, lang)
+			}
+		}
+		if lw := sc.lowOf(i); len(lw) != len(st) {
+			if ids, ok := m.first[string(lw)]; ok {
+				for _, id := range ids {
+					m.try(sc, id, i, lang)
+				}
+			}
+		}
+		for _, id := range m.firstPx {
+			m.try(sc, id, i, lang)
+		}
+	}
+}
+
+func (m *matcher) try(sc *scratch, id int32, i int, lang string) {
+	p := &m.phrases[id]
+	e := &m.entries[p.entry]
+	if e.lang != "" && e.lang != lang {
+		return
+	}
+	end, ok := matchFrom(sc, p.words, 0, i, sc.toks[sc.words[i]].sent)
+	if !ok {
+		return
+	}
+	for k := range sc.hits { // one hit per entry and stretch of text
+		h := &sc.hits[k]
+		if h.entry == p.entry && int(h.from) <= i && i < int(h.to) || h.entry == p.entry && int(h.from) == i {
+			if int32(end) > h.to {
+				h.to = int32(end)
+			}
+			return
+		}
+	}
+	sc.hits = append(sc.hits, hit{entry: p.entry, from: int32(i), to: int32(end), hasNeg: p.hasNeg})
+}
+
+// matchFrom matches words[k:] at word position i, returning the end
+// position.
+func matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
+	if k == len(words) {
+		return i, true
+	}
+	w := &words[k]
+	if w.gap {
+		for skip := 0; skip <= 3; skip++ {
+			if end, ok := matchFrom(sc, words, k+1, i+skip, sent); ok {
+				return end, true
+			}
+			if i+skip >= len(sc.words) {
+				break
+			}
+		}
+		return 0, false
+	}
+	if i >= len(sc.words) || sc.toks[sc.words[i]].sent != sent {
+		return 0, false
+	}
+	if !wordMatches(sc, w, i) {
+		return 0, false
+	}
+	return matchFrom(sc, words, k+1, i+1, sent)
+}
+
+func wordMatches(sc *scratch, w *pword, i int) bool {
+	st := sc.stemOf(i)
+	lw := sc.lowOf(i)
+	for _, a := range w.alts {
+		if w.prefix {
+			if len(lw) >= len(a) && string(lw[:len(a)]) == a {
+				return true
+			}
+			continue
+		}
+		if string(st) == a || string(lw) == a {
+			return true
+		}
+	}
+	return false
+}
+
+// compileTerm turns a free-text term (a brand name, a product) into a
+// phrase of literal words.
+func compileTerm(term string) string {
+	var b strings.Builder
+	prev := false
+	for _, r := range strings.ToLower(term) {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '_' || r == '’'
+		if ok {
+			if !prev && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+		}
+		prev = ok
+	}
+	return b.String()
+}
+
+// firstRuneUpper is used for entity names in output.
+func firstRuneUpper(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r)
+}

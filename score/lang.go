@@ -1,0 +1,205 @@
+package score
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode"
+)
+
+// SupportedLanguages returns the languages the scorer judges (ISO 639-1):
+// English fully; Spanish, French, German and Portuguese with sentiment and
+// urgency cues. Posts in any other language get LabelUnknown and a low
+// confidence.
+func SupportedLanguages() []string {
+	return []string{langEN, langES, langFR, langDE, langPT}
+}
+
+func isSupported(lang string) bool {
+	switch lang {
+	case langEN, langES, langFR, langDE, langPT:
+		return true
+	}
+	return false
+}
+
+// langUnd is the language of a post with too little evidence.
+const langUnd = "und"
+
+// A langID detects languages from function words, letters peculiar to a
+// language, and writing systems.
+type langID struct {
+	codes []string          // index -> code
+	words map[string]uint32 // word -> bit set of languages using it
+}
+
+func loadLangID() (*langID, error) {
+	var raw map[string]string
+	if err := json.Unmarshal(mustData("data/lang.json"), &raw); err != nil {
+		return nil, err
+	}
+	li := &langID{words: map[string]uint32{}}
+	order := []string{langEN, langES, langFR, langDE, langPT, "it", "nl", "pl", "tr", "id", "sv", "da", "ro"}
+	for i, code := range order {
+		li.codes = append(li.codes, code)
+		for w := range strings.FieldsSeq(raw[code]) {
+			li.words[w] |= 1 << i
+		}
+	}
+	return li, nil
+}
+
+// detect returns the language of the tokens, and how sure it is (0..1).
+// hint is the platform's declared language, if any.
+func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (string, float64) {
+	var score [16]float64
+	// scripts
+	var latin, other int
+	var script string
+	var scriptN int
+	for _, t := range sc.toks {
+		if t.kind != tkWord && t.kind != tkTagPart {
+			continue
+		}
+		for _, r := range text[t.s:t.e] {
+			if !unicode.IsLetter(r) {
+				continue
+			}
+			if r < 0x250 {
+				latin++
+				switch r {
+				case 'ñ', '¿', '¡':
+					score[1] += 1.5
+				case 'ã', 'õ':
+					score[4] += 1.5
+				case 'ç':
+					score[2] += 0.5
+					score[4] += 0.5
+				case 'è', 'ê', 'à', 'ù', 'û', 'ë', 'ï', 'î', 'œ':
+					score[2] += 0.7
+				case 'ä', 'ö', 'ü', 'ß':
+					score[3] += 1.0
+				case 'á', 'í', 'ó', 'ú':
+					score[1] += 0.4
+					score[4] += 0.4
+				case 'é':
+					score[1] += 0.2
+					score[2] += 0.3
+					score[4] += 0.2
+				}
+				continue
+			}
+			other++
+			s := scriptOf(r)
+			if s != "" {
+				if s == script {
+					scriptN++
+				} else if scriptN == 0 {
+					script, scriptN = s, 1
+				} else {
+					scriptN--
+				}
+			}
+		}
+	}
+	if other > latin && script != "" {
+		return script, 0.9
+	}
+	if latin == 0 {
+		if isSupported(baseLang(hint)) {
+			return baseLang(hint), 0.3
+		}
+		return langUnd, 0
+	}
+	// function words and, for English, lexicon words
+	nwords := 0
+	for _, t := range sc.toks {
+		if t.kind != tkWord {
+			continue
+		}
+		nwords++
+		w := sc.low[t.ls:t.le]
+		if bits, ok := li.words[string(w)]; ok {
+			nl := 0
+			for b := bits; b != 0; b &= b - 1 {
+				nl++
+			}
+			for i := range li.codes {
+				if bits&(1<<i) != 0 {
+					score[i] += 1 / float64(nl)
+				}
+			}
+			continue
+		}
+		if _, ok := lx.val[string(w)]; ok {
+			score[0] += 0.5
+			continue
+		}
+		for i, code := range li.codes[1:5] {
+			if m := lx.langVal[code]; m != nil {
+				if _, ok := m[string(w)]; ok {
+					score[i+1] += 0.5
+				}
+			}
+		}
+	}
+	hl := baseLang(hint)
+	for i, code := range li.codes {
+		if code == hl {
+			score[i] += 1.0
+		}
+	}
+	best, second := -1, -1
+	for i := range li.codes {
+		if best < 0 || score[i] > score[best] {
+			best, second = i, best
+		} else if second < 0 || score[i] > score[second] {
+			second = i
+		}
+	}
+	if score[best] < 0.5 {
+		return langUnd, 0
+	}
+	margin := score[best] - max(score[second], 0)
+	conf := margin / (margin + 1.5)
+	if margin < 0.25 {
+		// a tie: English is the common case of short mixed posts
+		if score[0] == score[best] {
+			return langEN, 0.3
+		}
+		return langUnd, 0.1
+	}
+	return li.codes[best], conf
+}
+
+func baseLang(tag string) string {
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return strings.ToLower(tag)
+}
+
+// scriptOf names the language a non-Latin script most likely means (the
+// scorer does not support any of them; the name is for routing).
+func scriptOf(r rune) string {
+	switch {
+	case unicode.Is(unicode.Cyrillic, r):
+		return "ru"
+	case unicode.Is(unicode.Greek, r):
+		return "el"
+	case unicode.Is(unicode.Arabic, r):
+		return "ar"
+	case unicode.Is(unicode.Hebrew, r):
+		return "he"
+	case unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r):
+		return "ja"
+	case unicode.Is(unicode.Han, r):
+		return "zh"
+	case unicode.Is(unicode.Hangul, r):
+		return "ko"
+	case unicode.Is(unicode.Devanagari, r):
+		return "hi"
+	case unicode.Is(unicode.Thai, r):
+		return "th"
+	}
+	return "xx"
+}

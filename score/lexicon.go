@@ -1,0 +1,302 @@
+package score
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+//go:embed data/vader/vader_lexicon.txt data/vader/emoji_utf8_lexicon.txt data/lexicon.tsv data/cues.json data/lang.json data/vocab.txt data/model.bin
+var dataFS embed.FS
+
+// Languages with sentiment and urgency support.
+const (
+	langEN = "en"
+	langES = "es"
+	langFR = "fr"
+	langDE = "de"
+	langPT = "pt"
+)
+
+// A lexicon holds everything word-level the rules use. It is built once by
+// New and read concurrently afterwards.
+type lexicon struct {
+	val       map[string]float32            // English and language-neutral valences
+	langVal   map[string]map[string]float32 // per supported non-English language
+	emoji     map[string]float32
+	emoticon  map[string]float32
+	booster   map[string]float32 // intensifiers (>0) and downtoners (<0)
+	negator   map[string]bool
+	contrast  map[string]int8 // 1: but-like (after counts more), 2: although-like (its clause counts less)
+	vocab     map[string]bool // known words for hashtag splitting
+	maxEmoLen int
+}
+
+// Booster increments, as in the VADER paper's empirically derived scalar.
+const (
+	boostInc = 0.293
+	boostDec = -0.293
+	capsInc  = 0.733
+	negScale = -0.74
+)
+
+func loadLexicon() (*lexicon, error) {
+	lx := &lexicon{
+		val:      make(map[string]float32, 9000),
+		langVal:  map[string]map[string]float32{},
+		emoji:    make(map[string]float32, 4000),
+		emoticon: make(map[string]float32, 256),
+		booster:  map[string]float32{},
+		negator:  map[string]bool{},
+		contrast: map[string]int8{},
+		vocab:    make(map[string]bool, 20000),
+	}
+	b, err := dataFS.ReadFile("data/vader/vader_lexicon.txt")
+	if err != nil {
+		return nil, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 32)
+		if err != nil {
+			return nil, fmt.Errorf("score: vader lexicon: %q: %v", line, err)
+		}
+		tok := f[0]
+		if isEmoticonKey(tok) {
+			lx.emoticon[tok] = float32(v)
+			lx.maxEmoLen = max(lx.maxEmoLen, len(tok))
+			continue
+		}
+		if _, dup := lx.val[tok]; !dup {
+			lx.val[tok] = float32(v)
+		}
+		lx.vocab[tok] = true
+	}
+	// Our own additions and overrides: language, token, valence or role.
+	b, err = dataFS.ReadFile("data/lexicon.tsv")
+	if err != nil {
+		return nil, err
+	}
+	for n, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			return nil, fmt.Errorf("score: data/lexicon.tsv:%d: want lang token value", n+1)
+		}
+		lang, tok, v := f[0], strings.ReplaceAll(f[1], "_", " "), f[2]
+		switch v {
+		case "neg":
+			lx.negator[tok] = true
+			continue
+		case "but":
+			lx.contrast[tok] = 1
+			continue
+		case "though":
+			lx.contrast[tok] = 2
+			continue
+		case "inc":
+			lx.booster[tok] = boostInc
+			continue
+		case "dec":
+			lx.booster[tok] = boostDec
+			continue
+		}
+		fv, err := strconv.ParseFloat(v, 32)
+		if err != nil {
+			return nil, fmt.Errorf("score: data/lexicon.tsv:%d: %v", n+1, err)
+		}
+		if lang == langEN || lang == "*" {
+			lx.val[tok] = float32(fv)
+			lx.vocab[tok] = true
+			continue
+		}
+		m := lx.langVal[lang]
+		if m == nil {
+			m = map[string]float32{}
+			lx.langVal[lang] = m
+		}
+		m[tok] = float32(fv)
+	}
+	// Emoji: the valence of an emoji is read from its English description
+	// with the word lexicon, the strongest word deciding.
+	b, err = dataFS.ReadFile("data/vader/emoji_utf8_lexicon.txt")
+	if err != nil {
+		return nil, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		emo, desc, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		key := strings.Map(func(r rune) rune {
+			if r == 0xFE0F || r == 0xFE0E || isSkinTone(r) {
+				return -1
+			}
+			return r
+		}, emo)
+		var sum float32
+		neg := false
+		for w := range strings.FieldsSeq(strings.ToLower(desc)) {
+			w = strings.Trim(w, ":,.()")
+			if w == "not" || w == "no" || w == "without" || w == "prohibited" {
+				neg = true
+			}
+			if v, ok := lx.val[w]; ok && abs32(v) > abs32(sum) {
+				sum = v
+			}
+		}
+		if neg {
+			sum = 0
+		}
+		if sum != 0 {
+			lx.emoji[key] = sum
+		}
+	}
+	// A few emoji whose descriptions do not say what they convey in posts.
+	for k, v := range map[string]float32{
+		"😍": 3.0, "🥰": 3.0, "😘": 2.4, "❤": 3.0, "💕": 2.8, "💖": 2.8, "💯": 1.8, "👍": 1.8, "👏": 1.8, "🙌": 2.0,
+		"🔥": 1.2, "🎉": 2.2, "✨": 1.2, "🙏": 1.0, "😂": 1.2, "🤣": 1.2, "😭": -1.4, "😡": -2.8, "🤬": -3.0,
+		"👎": -2.0, "🙄": -1.6, "😤": -2.0, "💔": -2.6, "🤮": -2.8, "🤢": -2.2, "😒": -1.8, "😩": -2.0, "😫": -2.0,
+		"😞": -2.0, "😔": -1.6, "😢": -2.0, "😠": -2.6, "🤦": -1.6, "😑": -1.0, "😐": -0.4, "🙃": -0.6, "💀": 0.2,
+		"🚨": -1.0, "⚠": -1.0, "😱": -1.6, "🤡": -1.6, "💩": -2.2, "🖕": -3.0, "😊": 2.4, "🙂": 1.4, "😀": 2.2,
+		"😁": 2.2, "😃": 2.2, "😄": 2.4, "🥳": 2.6, "🤩": 2.8, "🥺": -0.6, "😬": -1.0, "😕": -1.4, "😟": -1.6,
+		"👌": 1.6, "✅": 1.0, "❌": -1.2, "⭐": 1.6, "🌟": 1.8, "💪": 1.6, "😎": 1.8, "🤔": -0.2, "😴": -0.6,
+	} {
+		lx.emoji[k] = v
+	}
+	// Vocabulary for hashtag splitting: the lexicon words plus a frequency
+	// list of ordinary words.
+	b, err = dataFS.ReadFile("data/vocab.txt")
+	if err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		if w := strings.TrimSpace(sc.Text()); w != "" {
+			lx.vocab[w] = true
+		}
+	}
+	for w := range lx.booster {
+		lx.vocab[w] = true
+	}
+	for w := range lx.negator {
+		lx.vocab[w] = true
+	}
+	return lx, nil
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// isEmoticonKey reports whether a lexicon entry is an emoticon (no run of
+// two letters) rather than a word.
+func isEmoticonKey(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			letters++
+		}
+	}
+	if letters == 0 {
+		// digits-only entries ("143", "1337") are slang words, not emoticons
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return true
+			}
+		}
+		return false
+	}
+	switch s {
+	case ":D", ":P", ":-D", ";D", "=D", ":-P", "xD", "XD", ":p", ":-p", ";p", ";-p", "D:", ":O", ":o", ":-O", ":-o", "=-D", "(-:O", "(:O", ":-Þ":
+		return true
+	}
+	return false
+}
+
+func (lx *lexicon) isWord(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if len(b) == 1 {
+		return b[0] == 'a' || b[0] == 'i'
+	}
+	return lx.vocab[string(b)]
+}
+
+// emoticonAt returns the length of an emoticon at the start of s that ends
+// at a space, the end of the text, or a letter boundary; 0 if none.
+func (lx *lexicon) emoticonAt(s string) int {
+	lim := min(len(s), 8)
+	for l := lim; l >= 2; l-- {
+		if !utf8.RuneStart(s[l-1]) && l < len(s) && !utf8.RuneStart(s[l]) {
+			continue
+		}
+		if _, ok := lx.emoticon[s[:l]]; ok {
+			// the emoticon must end the chunk or be followed by a space or
+			// punctuation, not run into a word (":Downtime")
+			if l == len(s) || isSpaceByte(s[l]) || !isASCIIAlnum(s[l]) {
+				return l
+			}
+		}
+	}
+	return 0
+}
+
+// wordVal looks a lower-case word up: the detected language's lexicon
+// first, then the English one; elongated words are tried with their runs
+// shortened to two letters and then one.
+func (lx *lexicon) wordVal(w []byte, lang string, elong bool) (float32, bool) {
+	if lang != langEN && lang != "" {
+		if m := lx.langVal[lang]; m != nil {
+			if v, ok := m[string(w)]; ok {
+				return v, true
+			}
+		}
+	}
+	if v, ok := lx.val[string(w)]; ok {
+		return v, true
+	}
+	if !elong || len(w) > 64 {
+		return 0, false
+	}
+	var buf [64]byte
+	for _, keep := range [2]int{2, 1} {
+		k := 0
+		run := 0
+		for i := 0; i < len(w); i++ {
+			if i > 0 && w[i] == w[i-1] {
+				run++
+			} else {
+				run = 1
+			}
+			if run <= keep {
+				buf[k] = w[i]
+				k++
+			}
+		}
+		if lang != langEN && lang != "" {
+			if m := lx.langVal[lang]; m != nil {
+				if v, ok := m[string(buf[:k])]; ok {
+					return v, true
+				}
+			}
+		}
+		if v, ok := lx.val[string(buf[:k])]; ok {
+			return v, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,528 @@
+package score
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"github.com/harkhq/hark"
+)
+
+// The learned layer: linear models over the rules' findings (dense
+// features) and hashed words, word pairs and negated words (sparse
+// features).
+
+const numDense = 32 + len(cueFamilies)
+
+// defaultBuckets is the number of hash buckets of the sparse features.
+const defaultBuckets = 1 << 14
+
+// Heads of a Model.
+const (
+	headSentiment = iota // 3 classes: negative, neutral, positive
+	headValence          // regression onto -1..1
+	headUrgency          // 4 classes: levels 0..3
+	headIntent           // 8 classes: intents in the order of var intents
+	numHeads
+)
+
+var headClasses = [numHeads]int{3, 1, 4, 8}
+var headNames = [numHeads]string{"sentiment", "valence", "urgency", "intent"}
+
+// A Model is the learned layer of a Scorer: small linear models that turn
+// the rules' findings and the post's words into a sentiment label and
+// value, an urgency level and an intent. Hark embeds one, trained by
+// score/internal/train on the VADER sets and labelled customer-care
+// posts; [Scorer.Fit] trains or adapts one on a user's own posts, [Model.Save]
+// and [LoadModel] store it. A Model is read-only after it is made and safe
+// for concurrent use.
+type Model struct {
+	// Dense and Buckets are the feature sizes the model was trained with.
+	Dense   int `json:"dense"`
+	Buckets int `json:"buckets"`
+	// HighThreshold and CritThreshold are the probabilities of "level 2 or
+	// more" and "level 3" above which the urgency head says 2 and 3.
+	HighThreshold float64 `json:"high_threshold"`
+	CritThreshold float64 `json:"crit_threshold"`
+	// Trained says which heads have weights, e.g. ["sentiment","intent"].
+	Trained []string `json:"trained"`
+	// Note is free text: what the model was trained on.
+	Note string `json:"note,omitempty"`
+
+	w [numHeads][]float32 // classes × (Dense+Buckets), nil if untrained
+}
+
+func (m *Model) has(h int) bool { return m.w[h] != nil }
+
+func (m *Model) dim() int { return m.Dense + m.Buckets }
+
+// predict fills out with the softmax of head h.
+func (m *Model) predict(h int, dense []float32, hashed []uint32, out []float64) []float64 {
+	w := m.w[h]
+	d := m.dim()
+	scale := hashScale(len(hashed))
+	mx := math.Inf(-1)
+	for c := range out {
+		row := w[c*d : (c+1)*d]
+		var z float32
+		for i, x := range dense {
+			z += x * row[i]
+		}
+		var zs float32
+		for _, k := range hashed {
+			zs += row[m.Dense+int(k)%m.Buckets]
+		}
+		out[c] = float64(z + zs*scale)
+		mx = max(mx, out[c])
+	}
+	var sum float64
+	for c := range out {
+		out[c] = math.Exp(out[c] - mx)
+		sum += out[c]
+	}
+	for c := range out {
+		out[c] /= sum
+	}
+	return out
+}
+
+func (m *Model) predictValue(h int, dense []float32, hashed []uint32) float64 {
+	row := m.w[h][:m.dim()]
+	var z float32
+	for i, x := range dense {
+		z += x * row[i]
+	}
+	var zs float32
+	for _, k := range hashed {
+		zs += row[m.Dense+int(k)%m.Buckets]
+	}
+	return float64(z + zs*hashScale(len(hashed)))
+}
+
+func hashScale(n int) float32 { return float32(1 / math.Sqrt(float64(n)+1)) }
+
+func b2f(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// features fills sc.dense and sc.hashed from the analysis.
+func (s *Scorer) features(sc *scratch, a *analysis) {
+	d := &sc.dense
+	*d = [numDense]float32{}
+	d[0] = 1
+	d[1] = float32(a.compound)
+	d[2] = float32(a.compoundS)
+	d[3] = float32(a.adjSent)
+	d[4] = float32(a.posSum / (a.posSum + 4))
+	d[5] = float32(a.negSum / (a.negSum + 4))
+	d[6] = float32(math.Log1p(float64(a.nPos)))
+	d[7] = float32(math.Log1p(float64(a.nNeg)))
+	d[8] = b2f(a.negations > 0)
+	d[9] = b2f(a.contrast)
+	d[10] = b2f(a.quest > 0)
+	d[11] = float32(min(a.excl, 4)) / 4
+	d[12] = float32(a.emoPos / (a.emoPos + 3))
+	d[13] = float32(a.emoNeg / (a.emoNeg + 3))
+	d[14] = b2f(a.caps)
+	d[15] = b2f(a.elong)
+	d[16] = b2f(a.sarcasm)
+	d[17] = float32(math.Log1p(float64(a.nWords)) / 4)
+	d[18] = b2f(a.lang != langEN && isSupported(a.lang))
+	d[19] = b2f(a.qStart)
+	d[20] = b2f(a.first)
+	d[21] = b2f(a.you)
+	d[22] = b2f(a.handles > 0)
+	d[23] = b2f(a.urls > 0)
+	d[24] = float32(min(a.tags, 5)) / 5
+	d[25] = b2f(a.cueUrg == 1)
+	d[26] = b2f(a.cueUrg == 2)
+	d[27] = b2f(a.cueUrg == 3)
+	d[28] = float32(max(-1, min(1, a.cueVal/4)))
+	d[29] = float32(a.spam)
+	d[30] = b2f(a.evidence == 0)
+	d[31] = b2f(a.lang == langUnd)
+	for i, f := range a.family {
+		d[32+i] = float32(min(f, 4) / 2)
+	}
+	// sparse: words, negated words, word pairs, emoji
+	sc.hashed = sc.hashed[:0]
+	var prev uint32
+	havePrev := false
+	negLeft := 0
+	var prevSent int32 = -1
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if t.sent != prevSent {
+			havePrev, negLeft, prevSent = false, 0, t.sent
+		}
+		switch t.kind {
+		case tkWord, tkTagPart, tkEmoji, tkEmoticon:
+		case tkPunct:
+			havePrev = false
+			negLeft = 0
+			continue
+		case tkHandle:
+			h := hashBytes(1, []byte("@user"))
+			sc.hashed = append(sc.hashed, h)
+			havePrev = false
+			continue
+		case tkURL:
+			sc.hashed = append(sc.hashed, hashBytes(1, []byte("<url>")))
+			havePrev = false
+			continue
+		default:
+			continue
+		}
+		w := sc.low[t.ls:t.le]
+		if t.kind == tkWord || t.kind == tkTagPart {
+			if t.flags&fMasked != 0 {
+				w = []byte("<neutral>")
+			} else if t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9' {
+				w = []byte("<num>")
+			}
+		}
+		h := hashBytes(1, w)
+		if negLeft > 0 {
+			sc.hashed = append(sc.hashed, hashBytes(2, w))
+			negLeft--
+		} else {
+			sc.hashed = append(sc.hashed, h)
+		}
+		if havePrev {
+			sc.hashed = append(sc.hashed, (prev*16777619)^h^0x9e3779b9)
+		}
+		prev, havePrev = h, true
+		if t.flags&fNeg != 0 {
+			negLeft = 3
+		}
+	}
+}
+
+// hashBytes is FNV-1a with a seed byte for the feature kind.
+func hashBytes(kind byte, b []byte) uint32 {
+	h := uint32(2166136261)
+	h ^= uint32(kind)
+	h *= 16777619
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+// An Example is a labelled post for [Scorer.Fit]. Leave a label unset
+// (nil, "") where it is not known; each head learns from the examples that
+// have its label.
+type Example struct {
+	Post hark.Post
+	// Sentiment is the human rating on -1..1.
+	Sentiment *float64
+	// Label is the three-way sentiment label ("" if unknown; LabelUnknown
+	// is not a training label).
+	Label Label
+	// Urgency is the level 0..3.
+	Urgency *int
+	// Intent is what the author wants ("" if unknown).
+	Intent Intent
+	// Weight scales the example's pull (0 means 1).
+	Weight float64
+}
+
+// FitOptions tune [Scorer.Fit]. The zero value is a sensible default.
+type FitOptions struct {
+	// Base, if set, is adapted rather than trained from scratch: training
+	// starts from its weights, and heads without labels keep them.
+	Base *Model
+	// Epochs over the examples (default 8; 3 when adapting).
+	Epochs int
+	// L2 is the weight decay (default 1e-5 per example).
+	L2 float64
+	// Rate is the AdaGrad learning rate (default 0.1).
+	Rate float64
+	// Seed orders the examples (training is deterministic for one seed).
+	Seed uint64
+	// Buckets is the number of hash buckets (default 16384; must equal
+	// Base's when adapting).
+	Buckets int
+	// ClassWeight, for the urgency and intent heads, weights each example
+	// by the inverse frequency of its class when true.
+	Balance bool
+	// Note is stored in the model.
+	Note string
+}
+
+// Fit trains a learned layer on labelled posts, with s's lexicons, rules
+// and cues computing the features (s's own model, if any, plays no part).
+// Use the result with [WithModel]. With opts.Base it adapts an existing
+// model to the examples.
+func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
+	if len(examples) == 0 {
+		return nil, errors.New("score: fit: no examples")
+	}
+	if opts.Buckets == 0 {
+		opts.Buckets = defaultBuckets
+		if opts.Base != nil {
+			opts.Buckets = opts.Base.Buckets
+		}
+	}
+	if opts.Base != nil && (opts.Base.Buckets != opts.Buckets || opts.Base.Dense != numDense) {
+		return nil, errors.New("score: fit: base model has other feature sizes")
+	}
+	if opts.Epochs == 0 {
+		opts.Epochs = 8
+		if opts.Base != nil {
+			opts.Epochs = 3
+		}
+	}
+	if opts.L2 == 0 {
+		opts.L2 = 1e-5
+	}
+	if opts.Rate == 0 {
+		opts.Rate = 0.1
+	}
+	m := &Model{Dense: numDense, Buckets: opts.Buckets, HighThreshold: 0.5, CritThreshold: 0.5, Note: opts.Note}
+	if b := opts.Base; b != nil {
+		m.HighThreshold, m.CritThreshold = b.HighThreshold, b.CritThreshold
+		for h := range b.w {
+			if b.w[h] != nil {
+				m.w[h] = append([]float32(nil), b.w[h]...)
+			}
+		}
+	}
+	// features once
+	type fx struct {
+		dense  [numDense]float32
+		hashed []uint32
+	}
+	fs := make([]fx, len(examples))
+	sc := new(scratch)
+	for i, ex := range examples {
+		if ex.Sentiment != nil && (*ex.Sentiment < -1 || *ex.Sentiment > 1) {
+			return nil, fmt.Errorf("score: fit: example %d: sentiment %v outside -1..1", i, *ex.Sentiment)
+		}
+		if ex.Urgency != nil && (*ex.Urgency < 0 || *ex.Urgency > 3) {
+			return nil, fmt.Errorf("score: fit: example %d: urgency %d outside 0..3", i, *ex.Urgency)
+		}
+		if ex.Intent != "" && !validIntent(ex.Intent) {
+			return nil, fmt.Errorf("score: fit: example %d: unknown intent %q", i, ex.Intent)
+		}
+		a := s.analyze(sc, ex.Post)
+		a.adjSent = s.adjusted(&a)
+		s.features(sc, &a)
+		fs[i].dense = sc.dense
+		fs[i].hashed = append([]uint32(nil), sc.hashed...)
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x4841524b))
+	for h := range numHeads {
+		// targets
+		idx := make([]int, 0, len(examples))
+		ys := make([]float64, len(examples))
+		counts := make([]float64, headClasses[h])
+		for i, ex := range examples {
+			switch h {
+			case headSentiment:
+				switch ex.Label {
+				case LabelNegative:
+					ys[i] = 0
+				case LabelNeutral:
+					ys[i] = 1
+				case LabelPositive:
+					ys[i] = 2
+				default:
+					continue
+				}
+			case headValence:
+				if ex.Sentiment == nil {
+					continue
+				}
+				ys[i] = *ex.Sentiment
+			case headUrgency:
+				if ex.Urgency == nil {
+					continue
+				}
+				ys[i] = float64(*ex.Urgency)
+			case headIntent:
+				if ex.Intent == "" {
+					continue
+				}
+				ys[i] = float64(intentIndex(ex.Intent))
+			}
+			idx = append(idx, i)
+			if h != headValence {
+				counts[int(ys[i])]++
+			}
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		nc := headClasses[h]
+		d := m.dim()
+		if m.w[h] == nil {
+			m.w[h] = make([]float32, nc*d)
+		}
+		w := m.w[h]
+		g2 := make([]float32, len(w)) // AdaGrad accumulators
+		for i := range g2 {
+			g2[i] = 1e-2
+		}
+		cw := make([]float64, nc)
+		for c := range cw {
+			cw[c] = 1
+			if opts.Balance && h != headValence && h != headSentiment && counts[c] > 0 {
+				cw[c] = float64(len(idx)) / (float64(nc) * counts[c])
+				cw[c] = math.Sqrt(cw[c])
+			}
+		}
+		probs := make([]float64, nc)
+		grad := make([]float64, nc)
+		rate := float32(opts.Rate)
+		for ep := 0; ep < opts.Epochs; ep++ {
+			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+			for _, i := range idx {
+				f := &fs[i]
+				ew := examples[i].Weight
+				if ew == 0 {
+					ew = 1
+				}
+				scale := hashScale(len(f.hashed))
+				if h == headValence {
+					p := m.predictValue(h, f.dense[:], f.hashed)
+					grad[0] = (p - ys[i]) * ew
+				} else {
+					m.predict(h, f.dense[:], f.hashed, probs)
+					y := int(ys[i])
+					for c := range nc {
+						t := 0.0
+						if c == y {
+							t = 1
+						}
+						grad[c] = (probs[c] - t) * ew * cw[y]
+					}
+				}
+				for c := range nc {
+					gc := float32(grad[c])
+					if gc == 0 {
+						continue
+					}
+					row := w[c*d : (c+1)*d]
+					acc := g2[c*d : (c+1)*d]
+					for k, x := range f.dense {
+						if x == 0 {
+							continue
+						}
+						g := gc*x + float32(opts.L2)*row[k]
+						acc[k] += g * g
+						row[k] -= rate * g / float32(math.Sqrt(float64(acc[k])))
+					}
+					for _, hk := range f.hashed {
+						k := m.Dense + int(hk)%m.Buckets
+						g := gc*scale + float32(opts.L2)*row[k]
+						acc[k] += g * g
+						row[k] -= rate * g / float32(math.Sqrt(float64(acc[k])))
+					}
+				}
+			}
+		}
+	}
+	m.Trained = m.Trained[:0]
+	for h := range numHeads {
+		if m.w[h] != nil {
+			m.Trained = append(m.Trained, headNames[h])
+		}
+	}
+	return m, nil
+}
+
+const modelMagic = "HARKMODEL1\n"
+
+// Save writes the model in Hark's own compact form (gzip of a JSON header
+// and little-endian float32 weights).
+func (m *Model) Save(w io.Writer) error {
+	zw := gzip.NewWriter(w)
+	bw := bufio.NewWriter(zw)
+	if _, err := bw.WriteString(modelMagic); err != nil {
+		return err
+	}
+	hdr, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	bw.Write(hdr)
+	bw.WriteByte('\n')
+	for h := range numHeads {
+		if m.w[h] == nil {
+			continue
+		}
+		if err := binary.Write(bw, binary.LittleEndian, m.w[h]); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// LoadModel reads a model written by [Model.Save].
+func LoadModel(r io.Reader) (*Model, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("score: model: %w", err)
+	}
+	br := bufio.NewReader(zr)
+	magic := make([]byte, len(modelMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != modelMagic {
+		return nil, errors.New("score: model: not a Hark model")
+	}
+	hdr, err := br.ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("score: model: %w", err)
+	}
+	m := new(Model)
+	if err := json.Unmarshal(hdr, m); err != nil {
+		return nil, fmt.Errorf("score: model: %w", err)
+	}
+	if m.Dense <= 0 || m.Buckets <= 0 || m.Buckets > 1<<22 || m.Dense > 1<<12 {
+		return nil, errors.New("score: model: bad sizes")
+	}
+	for _, name := range m.Trained {
+		h := -1
+		for k, n := range headNames {
+			if n == name {
+				h = k
+			}
+		}
+		if h < 0 {
+			return nil, fmt.Errorf("score: model: unknown head %q", name)
+		}
+		w := make([]float32, headClasses[h]*m.dim())
+		if err := binary.Read(br, binary.LittleEndian, w); err != nil {
+			return nil, fmt.Errorf("score: model: head %s: %w", name, err)
+		}
+		m.w[h] = w
+	}
+	return m, nil
+}
+
+// embeddedModel loads the model shipped in the package, nil if none.
+func embeddedModel() (*Model, error) {
+	b := mustData("data/model.bin")
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return LoadModel(bytes.NewReader(b))
+}
+
+// DefaultModel returns the learned layer embedded in the package, nil if
+// it was built without one.
+func DefaultModel() (*Model, error) { return embeddedModel() }

@@ -1,0 +1,1067 @@
+package score
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/harkhq/hark"
+)
+
+// A Scorer judges posts. It is safe for concurrent use; its configuration
+// is fixed at New. Identical posts and configuration give identical
+// Results.
+type Scorer struct {
+	lx      *lexicon
+	li      *langID
+	m       *matcher
+	model   *Model
+	cfg     config
+	pool    sync.Pool
+	sarcasm map[int32]bool
+}
+
+// New returns a Scorer with the built-in lexicons, cues and learned layer,
+// changed by opts. It fails when an option's data is not valid (a cue with
+// an empty phrase, an urgency outside 0..3).
+func New(opts ...Option) (*Scorer, error) {
+	cfg := config{maxBytes: DefaultMaxBytes, maxReason: 12}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	lx, err := loadLexicon()
+	if err != nil {
+		return nil, err
+	}
+	li, err := loadLangID()
+	if err != nil {
+		return nil, err
+	}
+	s := &Scorer{lx: lx, li: li, cfg: cfg, m: newMatcher(), sarcasm: map[int32]bool{}}
+	if err := s.build(); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.noModel:
+	case cfg.model != nil:
+		s.model = cfg.model
+	default:
+		m, err := embeddedModel()
+		if err != nil {
+			return nil, err
+		}
+		s.model = m
+	}
+	if s.model != nil && s.model.Dense != numDense {
+		return nil, fmt.Errorf("score: model has %d dense features, this version computes %d: re-fit it", s.model.Dense, numDense)
+	}
+	s.pool.New = func() any { return new(scratch) }
+	return s, nil
+}
+
+// builtinNeutral are phrases whose words carry no sentiment in posts.
+var builtinNeutral = []string{
+	"thanks in advance", "thank you in advance", "thanks for listening", "kind regards", "best regards", "warm regards",
+	"customer service|support|care", "help desk", "support team", "help center|centre", "please help", "pls help",
+	"feel|feels|felt|look|looks|looked|seem|seems|seemed|sound|sounds like", "like 2|3|4|5|6|7|8|9|10|20|30|an|a hour|hours|minutes|days|weeks",
+	"united states|kingdom|airlines|airline", "good morning|afternoon|evening|night", "happy hour", "fire station|alarm drill",
+	"no idea", "no way to", "please advise", "let me know", "if you like", "would like", "i'd like", "want to know",
+}
+
+// sarcasmPhrases mark a positive word as meant the other way round when the
+// post also complains.
+var sarcasmPhrases = []string{
+	"yeah right", "thanks for nothing", "thanks a lot", "thanks a bunch", "just what i needed", "just great", "oh great",
+	"oh wonderful", "oh joy", "oh perfect", "great job", "nice job", "good job", "way to go", "love how", "love that",
+	"love it when", "so glad", "so happy that", "gotta love", "got to love", "you gotta love", "because that's what",
+	"how lovely", "what a great", "what great", "brilliant service", "stellar", "wonderful service", "bravo",
+	"clap clap", "slow clap", "sure jan", "cool story", "great, ", "perfect, ",
+}
+
+func (s *Scorer) build() error {
+	lx := s.lx
+	addTo := func(id int32, phr string) error { return s.m.add(phr, id, lx.negator) }
+	add := func(e matchEntry, phr string) error {
+		id := int32(len(s.m.entries))
+		s.m.entries = append(s.m.entries, e)
+		return addTo(id, phr)
+	}
+	replace := map[string]bool{}
+	disable := map[string]bool{}
+	for _, b := range s.cfg.brands {
+		for _, c := range b.ReplaceCues {
+			replace[c] = true
+		}
+		for _, c := range b.DisableCues {
+			disable[strings.ToLower(c)] = true
+		}
+		for w, v := range b.Lexicon {
+			if v < -4 || v > 4 || math.IsNaN(v) {
+				return fmt.Errorf("score: brand %q: lexicon %q: valence %v outside -4..4", b.Name, w, v)
+			}
+			lx.val[strings.ToLower(w)] = float32(v)
+			for _, m := range lx.langVal {
+				m[strings.ToLower(w)] = float32(v)
+			}
+		}
+	}
+	addCue := func(c Cue, builtin bool) error {
+		if c.Urgency < 0 || c.Urgency > 3 {
+			return fmt.Errorf("score: cue %q: urgency %d outside 0..3", c.Code, c.Urgency)
+		}
+		if c.Code == "" {
+			return fmt.Errorf("score: cue without a code")
+		}
+		if c.Intent != "" && !validIntent(c.Intent) {
+			return fmt.Errorf("score: cue %q: unknown intent %q", c.Code, c.Intent)
+		}
+		w := c.Weight
+		if w == 0 {
+			w = 1
+		}
+		e := matchEntry{kind: ekCue, code: c.Code, family: int8(familyIndex(c.Code)), urgency: int8(c.Urgency),
+			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang}
+		id := int32(len(s.m.entries))
+		s.m.entries = append(s.m.entries, e)
+		for _, p := range c.Phrases {
+			if builtin && disable[strings.ToLower(p)] {
+				continue
+			}
+			if err := addTo(id, p); err != nil {
+				return fmt.Errorf("score: cue %q: %w", c.Code, err)
+			}
+		}
+		return nil
+	}
+	builtin, err := parseCueFile(mustData("data/cues.json"))
+	if err != nil {
+		return err
+	}
+	for _, c := range builtin {
+		if replace[c.Code] || disable[strings.ToLower(c.Code)] {
+			continue
+		}
+		if err := addCue(c, true); err != nil {
+			return err
+		}
+	}
+	for _, b := range s.cfg.brands {
+		for _, c := range b.Cues {
+			if err := addCue(c, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range builtinNeutral {
+		if err := add(matchEntry{kind: ekNeutral, code: "neutral.phrase", family: -1}, p); err != nil {
+			return err
+		}
+	}
+	for _, p := range sarcasmPhrases {
+		id := int32(len(s.m.entries))
+		if err := add(matchEntry{kind: ekNeutral, code: "sarcasm", family: -1}, p); err != nil {
+			return err
+		}
+		s.sarcasm[id] = true
+	}
+	for _, b := range s.cfg.brands {
+		names := append([]string{b.Name}, b.Aliases...)
+		for _, n := range names {
+			if t := compileTerm(n); t != "" {
+				if err := add(matchEntry{kind: ekEntity, code: "about.brand", family: -1, entity: Entity{Kind: "brand", Name: b.Name}}, t); err != nil {
+					return err
+				}
+			}
+		}
+		for _, h := range b.Handles {
+			if t := compileTerm(h); t != "" {
+				name := b.Name
+				if name == "" {
+					name = h
+				}
+				if err := add(matchEntry{kind: ekEntity, code: "about.brand", family: -1, entity: Entity{Kind: "brand", Name: name}}, t); err != nil {
+					return err
+				}
+			}
+		}
+		for _, n := range b.Neutral {
+			if t := compileTerm(n); t != "" {
+				if err := add(matchEntry{kind: ekNeutral, code: "neutral.term", family: -1}, t); err != nil {
+					return err
+				}
+			}
+		}
+		for kind, list := range map[string][]string{"product": b.Products, "place": b.Places, "person": b.People} {
+			for _, n := range list {
+				if t := compileTerm(n); t != "" {
+					if err := add(matchEntry{kind: ekEntity, code: "about." + kind, family: -1, entity: Entity{Kind: kind, Name: n}}, t); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func validIntent(i Intent) bool {
+	switch i {
+	case IntentComplaint, IntentQuestion, IntentPraise, IntentSuggestion, IntentPurchase, IntentCrisis, IntentSpam, IntentOther:
+		return true
+	}
+	return false
+}
+
+// scratch is the per-call working memory, pooled.
+type scratch struct {
+	toks    []token
+	low     []byte
+	words   []int32    // token index of each word taking part in matching
+	wspan   [][3]int32 // lower form start, end, stem end (in low)
+	hits    []hit
+	sent    []sentAcc
+	reasons []hark.Reason
+	hashed  []uint32
+	dense   [numDense]float32
+	probs   [8]float64
+}
+
+type sentAcc struct {
+	sum         float64
+	excl, quest int
+	hasVal      bool
+}
+
+func (sc *scratch) lowOf(i int) []byte {
+	w := sc.wspan[i]
+	return sc.low[w[0]:w[1]]
+}
+
+func (sc *scratch) stemOf(i int) []byte {
+	w := sc.wspan[i]
+	return sc.low[w[0]:w[2]]
+}
+
+// Score judges one post.
+func (s *Scorer) Score(p hark.Post) Result {
+	sc := s.pool.Get().(*scratch)
+	r := s.score(sc, p)
+	s.pool.Put(sc)
+	return r
+}
+
+// analysis carries what the rules found to the learned layer and the
+// output stage.
+type analysis struct {
+	text        string
+	truncated   bool
+	lang        string
+	langConf    float64
+	compound    float64 // whole text
+	compoundS   float64 // sentence by sentence
+	ruleSent    float64
+	adjSent     float64
+	posSum      float64
+	negSum      float64
+	nPos, nNeg  int
+	nWords      int
+	negations   int
+	contrast    bool
+	caps, elong bool
+	sarcasm     bool
+	emoPos      float64
+	emoNeg      float64
+	quest, excl int
+	qStart      bool
+	first, you  bool
+	handles     int
+	urls        int
+	tags        int
+	family      [len(cueFamilies)]float64
+	cueUrg      int
+	cueVal      float64
+	spam        float64
+	evidence    float64
+}
+
+func (s *Scorer) score(sc *scratch, p hark.Post) Result {
+	a := s.analyze(sc, p)
+	return s.decide(sc, &a, p)
+}
+
+// analyze runs the rules: tokens, language, phrases, sentiment, cues, spam.
+func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
+	var a analysis
+	text := p.Text
+	if len(text) > s.cfg.maxBytes {
+		cut := s.cfg.maxBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+		a.truncated = true
+	}
+	a.text = text
+	sc.reasons = sc.reasons[:0]
+	sc.tokenize(text, s.lx)
+	a.lang, a.langConf = s.li.detect(sc, text, s.lx, p.Lang)
+	slang := a.lang
+	if slang == langUnd {
+		slang = langEN
+	}
+	s.findPhrases(sc, slang)
+	s.sentiment(sc, &a, slang)
+	s.cueSignals(sc, &a, p)
+	s.spamSignals(sc, &a, p)
+	return a
+}
+
+// findPhrases builds the word list and runs the phrase matcher; neutral
+// terms mask their tokens.
+func (s *Scorer) findPhrases(sc *scratch, lang string) {
+	sc.words = sc.words[:0]
+	sc.wspan = sc.wspan[:0]
+	sc.hits = sc.hits[:0]
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if !isMatchToken(t.kind) {
+			continue
+		}
+		ls, le := t.ls, t.le
+		if t.kind == tkHandle {
+			ls++
+		}
+		st := stem(sc.low[ls:le])
+		sc.words = append(sc.words, int32(i))
+		sc.wspan = append(sc.wspan, [3]int32{ls, le, ls + int32(len(st))})
+	}
+	s.m.run(sc, lang)
+	for _, h := range sc.hits {
+		e := &s.m.entries[h.entry]
+		if e.kind == ekCue {
+			continue
+		}
+		if s.sarcasm[h.entry] {
+			continue
+		}
+		for w := h.from; w < h.to; w++ {
+			sc.toks[sc.words[w]].flags |= fMasked
+		}
+	}
+}
+
+// sentiment applies the lexicon and the rules: intensifiers, downtoners,
+// negation, contrast, capitals, elongation, punctuation, emoji, sentence
+// by sentence.
+func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
+	lx := s.lx
+	toks := sc.toks
+	// is the post in mixed case? (capitals only emphasise then)
+	upperWords, words := 0, 0
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == tkWord {
+			words++
+			if t.flags&fCaps != 0 {
+				upperWords++
+			}
+			w := sc.low[t.ls:t.le]
+			if lx.negator[string(w)] || (len(w) > 3 && string(w[len(w)-3:]) == "n't") {
+				t.flags |= fNeg
+			}
+		}
+	}
+	a.nWords = words
+	mixed := upperWords > 0 && upperWords < words
+	nsent := 0
+	if len(toks) > 0 {
+		nsent = int(toks[len(toks)-1].sent) + 1
+	}
+	if cap(sc.sent) < nsent {
+		sc.sent = make([]sentAcc, nsent)
+	}
+	sc.sent = sc.sent[:nsent]
+	clear(sc.sent)
+	// first pass: raw valences with booster, negation, caps
+	for i := range toks {
+		t := &toks[i]
+		t.val = 0
+		var v float32
+		switch t.kind {
+		case tkPunct:
+			switch sc.low[t.ls] {
+			case '!':
+				sc.sent[t.sent].excl++
+				a.excl++
+			case '?':
+				sc.sent[t.sent].quest++
+				a.quest++
+			}
+			continue
+		case tkEmoji:
+			ev, ok := lx.emoji[string(sc.low[t.ls:t.le])]
+			if !ok { // ZWJ sequence or with a modifier: its first emoji
+				_, sz := utf8.DecodeRune(sc.low[t.ls:t.le])
+				ev = lx.emoji[string(sc.low[t.ls:t.ls+int32(sz)])]
+			}
+			if ev > 0 {
+				a.emoPos += float64(ev)
+			} else {
+				a.emoNeg -= float64(ev)
+			}
+			t.val = ev
+			if ev != 0 {
+				sc.sent[t.sent].hasVal = true
+			}
+			continue
+		case tkEmoticon:
+			t.val = lx.emoticon[string(text(sc, t))]
+			if t.val == 0 {
+				t.val = lx.emoticon[string(sc.low[t.ls:t.le])]
+			}
+			if t.val > 0 {
+				a.emoPos += float64(t.val)
+			} else {
+				a.emoNeg -= float64(t.val)
+			}
+			if t.val != 0 {
+				sc.sent[t.sent].hasVal = true
+			}
+			continue
+		case tkHandle:
+			a.handles++
+			continue
+		case tkURL:
+			a.urls++
+			continue
+		case tkTag:
+			a.tags++
+			continue
+		case tkWord, tkTagPart:
+		default:
+			continue
+		}
+		if t.flags&fMasked != 0 {
+			continue
+		}
+		w := sc.low[t.ls:t.le]
+		if _, isBoost := lx.booster[string(w)]; isBoost {
+			continue
+		}
+		val, ok := lx.wordVal(w, lang, t.flags&fElong != 0)
+		if !ok || val == 0 {
+			continue
+		}
+		v = val
+		if t.flags&fCaps != 0 && mixed {
+			a.caps = true
+			v += sign32(v) * capsInc
+		}
+		if t.flags&fElong != 0 {
+			a.elong = true
+			v += sign32(v) * 0.3
+		}
+		// look back up to three words within the clause
+		k := 0
+		negated := false
+		for j := i - 1; j >= 0 && k < 3; j-- {
+			pj := &toks[j]
+			if pj.sent != t.sent {
+				break
+			}
+			if pj.kind == tkPunct {
+				c := sc.low[pj.ls]
+				if c == ',' || c == ';' || c == ':' || c == '(' || c == ')' {
+					break
+				}
+				continue
+			}
+			if pj.kind != tkWord && pj.kind != tkTagPart {
+				continue
+			}
+			k++
+			pw := sc.low[pj.ls:pj.le]
+			if b, ok := lx.booster[string(pw)]; ok && pj.flags&fMasked == 0 {
+				inc := b
+				if v < 0 {
+					inc = -b
+				}
+				if pj.flags&fCaps != 0 && mixed {
+					inc += sign32(v) * capsInc
+				}
+				switch k {
+				case 2:
+					inc *= 0.95
+				case 3:
+					inc *= 0.9
+				}
+				v += inc
+			}
+			if pj.flags&fNeg != 0 {
+				// "no" directly before a word it modifies, or any negator
+				negated = !negated || k > 1
+			}
+			if string(pw) == "least" && !(j > 0 && string(sc.low[toks[j-1].ls:toks[j-1].le]) == "at") {
+				negated = true
+			}
+			if lx.contrast[string(pw)] != 0 {
+				break
+			}
+		}
+		if negated {
+			v *= negScale
+			a.negations++
+		}
+		t.val = v
+		sc.sent[t.sent].hasVal = true
+	}
+	// sarcasm: a marker plus complaint evidence turns positive words down.
+	// A marker is a sarcasm phrase, an eye-roll, or a sentence opened by a
+	// positive interjection set off by punctuation ("Great, ...").
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == tkEmoji && (string(sc.low[t.ls:t.le]) == "🙄" || string(sc.low[t.ls:t.le]) == "🙃") {
+			a.sarcasm = true
+		}
+		if t.kind == tkWord && t.val > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
+			i+1 < len(toks) && toks[i+1].kind == tkPunct && toks[i+1].sent == t.sent {
+			if c := sc.low[toks[i+1].ls]; c == ',' || c == '.' || c == '!' {
+				a.sarcasm = true
+			}
+		}
+	}
+	for _, h := range sc.hits {
+		if s.sarcasm[h.entry] {
+			a.sarcasm = true
+			break
+		}
+	}
+	// contrast within each sentence
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tkWord || t.flags&fMasked != 0 {
+			continue
+		}
+		c := lx.contrast[string(sc.low[t.ls:t.le])]
+		if c == 0 {
+			continue
+		}
+		if c == 1 {
+			a.contrast = true
+			for j := i - 1; j >= 0 && toks[j].sent == t.sent; j-- {
+				toks[j].val *= 0.5
+			}
+			for j := i + 1; j < len(toks) && toks[j].sent == t.sent; j++ {
+				toks[j].val *= 1.5
+			}
+		} else if i == 0 || toks[i-1].sent != t.sent || (toks[i-1].kind == tkPunct) {
+			// "Although X, Y": X counts less
+			a.contrast = true
+			j := i + 1
+			for ; j < len(toks) && toks[j].sent == t.sent; j++ {
+				if toks[j].kind == tkPunct && sc.low[toks[j].ls] == ',' {
+					break
+				}
+				toks[j].val *= 0.5
+			}
+		}
+	}
+	// sums
+	var total float64
+	for i := range toks {
+		v := float64(toks[i].val)
+		if v == 0 {
+			continue
+		}
+		sc.sent[toks[i].sent].sum += v
+		total += v
+		if v > 0 {
+			a.posSum += v
+			a.nPos++
+		} else {
+			a.negSum -= v
+			a.nNeg++
+		}
+	}
+	a.compound = normalize(total + punctEmph(total, a.excl, a.quest))
+	// sentence by sentence, the last counting a little more
+	var ws, sum float64
+	for k, st := range sc.sent {
+		if !st.hasVal {
+			continue
+		}
+		c := normalize(st.sum + punctEmph(st.sum, st.excl, st.quest))
+		w := 1.0
+		if k == len(sc.sent)-1 {
+			w = 1.5
+		}
+		sum += c * w
+		ws += w
+	}
+	if ws > 0 {
+		a.compoundS = sum / ws
+	}
+	if nsent >= 3 {
+		a.ruleSent = a.compoundS
+	} else {
+		a.ruleSent = a.compound
+	}
+	a.evidence = float64(a.nPos + a.nNeg)
+}
+
+func text(sc *scratch, t *token) []byte {
+	return sc.low[t.ls:t.le]
+}
+
+func sign32(v float32) float32 {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
+
+// normalize maps a valence sum to -1..1 as VADER's compound does.
+func normalize(x float64) float64 {
+	n := x / math.Sqrt(x*x+15)
+	return max(-1, min(1, n))
+}
+
+// punctEmph is the emphasis of exclamation and question marks, in the
+// direction of the sum.
+func punctEmph(sum float64, excl, quest int) float64 {
+	if sum == 0 {
+		return 0
+	}
+	e := float64(min(excl, 4)) * 0.292
+	if quest > 1 {
+		e += min(float64(quest)*0.18, 0.96)
+	}
+	if sum < 0 {
+		return -e
+	}
+	return e
+}
+
+// cueSignals collects what the cues say, dropping negated matches.
+func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
+	for k := range sc.hits {
+		h := &sc.hits[k]
+		e := &s.m.entries[h.entry]
+		if e.kind != ekCue {
+			continue
+		}
+		// negated: a negator right before the phrase ("not a scam", "no fire")
+		if !h.hasNeg && e.urgency >= 1 {
+			first := sc.words[h.from]
+			for j, n := int(first)-1, 0; j >= 0 && n < 2; j-- {
+				t := &sc.toks[j]
+				if t.sent != sc.toks[first].sent || t.kind == tkPunct {
+					break
+				}
+				n++
+				if t.flags&fNeg != 0 {
+					h.negated = true
+					break
+				}
+			}
+		}
+		if h.negated {
+			continue
+		}
+		if e.family >= 0 {
+			a.family[e.family] += float64(e.weight)
+		}
+		if int(e.urgency) > a.cueUrg {
+			a.cueUrg = int(e.urgency)
+		}
+		a.cueVal += float64(e.valence)
+	}
+	// questions
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if t.kind != tkWord {
+			continue
+		}
+		w := string(sc.low[t.ls:t.le])
+		switch w {
+		case "i", "my", "me", "i'm", "im", "mine", "we", "our", "us":
+			a.first = true
+		case "you", "your", "u", "ur", "you're", "y'all":
+			a.you = true
+		}
+		if i == 0 || sc.toks[i-1].sent != t.sent || (sc.toks[i-1].kind == tkHandle) {
+			switch w {
+			case "how", "why", "what", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do", "did", "will", "would", "should", "any", "anyone",
+				"cómo", "como", "qué", "dónde", "cuándo", "pourquoi", "comment", "quand", "où", "wie", "warum", "wann", "wo", "onde", "quando", "porque", "por":
+				a.qStart = true
+			}
+		}
+	}
+}
+
+// spamSignals estimates how likely the post is spam or from a bot.
+func (s *Scorer) spamSignals(sc *scratch, a *analysis, p hark.Post) {
+	z := -3.2
+	z += 1.6 * min(a.family[familyIndex("intent.spam")], 3)
+	z += 0.7 * float64(min(a.urls, 3))
+	z += 0.35 * float64(max(0, min(a.tags, 12)-3))
+	z += 0.3 * float64(max(0, min(a.handles, 12)-3))
+	au := p.Author
+	if au.Followers < 20 && au.Following > 500 {
+		z += 1.0
+	}
+	if !au.Created.IsZero() && !p.Created.IsZero() {
+		age := p.Created.Sub(au.Created).Hours() / 24
+		if age >= 0 && age < 14 {
+			z += 0.8
+		}
+		if age > 0 && float64(au.Posts)/age > 150 {
+			z += 1.0
+		}
+	}
+	if a.nWords > 0 && a.nWords <= 3 && a.urls > 0 {
+		z += 0.6
+	}
+	a.spam = 1 / (1 + math.Exp(-z))
+}
+
+// decide turns the analysis into a Result, with the learned layer when
+// there is one.
+func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
+	res := Result{Language: a.lang, Spam: round3(a.spam)}
+	supported := isSupported(a.lang)
+	und := a.lang == langUnd
+	// sentiment
+	sent := s.adjusted(a)
+	a.adjSent = sent
+	if a.sarcastic() {
+		sc.reasons = append(sc.reasons, hark.Reason{Code: "sarcasm", Weight: round3(sent - a.ruleSent)})
+	}
+	label, conf := labelOf(sent)
+	urg, urgScore := s.ruleUrgency(a, sent, p)
+	intent := s.ruleIntent(a, sent, urg)
+	if s.model != nil && (supported || und) {
+		s.features(sc, a)
+		m := s.model
+		if m.has(headSentiment) {
+			pr := m.predict(headSentiment, sc.dense[:], sc.hashed, sc.probs[:3])
+			label = [3]Label{LabelNegative, LabelNeutral, LabelPositive}[argmax(pr)]
+			conf = pr[argmax(pr)]
+		}
+		if m.has(headValence) {
+			v := m.predictValue(headValence, sc.dense[:], sc.hashed)
+			sc.reasons = append(sc.reasons, hark.Reason{Code: "model.sentiment", Weight: round3(v - sent)})
+			sent = max(-1, min(1, v))
+		}
+		if m.has(headUrgency) {
+			pr := m.predict(headUrgency, sc.dense[:], sc.hashed, sc.probs[:4])
+			ev := pr[1]*1 + pr[2]*2 + pr[3]*3
+			urgScore = ev / 3
+			lvl := 0
+			switch {
+			case pr[3] >= m.CritThreshold:
+				lvl = 3
+			case pr[2]+pr[3] >= m.HighThreshold:
+				lvl = 2
+			case pr[1]+pr[2]+pr[3] >= 0.5:
+				lvl = 1
+			}
+			if lvl != urg {
+				sc.reasons = append(sc.reasons, hark.Reason{Code: "model.urgency", Weight: float64(lvl - urg)})
+			}
+			urg = lvl
+		}
+		if m.has(headIntent) {
+			pr := m.predict(headIntent, sc.dense[:], sc.hashed, sc.probs[:8])
+			intent = intents[argmax(pr)]
+		}
+	}
+	// sentiment sign agrees with the label
+	switch label {
+	case LabelPositive:
+		sent = max(sent, 0.05)
+	case LabelNegative:
+		sent = min(sent, -0.05)
+	case LabelNeutral:
+		sent = max(-0.3, min(0.3, sent))
+	}
+	switch {
+	case !supported && !und:
+		label, conf = LabelUnknown, 0.1
+		sent = normalize((a.emoPos - a.emoNeg) * 0.5)
+		if urg > 1 && a.cueUrg < 3 {
+			urg = 1
+		}
+		intent = IntentOther
+		if a.spam >= 0.6 {
+			intent = IntentSpam
+		}
+		sc.reasons = append(sc.reasons, hark.Reason{Code: "language.unsupported", Span: a.lang, Weight: 0})
+	case und:
+		if a.evidence == 0 && a.nWords > 0 {
+			label, conf = LabelUnknown, 0.15
+		} else {
+			conf = min(conf, 0.5)
+		}
+		sc.reasons = append(sc.reasons, hark.Reason{Code: "language.undetermined", Weight: 0})
+	default:
+		if a.lang != langEN {
+			conf *= 0.8
+		}
+		if a.evidence == 0 && a.cueVal == 0 {
+			conf = min(conf, 0.7)
+		}
+	}
+	if a.spam >= 0.7 {
+		intent = IntentSpam
+		urg = UrgencyNone
+		urgScore = min(urgScore, 0.1)
+	}
+	// viral: a negative post that is spreading
+	if sent < -0.2 && (p.Metrics.Reposts+p.Metrics.Quotes >= 500 || p.Metrics.Views >= 200000) {
+		sc.reasons = append(sc.reasons, hark.Reason{Code: "urgency.viral", Weight: 1})
+		urg = UrgencyCritical
+		urgScore = max(urgScore, 0.9)
+	}
+	if urg == UrgencyCritical && intent != IntentCrisis && intent != IntentSpam && a.cueUrg == 3 {
+		intent = IntentCrisis
+	}
+	if a.truncated {
+		sc.reasons = append(sc.reasons, hark.Reason{Code: "input.truncated", Weight: 0})
+	}
+	res.Sentiment = round3(sent)
+	res.Label = label
+	res.Confidence = round3(max(0, min(1, conf)))
+	res.Urgency = urg
+	res.UrgencyScore = round3(max(0, min(1, urgScore)))
+	res.Intent = intent
+	res.About = s.about(sc)
+	res.Reasons = s.reasons(sc, a)
+	return res
+}
+
+// adjusted is the rules' sentiment after sarcasm and the cues' valence.
+func (s *Scorer) adjusted(a *analysis) float64 {
+	if a.sarcastic() {
+		// positive words in a complaint with a sarcasm marker
+		return normalize(-(a.posSum*0.5 + a.negSum) + a.cueVal)
+	}
+	if a.cueVal != 0 {
+		// cues that carry valence shift the compound: "charged twice" is
+		// negative however politely asked
+		return normalize(atanhc(a.ruleSent) + a.cueVal)
+	}
+	return a.ruleSent
+}
+
+func (a *analysis) sarcastic() bool {
+	return a.sarcasm && (a.negSum > 0 || a.cueVal < 0) && a.posSum > 0
+}
+
+// atanhc inverts normalize: the valence sum that gives compound c.
+func atanhc(c float64) float64 {
+	c = max(-0.999, min(0.999, c))
+	return math.Sqrt(15) * c / math.Sqrt(1-c*c) // x/sqrt(x^2+15) = c
+
+}
+
+func labelOf(c float64) (Label, float64) {
+	switch {
+	case c >= 0.05:
+		return LabelPositive, 0.5 + min(c, 1)/2
+	case c <= -0.05:
+		return LabelNegative, 0.5 - max(c, -1)/2
+	}
+	return LabelNeutral, 0.6
+}
+
+var intents = [8]Intent{IntentComplaint, IntentQuestion, IntentPraise, IntentSuggestion, IntentPurchase, IntentCrisis, IntentSpam, IntentOther}
+
+func intentIndex(i Intent) int {
+	for k, x := range intents {
+		if x == i {
+			return k
+		}
+	}
+	return 7
+}
+
+func argmax(p []float64) int {
+	b := 0
+	for i := range p {
+		if p[i] > p[b] {
+			b = i
+		}
+	}
+	return b
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// ruleUrgency is the urgency the cues and the sentiment support.
+func (s *Scorer) ruleUrgency(a *analysis, sent float64, p hark.Post) (int, float64) {
+	lvl := a.cueUrg
+	if lvl == 3 && sent > 0.3 && a.negSum == 0 {
+		lvl = 1 // "this song is on fire": no complaint
+	}
+	if lvl < 1 && (sent < -0.3 || a.quest > 0 && a.you) {
+		lvl = 1
+	}
+	if a.family[familyIndex("intent.praise")] > 0 && sent > 0.3 && lvl < 2 {
+		lvl = 0
+	}
+	score := float64(lvl) / 3
+	if lvl > 0 {
+		extra := 0.0
+		for _, f := range a.family[:13] {
+			if f > 0 {
+				extra += 0.05
+			}
+		}
+		score = min(1, score+extra+max(0, -sent)*0.1-0.1)
+	}
+	return lvl, max(0, score)
+}
+
+// ruleIntent votes for an intent from the cues, the sentiment and the
+// question form.
+func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
+	var v [8]float64
+	fam := a.family
+	v[0] += fam[6] + fam[7] + fam[8] + fam[9] + fam[10]*0.5 + fam[11] + fam[12]*0.8
+	v[5] += fam[0] + fam[1] + fam[2] + fam[3] + fam[4] + fam[5]*0.5
+	v[1] += fam[13] + fam[14]*0.6
+	v[3] += fam[15]
+	v[4] += fam[16]
+	v[2] += fam[17]
+	v[6] += fam[18]
+	if a.quest > 0 {
+		v[1] += 0.8
+	}
+	if a.qStart {
+		v[1] += 0.4
+	}
+	if sent < -0.2 {
+		v[0] += -sent * 1.2
+		v[2] -= 1
+	}
+	if sent > 0.3 {
+		v[2] += sent
+	}
+	if urg == 3 && a.cueUrg == 3 {
+		v[5] += 1
+	}
+	b := argmax(v[:])
+	if v[b] < 0.5 {
+		return IntentOther
+	}
+	return intents[b]
+}
+
+// about lists the catalogue terms and brands the post names, each once.
+func (s *Scorer) about(sc *scratch) []Entity {
+	var out []Entity
+	for _, h := range sc.hits {
+		e := &s.m.entries[h.entry]
+		if e.kind != ekEntity {
+			continue
+		}
+		if slices.Contains(out, e.entity) {
+			continue
+		}
+		if out == nil {
+			out = make([]Entity, 0, 4)
+		}
+		out = append(out, e.entity)
+	}
+	return out
+}
+
+// reasons gathers the evidence, strongest first, into one slice.
+func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
+	text := a.text
+	rs := sc.reasons
+	for k := range sc.hits {
+		h := &sc.hits[k]
+		e := &s.m.entries[h.entry]
+		span := text[sc.toks[sc.words[h.from]].s:sc.toks[sc.words[h.to-1]].e]
+		switch {
+		case e.kind == ekCue && h.negated:
+			rs = append(rs, hark.Reason{Code: "negated." + e.code, Span: span, Weight: 0})
+		case e.kind == ekCue:
+			w := float64(e.urgency) / 3
+			if e.urgency == 0 {
+				w = float64(e.weight) / 3
+			}
+			rs = append(rs, hark.Reason{Code: e.code, Span: span, Weight: round3(w)})
+		case e.kind == ekNeutral && s.sarcasm[h.entry]:
+			if a.sarcasm {
+				rs = append(rs, hark.Reason{Code: "sarcasm.cue", Span: span, Weight: 0})
+			}
+		case e.kind == ekNeutral && e.code == "neutral.term":
+			rs = append(rs, hark.Reason{Code: "neutral.term", Span: span, Weight: 0})
+		}
+	}
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if t.val == 0 {
+			continue
+		}
+		code := "lexicon"
+		switch {
+		case t.kind == tkEmoji:
+			code = "emoji"
+		case t.kind == tkEmoticon:
+			code = "emoticon"
+		case t.kind == tkTagPart:
+			code = "hashtag"
+		case t.flags&fCaps != 0:
+			code = "lexicon.caps"
+		case t.flags&fElong != 0:
+			code = "lexicon.elongated"
+		}
+		rs = append(rs, hark.Reason{Code: code, Span: text[t.s:t.e], Weight: round3(float64(t.val) / 4)})
+	}
+	if a.negations > 0 {
+		rs = append(rs, hark.Reason{Code: "negation", Weight: float64(a.negations)})
+	}
+	if a.contrast {
+		rs = append(rs, hark.Reason{Code: "contrast", Weight: 0})
+	}
+	if a.excl >= 2 || a.quest >= 2 {
+		rs = append(rs, hark.Reason{Code: "punctuation.emphasis", Weight: round3(punctEmph(a.compound, a.excl, a.quest) / 4)})
+	}
+	if a.spam >= 0.5 {
+		rs = append(rs, hark.Reason{Code: "spam", Weight: round3(a.spam)})
+	}
+	// meta reasons (truncation, language) first, then the strongest
+	slices.SortStableFunc(rs, func(x, y hark.Reason) int {
+		mx, my := isMeta(x.Code), isMeta(y.Code)
+		if mx != my {
+			if mx {
+				return -1
+			}
+			return 1
+		}
+		ax, ay := math.Abs(x.Weight), math.Abs(y.Weight)
+		switch {
+		case ax > ay:
+			return -1
+		case ax < ay:
+			return 1
+		}
+		return 0
+	})
+	n := min(len(rs), s.cfg.maxReason)
+	out := make([]hark.Reason, n)
+	copy(out, rs[:n])
+	sc.reasons = rs[:0]
+	return out
+}
+
+func isMeta(code string) bool {
+	return code == "input.truncated" || strings.HasPrefix(code, "language.")
+}

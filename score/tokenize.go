@@ -1,0 +1,495 @@
+package score
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// tokKind is the kind of a token.
+type tokKind uint8
+
+const (
+	tkWord     tokKind = iota // letters, digits inside, apostrophes
+	tkNum                     // digits only
+	tkHandle                  // @name
+	tkTag                     // #Hashtag as a whole (its parts follow as tkTagPart)
+	tkTagPart                 // one word of a split hashtag
+	tkURL                     // http://..., www....
+	tkEmoji                   // one emoji cluster (ZWJ sequence, skin tone, VS16)
+	tkEmoticon                // :) <3 :-(
+	tkPunct                   // ! ? . , ; : … and the like
+)
+
+// token flags.
+const (
+	fCaps   uint8 = 1 << iota // written in capitals (two letters or more)
+	fElong                    // a letter repeated three times or more
+	fMasked                   // part of a neutral term: carries no sentiment
+	fNeg                      // a negator
+	fBrand                    // part of a brand name
+)
+
+// A token is a span of the post's text with its lower-case normal form in
+// the scratch buffer.
+type token struct {
+	s, e   int32 // byte span in the (possibly truncated) text
+	ls, le int32 // lower-case form in scratch.low
+	kind   tokKind
+	flags  uint8
+	sent   int32   // sentence index
+	val    float32 // valence after rules (words, emoji, emoticons)
+}
+
+// maxTagLen bounds the hashtag length that is split into words.
+const maxTagLen = 48
+
+func isZeroWidth(r rune) bool {
+	switch r {
+	case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
+		return true
+	}
+	return false
+}
+
+// isEmojiRune reports whether r starts an emoji cluster.
+func isEmojiRune(r rune) bool {
+	switch {
+	case r >= 0x1F000 && r <= 0x1FAFF: // pictographs, emoticons, transport, supplemental
+		return true
+	case r >= 0x2600 && r <= 0x27BF: // misc symbols, dingbats
+		return true
+	case r >= 0x2300 && r <= 0x23FF, r >= 0x2B00 && r <= 0x2BFF:
+		return true
+	case r == 0x00A9 || r == 0x00AE || r == 0x203C || r == 0x2049 || r == 0x2122 || r == 0x2139:
+		return true
+	case r >= 0x2190 && r <= 0x21FF:
+		return true
+	}
+	return false
+}
+
+func isSkinTone(r rune) bool { return r >= 0x1F3FB && r <= 0x1F3FF }
+
+func isEmojiMod(r rune) bool {
+	return r == 0xFE0F || r == 0xFE0E || r == 0x20E3 || isSkinTone(r) || (r >= 0xE0020 && r <= 0xE007F)
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// tokenize splits text into tokens appended to sc.toks, lower-case forms
+// in sc.low. It runs in time linear in len(text).
+func (sc *scratch) tokenize(text string, lx *lexicon) {
+	sc.toks = sc.toks[:0]
+	sc.low = sc.low[:0]
+	sent := int32(0)
+	boundary := false // a sentence ends before the next non-punctuation token
+	n := len(text)
+	for i := 0; i < n; {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\n':
+				boundary = true
+				i++
+				continue
+			case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+				i++
+				continue
+			case c == '@' && i+1 < n && isHandleByte(text[i+1]):
+				j := i + 1
+				for j < n && (isHandleByte(text[j]) || (text[j] == '.' && j+1 < n && isHandleByte(text[j+1]))) {
+					j++
+				}
+				if boundary {
+					sent++
+					boundary = false
+				}
+				sc.addLower(text, i, j, tkHandle, sent)
+				i = j
+				continue
+			case c == '#' && i+1 < n && startsWord(text[i+1:]):
+				j := i + 1
+				for j < n {
+					r, sz := utf8.DecodeRuneInString(text[j:])
+					if !isWordRune(r) && r != '_' {
+						break
+					}
+					j += sz
+				}
+				if boundary {
+					sent++
+					boundary = false
+				}
+				sc.addLower(text, i, j, tkTag, sent)
+				sc.splitTag(text, i+1, j, sent, lx)
+				i = j
+				continue
+			case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(text[i:]):
+				j := i
+				for j < n && !isSpaceByte(text[j]) {
+					j++
+				}
+				sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), kind: tkURL, sent: sent})
+				i = j
+				continue
+			case c == '&':
+				if l, heart := entityLen(text[i:]); l > 0 {
+					if heart {
+						if boundary {
+							sent++
+							boundary = false
+						}
+						ls := int32(len(sc.low))
+						sc.low = append(sc.low, "<3"...)
+						sc.toks = append(sc.toks, token{s: int32(i), e: int32(i + l), ls: ls, le: int32(len(sc.low)), kind: tkEmoticon, sent: sent})
+					}
+					i += l
+					continue
+				}
+			}
+			if isASCIIAlnum(c) {
+				// words may start with letters or digits
+			} else {
+				// emoticon?
+				if l := lx.emoticonAt(text[i:]); l > 0 {
+					if boundary {
+						sent++
+						boundary = false
+					}
+					sc.addLower(text, i, i+l, tkEmoticon, sent)
+					i += l
+					continue
+				}
+				switch c {
+				case '!', '?', '.', ',', ';', ':', '(', ')', '"':
+					if boundary && c != '!' && c != '?' && c != '.' {
+						sent++
+						boundary = false
+					}
+					sc.addLower(text, i, i+1, tkPunct, sent)
+					if c == '.' || c == '!' || c == '?' {
+						boundary = true
+					}
+				}
+				i++
+				continue
+			}
+		}
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == utf8.RuneError && sz <= 1:
+			i += sz
+			continue
+		case isZeroWidth(r) || isEmojiMod(r):
+			i += sz
+			continue
+		case r == 0x2026: // …
+			sc.addLower(text, i, i+sz, tkPunct, sent)
+			boundary = true
+			i += sz
+			continue
+		case r == 0xA1 || r == 0xBF: // ¡ ¿
+			i += sz
+			continue
+		case unicode.IsSpace(r):
+			if r == 0x2028 || r == 0x2029 || r == 0x85 {
+				boundary = true
+			}
+			i += sz
+			continue
+		case isEmojiRune(r):
+			j := i + sz
+			for j < n {
+				r2, sz2 := utf8.DecodeRuneInString(text[j:])
+				if isEmojiMod(r2) {
+					j += sz2
+					continue
+				}
+				if r2 == 0x200D && j+sz2 < n {
+					r3, sz3 := utf8.DecodeRuneInString(text[j+sz2:])
+					if isEmojiRune(r3) {
+						j += sz2 + sz3
+						continue
+					}
+				}
+				break
+			}
+			if r >= 0x1F1E6 && r <= 0x1F1FF && j < n { // regional indicator pair: a flag
+				r2, sz2 := utf8.DecodeRuneInString(text[j:])
+				if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
+					j += sz2
+				}
+			}
+			if boundary {
+				sent++
+				boundary = false
+			}
+			sc.addEmoji(text, i, j, sent)
+			i = j
+			continue
+		case isWordRune(r):
+			// fall through to word scanning below
+		default:
+			i += sz
+			continue
+		}
+		// a word
+		j := i
+		for j < n {
+			r, sz := utf8.DecodeRuneInString(text[j:])
+			if isWordRune(r) {
+				j += sz
+				continue
+			}
+			if (r == '\'' || r == 0x2019) && j+sz < n {
+				r2, _ := utf8.DecodeRuneInString(text[j+sz:])
+				if unicode.IsLetter(r2) {
+					j += sz
+					continue
+				}
+			}
+			break
+		}
+		if boundary {
+			sent++
+			boundary = false
+		}
+		sc.addWord(text, i, j, sent)
+		i = j
+	}
+}
+
+func isHandleByte(c byte) bool {
+	return c == '_' || isASCIIAlnum(c)
+}
+
+func isASCIIAlnum(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func startsWord(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func isURLStart(s string) bool {
+	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
+}
+
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// entityLen returns the length of an HTML entity at the start of s (0 if
+// none) and whether it is "&lt;3", a heart.
+func entityLen(s string) (int, bool) {
+	if len(s) < 3 {
+		return 0, false
+	}
+	end := -1
+	for k := 1; k < len(s) && k < 10; k++ {
+		c := s[k]
+		if c == ';' {
+			end = k
+			break
+		}
+		if !isASCIIAlnum(c) && c != '#' {
+			return 0, false
+		}
+	}
+	if end < 2 {
+		return 0, false
+	}
+	name := s[1:end]
+	if name == "lt" && end+1 < len(s) && s[end+1] == '3' {
+		return end + 2, true
+	}
+	switch name {
+	case "amp", "lt", "gt", "quot", "apos", "nbsp", "hellip", "mdash", "ndash", "rsquo", "lsquo", "ldquo", "rdquo":
+		return end + 1, false
+	}
+	if name[0] == '#' {
+		return end + 1, false
+	}
+	return 0, false
+}
+
+// addLower appends a token whose lower form is the lower-cased span.
+func (sc *scratch) addLower(text string, s, e int, kind tokKind, sent int32) {
+	ls := int32(len(sc.low))
+	for _, r := range text[s:e] {
+		sc.low = utf8.AppendRune(sc.low, unicode.ToLower(r))
+	}
+	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: ls, le: int32(len(sc.low)), kind: kind, sent: sent})
+}
+
+// addWord appends a word token with its case and elongation flags; curly
+// apostrophes are normalised.
+func (sc *scratch) addWord(text string, s, e int, sent int32) {
+	ls := int32(len(sc.low))
+	upper, letters, digits := 0, 0, 0
+	var prev rune
+	run := 0
+	var flags uint8
+	for _, r := range text[s:e] {
+		if r == 0x2019 {
+			r = '\''
+		}
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		} else if unicode.IsDigit(r) {
+			digits++
+		}
+		lr := unicode.ToLower(r)
+		if lr == prev {
+			run++
+			if run >= 3 && unicode.IsLetter(lr) {
+				flags |= fElong
+			}
+		} else {
+			run = 1
+		}
+		prev = lr
+		sc.low = utf8.AppendRune(sc.low, lr)
+	}
+	if letters >= 2 && upper == letters {
+		flags |= fCaps
+	}
+	kind := tkWord
+	if letters == 0 && digits > 0 {
+		kind = tkNum
+	}
+	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: ls, le: int32(len(sc.low)), kind: kind, flags: flags, sent: sent})
+}
+
+// addEmoji appends an emoji cluster; its lower form is the cluster without
+// variation selectors and skin tones, the key of the emoji lexicon.
+func (sc *scratch) addEmoji(text string, s, e int, sent int32) {
+	ls := int32(len(sc.low))
+	for _, r := range text[s:e] {
+		if r == 0xFE0F || r == 0xFE0E || isSkinTone(r) {
+			continue
+		}
+		sc.low = utf8.AppendRune(sc.low, r)
+	}
+	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: ls, le: int32(len(sc.low)), kind: tkEmoji, sent: sent})
+}
+
+// splitTag splits the hashtag body text[s:e] into words: at case changes
+// and digits (#NeverFlyingAgain), or, when it is in one case, by the
+// dictionary (#neverflyingagain).
+func (sc *scratch) splitTag(text string, s, e int, sent int32, lx *lexicon) {
+	if e-s > maxTagLen {
+		return
+	}
+	body := text[s:e]
+	hasUpper, hasLower := false, false
+	for _, r := range body {
+		if unicode.IsUpper(r) {
+			hasUpper = true
+		} else if unicode.IsLower(r) {
+			hasLower = true
+		}
+	}
+	if hasUpper && hasLower {
+		// camel case: a new word starts at an upper-case letter that follows
+		// a lower-case one, or that precedes a lower-case one after capitals.
+		start := s
+		var prev rune
+		for k, r := range body {
+			pos := s + k
+			if pos > start {
+				next, _ := utf8.DecodeRuneInString(text[pos+utf8.RuneLen(r):])
+				split := (unicode.IsUpper(r) && (unicode.IsLower(prev) || unicode.IsDigit(prev))) ||
+					(unicode.IsUpper(r) && unicode.IsUpper(prev) && unicode.IsLower(next) && pos+utf8.RuneLen(r) < e) ||
+					(unicode.IsDigit(r) != unicode.IsDigit(prev)) || r == '_'
+				if split {
+					sc.addTagPart(text, start, pos, sent)
+					start = pos
+					if r == '_' {
+						start = pos + 1
+					}
+				}
+			}
+			prev = r
+		}
+		sc.addTagPart(text, start, e, sent)
+		return
+	}
+	// one case: if the whole tag is a known word, keep it; else segment.
+	ls := len(sc.low)
+	for _, r := range body {
+		sc.low = utf8.AppendRune(sc.low, unicode.ToLower(r))
+	}
+	whole := sc.low[ls:]
+	sc.low = sc.low[:ls]
+	if lx.isWord(whole) || len(whole) != len(body) {
+		sc.addTagPart(text, s, e, sent)
+		return
+	}
+	// dynamic programming over byte positions (ASCII body): fewest words,
+	// preferring known words; unknown stretches cost more.
+	m := len(whole)
+	var cost [maxTagLen + 1]int
+	var back [maxTagLen + 1]int
+	for k := 1; k <= m; k++ {
+		cost[k] = 1 << 30
+		for j := max(0, k-20); j < k; j++ {
+			c := cost[j]
+			if c >= 1<<30 {
+				continue
+			}
+			if lx.isWord(whole[j:k]) {
+				c += 1
+			} else {
+				c += 3 * (k - j)
+			}
+			if c < cost[k] {
+				cost[k] = c
+				back[k] = j
+			}
+		}
+	}
+	var cuts [maxTagLen + 1]int
+	nc := 0
+	for k := m; k > 0; k = back[k] {
+		cuts[nc] = k
+		nc++
+	}
+	start := 0
+	for q := nc - 1; q >= 0; q-- {
+		sc.addTagPart(text, s+start, s+cuts[q], sent)
+		start = cuts[q]
+	}
+}
+
+func (sc *scratch) addTagPart(text string, s, e int, sent int32) {
+	if e <= s {
+		return
+	}
+	sc.addWord(text, s, e, sent)
+	t := &sc.toks[len(sc.toks)-1]
+	t.kind = tkTagPart
+	t.flags &^= fCaps
+}
