@@ -1,0 +1,151 @@
+package influence
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// Interaction kinds: what one author did to another.
+type Kind uint8
+
+// Kinds of interaction, edges of the interaction graph.
+const (
+	KindRepost  Kind = iota // reposted or quoted a post of theirs
+	KindReply               // replied to a post of theirs
+	KindMention             // mentioned them
+	numKinds
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindRepost:
+		return "repost"
+	case KindReply:
+		return "reply"
+	case KindMention:
+		return "mention"
+	}
+	return "unknown"
+}
+
+// chunkEdges is the capacity of one chunk of the edge log. Chunks never
+// grow past it, so a snapshot of the log stays valid while it grows.
+const chunkEdges = 1 << 16
+
+// Graph is the interaction graph: who amplifies, replies to and mentions
+// whom, each edge weighted by its kind and decayed by its age. Authors are
+// interned to dense uint32 IDs; an edge costs 12 bytes. It is not safe for
+// concurrent use; [Tracker] guards it.
+type Graph struct {
+	ids  map[string]uint32
+	keys []string
+	// The edge log, in chunks of chunkEdges: from, to, and the log2 of
+	// the edge's weight plus its time in half-lives since epoch, so that
+	// the decayed weight at time now is 2^(lw - (now-epoch)/halfLife).
+	from, to [][]uint32
+	lw       [][]float32
+	edges    int
+	epoch    time.Time
+	halfLife time.Duration
+	kindLog2 [numKinds]float32
+}
+
+// NewGraph returns an empty graph whose edges lose half their weight every
+// halfLife (30 days if not positive), weighted by kind as a [Tracker]
+// weighs them: repost 1, reply 0.7, mention 0.5.
+func NewGraph(halfLife time.Duration) *Graph {
+	return newGraph(halfLife, defaultKindWeights)
+}
+
+var defaultKindWeights = [numKinds]float64{KindRepost: 1, KindReply: 0.7, KindMention: 0.5}
+
+func newGraph(halfLife time.Duration, weights [numKinds]float64) *Graph {
+	if halfLife <= 0 {
+		halfLife = 30 * 24 * time.Hour
+	}
+	g := &Graph{ids: make(map[string]uint32), halfLife: halfLife}
+	for k, w := range weights {
+		g.kindLog2[k] = float32(math.Log2(w))
+	}
+	return g
+}
+
+// Add records that the author from did k to the author to at time at. Self
+// edges are ignored.
+func (g *Graph) Add(from, to string, k Kind, at time.Time) {
+	if from == to || k >= numKinds {
+		return
+	}
+	g.add(g.node(from), g.node(to), k, at)
+}
+
+// Rank returns the PageRank of every author, with the edges decayed to
+// now: the i-th value is that of [Graph.Key](i). The values sum to 1.
+func (g *Graph) Rank(ctx context.Context, now time.Time, opts RankOptions) ([]float64, RankStats, error) {
+	n, es := g.snapshot(now)
+	return pageRank(ctx, n, es, opts)
+}
+
+// Key returns the key of the i-th author added to the graph.
+func (g *Graph) Key(i int) string { return g.keys[i] }
+
+// node returns the ID of the author with the key, adding it if new.
+func (g *Graph) node(key string) uint32 {
+	if id, ok := g.ids[key]; ok {
+		return id
+	}
+	id := uint32(len(g.keys))
+	g.ids[key] = id
+	g.keys = append(g.keys, key)
+	return id
+}
+
+// lookup returns the ID of the author with the key, if known.
+func (g *Graph) lookup(key string) (uint32, bool) {
+	id, ok := g.ids[key]
+	return id, ok
+}
+
+// add appends an edge u -> v of kind k at time t.
+func (g *Graph) add(u, v uint32, k Kind, t time.Time) {
+	if g.epoch.IsZero() {
+		g.epoch = t
+	}
+	var age float64 // in half-lives since epoch
+	if !t.IsZero() && !g.epoch.IsZero() {
+		age = float64(t.Sub(g.epoch)) / float64(g.halfLife)
+	}
+	if g.edges%chunkEdges == 0 {
+		g.from = append(g.from, make([]uint32, 0, chunkEdges))
+		g.to = append(g.to, make([]uint32, 0, chunkEdges))
+		g.lw = append(g.lw, make([]float32, 0, chunkEdges))
+	}
+	c := len(g.from) - 1
+	g.from[c] = append(g.from[c], u)
+	g.to[c] = append(g.to[c], v)
+	g.lw[c] = append(g.lw[c], g.kindLog2[k]+float32(age))
+	g.edges++
+}
+
+// Nodes returns the number of authors in the graph.
+func (g *Graph) Nodes() int { return len(g.keys) }
+
+// Edges returns the number of interactions in the graph.
+func (g *Graph) Edges() int { return g.edges }
+
+// snapshot returns the edges as of now, with their decay. The slices it
+// holds are not written again by add (chunks never reallocate), so it may
+// be ranked without the lock.
+func (g *Graph) snapshot(now time.Time) (int, edgeChunks) {
+	es := edgeChunks{mode: weightExp2}
+	for c := range g.from {
+		es.from = append(es.from, g.from[c][:len(g.from[c]):len(g.from[c])])
+		es.to = append(es.to, g.to[c][:len(g.to[c]):len(g.to[c])])
+		es.w = append(es.w, g.lw[c][:len(g.lw[c]):len(g.lw[c])])
+	}
+	if !g.epoch.IsZero() && !now.IsZero() {
+		es.shift = float32(float64(now.Sub(g.epoch)) / float64(g.halfLife))
+	}
+	return len(g.keys), es
+}
