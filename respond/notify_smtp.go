@@ -69,13 +69,10 @@ func (e *Email) Notify(ctx context.Context, m Message) error {
 		return fmt.Errorf("email: %w", err)
 	}
 	defer conn.Close()
-	// net/smtp has no context: a cancelled ctx unblocks it through the
-	// connection's deadline.
+	// net/smtp has no context: the end of ctx unblocks it through the
+	// connection's deadline. Give ctx a deadline; the dispatcher does.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
 	err = e.send(conn, from, to, msg)
 	if ctx.Err() != nil {
 		return fmt.Errorf("email: %w (%v)", ctx.Err(), err)
