@@ -82,6 +82,13 @@ func (g *Graph) Add(from, to string, k Kind, at time.Time) {
 
 // Rank returns the PageRank of every author, with the edges decayed to
 // now: the i-th value is that of [Graph.Key](i). The values sum to 1.
+//
+// An author passes their rank along their edges in proportion to the edges'
+// weights, but never more than the edges weigh in all: one fresh repost
+// (weight 1) passes all of it, one mention half, and an author whose
+// interactions have decayed passes only what is left of them. The rest is
+// spread evenly over everyone, as the rank of an author who interacted
+// with no one is.
 func (g *Graph) Rank(ctx context.Context, now time.Time, opts RankOptions) ([]float64, RankStats, error) {
 	n, es := g.snapshot(now)
 	return pageRank(ctx, n, es, opts)
@@ -138,7 +145,7 @@ func (g *Graph) Edges() int { return g.edges }
 // holds are not written again by add (chunks never reallocate), so it may
 // be ranked without the lock.
 func (g *Graph) snapshot(now time.Time) (int, edgeChunks) {
-	es := edgeChunks{mode: weightExp2}
+	es := edgeChunks{mode: weightExp2, minOut: 1}
 	for c := range g.from {
 		es.from = append(es.from, g.from[c][:len(g.from[c]):len(g.from[c])])
 		es.to = append(es.to, g.to[c][:len(g.to[c]):len(g.to[c])])

@@ -97,6 +97,11 @@ type edgeChunks struct {
 	w        [][]float32
 	mode     weightMode
 	shift    float32
+	// minOut, if positive, is the least total out-weight a node is
+	// normalised by: a node whose edges weigh less in all (decayed ones)
+	// passes only that share along them, and the rest is spread evenly,
+	// as a dangling node's is.
+	minOut float64
 }
 
 func (es *edgeChunks) weight(c, i int) float64 {
@@ -134,7 +139,7 @@ func pageRank(ctx context.Context, n int, es edgeChunks, opts RankOptions) ([]fl
 	if err := ctx.Err(); err != nil {
 		return nil, RankStats{}, err
 	}
-	return g.rank(ctx, opts)
+	return g.rank(ctx, opts, es.minOut)
 }
 
 // split returns workers+1 bounds splitting [0,n) into contiguous ranges.
@@ -254,7 +259,7 @@ func buildCSR(n int, es *edgeChunks, workers int) (*csr, error) {
 // in order; it makes the sums independent of the number of workers.
 const rankBlock = 1 << 12
 
-func (g *csr) rank(ctx context.Context, opts RankOptions) ([]float64, RankStats, error) {
+func (g *csr) rank(ctx context.Context, opts RankOptions, minOut float64) ([]float64, RankStats, error) {
 	n := g.n
 	st := RankStats{Nodes: n, Edges: len(g.src)}
 	if n == 0 {
@@ -267,9 +272,18 @@ func (g *csr) rank(ctx context.Context, opts RankOptions) ([]float64, RankStats,
 	y := make([]float64, n)
 	ny := make([]float64, n)
 	inv := make([]float64, n)
+	// leak[u] is the share of u's rank spread evenly: 1 for dangling
+	// nodes, and with minOut the share its decayed edges do not carry.
+	var leak []float64
+	if minOut > 0 {
+		leak = make([]float64, n)
+	}
 	for u, w := range g.outW {
 		if w > 0 {
-			inv[u] = 1 / w
+			inv[u] = 1 / max(w, minOut)
+		}
+		if leak != nil {
+			leak[u] = 1 - w*inv[u]
 		}
 	}
 	nb := (n + rankBlock - 1) / rankBlock
@@ -295,7 +309,10 @@ func (g *csr) rank(ctx context.Context, opts RankOptions) ([]float64, RankStats,
 	for i := range x {
 		x[i] = x0
 		y[i] = x0 * inv[i]
-		if g.outW[i] == 0 {
+		switch {
+		case leak != nil:
+			dang[i/rankBlock] += x0 * leak[i]
+		case inv[i] == 0:
 			dang[i/rankBlock] += x0
 		}
 	}
@@ -329,7 +346,10 @@ func (g *csr) rank(ctx context.Context, opts RankOptions) ([]float64, RankStats,
 					r := base + d*s
 					nx[v] = r
 					ny[v] = r * inv[v]
-					if inv[v] == 0 {
+					switch {
+					case leak != nil:
+						dg += r * leak[v]
+					case inv[v] == 0:
 						dg += r
 					}
 					dl += math.Abs(r - x[v])

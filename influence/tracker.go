@@ -162,9 +162,9 @@ func NewTracker(opts ...Option) *Tracker {
 		viralVelocity:  1,
 		velocityWindow: 10 * time.Minute,
 		kindWeights:    defaultKindWeights,
-		minStanding:    2,
+		minStanding:    1.5,
 		standingNet:    0.2,
-		minAnswers:     2,
+		minAnswers:     1.5,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -417,17 +417,19 @@ func (t *Tracker) describe(p *AuthorProfile, source string, a hark.Author, at ti
 	if p.Source == "" || (p.Seen == 0 && source != "") {
 		p.Source = source
 	}
-	if p.Followers > 0 {
-		t.audience(p.Source).remove(p.Followers)
-	}
 	if a.Followers > 0 {
+		if p.Followers > 0 {
+			t.audience(p.Source).remove(p.Followers)
+		}
 		t.audience(p.Source).add(a.Followers)
 	}
 	if a.Handle != "" {
 		p.Handle = a.Handle
 	}
-	p.Followers, p.Following, p.Posts = max(a.Followers, 0), max(a.Following, 0), max(a.Posts, 0)
-	p.Verified = a.Verified
+	if a.Followers != 0 || a.Following != 0 || a.Posts != 0 {
+		p.Followers, p.Following, p.Posts = max(a.Followers, 0), max(a.Following, 0), max(a.Posts, 0)
+	}
+	p.Verified = p.Verified || a.Verified
 	if !a.Created.IsZero() {
 		p.Created = a.Created
 	}
@@ -465,7 +467,7 @@ func (t *Tracker) writes(p *AuthorProfile, post hark.Post, s score.Result, at ti
 		return
 	}
 	c.OnTopic += w
-	if t.isBrand(p.Key, p.Handle) || s.Label == score.LabelUnknown || s.Intent == score.IntentSpam {
+	if t.isBrand(p.Key, p.Handle) || s.Label == score.LabelUnknown || s.Label == "" || s.Intent == score.IntentSpam {
 		return
 	}
 	// Standing: the post's sentiment about the brand, leaning with its
