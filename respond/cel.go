@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/cost"
@@ -56,6 +58,17 @@ func (e *evalCase) textLower() string {
 		e.low = true
 	}
 	return e.lower
+}
+
+// countLinks counts the words of s that are links (see isLink).
+func countLinks(s string) int {
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if strings.ContainsAny(w, ".:@") && isLink(w) {
+			n++
+		}
+	}
+	return n
 }
 
 func capText(s string) string {
@@ -117,6 +130,8 @@ func caseVars() []celVar {
 			get: func(e *evalCase) ref.Val { return boolVal(e.c.Post.ParentID != "") }},
 		{name: "post.is_repost", typ: cel.BoolType, doc: "the post reposts or quotes another",
 			get: func(e *evalCase) ref.Val { return boolVal(e.c.Post.RepostOf != "") }},
+		{name: "post.links", typ: cel.IntType, doc: "how many words of the text are links, domains or e-mail addresses", lo: 0, hi: math.Inf(1), ranged: true,
+			get: func(e *evalCase) ref.Val { return types.Int(countLinks(capText(e.c.Post.Text))) }},
 		{name: "post.mentions", typ: cel.ListType(cel.StringType), doc: "handles the post mentions, with their @", size: maxListLen,
 			get: func(e *evalCase) ref.Val { return strList(e.c.Post.Mentions) }},
 		{name: "post.tags", typ: cel.ListType(cel.StringType), doc: "the post's hashtags, with their #", size: maxListLen,
@@ -253,8 +268,14 @@ type caseEnv struct {
 	pool  sync.Pool // *caseActivation
 }
 
-// containsAnyID is the overload of string.containsAny(list(string)).
-const containsAnyID = "string_contains_any_list"
+// Overloads of the functions a policy adds to CEL.
+const (
+	// string.containsAny(list(string)): the string contains one of the list's.
+	containsAnyID = "string_contains_any_list"
+	// string.containsAnyWord(list(string)): the string contains one of the
+	// list's as whole words; a trailing '*' matches any word ending.
+	containsAnyWordID = "string_contains_any_word_list"
+)
 
 func newCaseEnv() (*caseEnv, error) {
 	vars := caseVars()
@@ -268,6 +289,9 @@ func newCaseEnv() (*caseEnv, error) {
 		cel.Function("containsAny",
 			cel.MemberOverload(containsAnyID, []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 				cel.BinaryBinding(containsAny))),
+		cel.Function("containsAnyWord",
+			cel.MemberOverload(containsAnyWordID, []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
+				cel.BinaryBinding(containsAnyWord))),
 	)
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
@@ -295,6 +319,54 @@ func containsAny(s, l ref.Val) ref.Val {
 		return types.False
 	}
 	return types.MaybeNoSuchOverloadErr(l)
+}
+
+// containsAnyWord reports whether the string contains any of the list's
+// strings as whole words: not preceded or followed by a letter or digit.
+// A trailing '*' in a list element lifts the check at its end, so
+// "overcharg*" matches "overcharged" and "overcharging".
+func containsAnyWord(s, l ref.Val) ref.Val {
+	str, ok := s.(types.String)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(s)
+	}
+	list, ok := l.(traits.Lister)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(l)
+	}
+	for i := range int(list.Size().(types.Int)) {
+		if w, ok := list.Get(types.Int(i)).(types.String); ok && hasWord(string(str), string(w)) {
+			return types.True
+		}
+	}
+	return types.False
+}
+
+func hasWord(s, w string) bool {
+	w, prefix := strings.CutSuffix(w, "*")
+	if w == "" {
+		return false
+	}
+	for from := 0; from <= len(s)-len(w); {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if (i == 0 || !isWordChar(before)) && (prefix || end == len(s) || !isWordChar(after)) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		from = i + size
+	}
+	return false
+}
+
+func isWordChar(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // caseActivation resolves a condition's variables from one case, computing each
@@ -355,7 +427,7 @@ func (s sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 }
 
 func (s sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
-	if overloadID != containsAnyID || target == nil || len(args) != 1 {
+	if overloadID != containsAnyID && overloadID != containsAnyWordID || target == nil || len(args) != 1 {
 		return nil
 	}
 	// One substring search of the target per element of the list: the

@@ -33,7 +33,7 @@ const (
 // DefaultCostLimit is the cost limit of one condition's evaluation, in CEL
 // cost units (about one unit per operation, a tenth of a unit per byte a
 // string function reads), when PolicyOptions do not set one.
-const DefaultCostLimit = 1_000_000
+const DefaultCostLimit = 10_000_000
 
 // A Spec describes a policy. A policy file (see [ParsePolicy]) is the YAML
 // form of a Spec; a program can also build one in Go and compile it with
@@ -88,16 +88,18 @@ type RuleSpec struct {
 	// Priority sets the decision's priority (the most urgent of the rules
 	// that fire wins).
 	Priority Priority
-	// Route hands the post to a team, "team" or "team/queue". The first
-	// rule that fires with a Route sets the decision's team.
+	// Route hands the post to a team, "team" or "team/queue". When several
+	// rules that fire route, the last one sets the decision's team: in a
+	// first-match policy, continue rules can set a default route that the
+	// deciding rule overrides.
 	Route string
 	// RespondWithin sets a first-response deadline this long after the
 	// post was written, tighter than the SLA of the priority if it is.
 	RespondWithin time.Duration
 	// Alert notifies these channels.
 	Alert []string
-	// Reply drafts a reply from this template. The first rule that fires
-	// with a Reply chooses the template.
+	// Reply drafts a reply from this template. When several rules that
+	// fire reply, the last one chooses the template.
 	Reply string
 	// Hold holds the reply for a person's approval.
 	Hold bool
@@ -499,7 +501,8 @@ func (b *policyBuilder) rule(p *Policy, env *caseEnv, rs RuleSpec, i int, limit 
 		r.metered = true
 		r.maxCost = limit
 		progOpts = append(progOpts, cel.CostLimit(limit),
-			cel.CostTrackerOptions(cost.OverloadTracker(containsAnyID, containsAnyCost)))
+			cel.CostTrackerOptions(cost.OverloadTracker(containsAnyID, containsAnyCost),
+				cost.OverloadTracker(containsAnyWordID, containsAnyCost)))
 	} else {
 		r.maxCost = est.Max
 	}
@@ -552,8 +555,9 @@ func declaredList(names []string) string {
 //
 // Evaluation of rules is what [Spec.Match] says. When several rules fire,
 // the decision's priority is the most urgent they set; its team and queue
-// are those of the first that routes; its reply is drafted from the
-// template of the first that replies; its deadline (RespondBy) is the
+// are those of the last that routes (the only route action kept); its reply
+// is drafted from the template of the last that replies; tags and alerts
+// are merged without repeats; its deadline (RespondBy) is the
 // earliest of the priority's SLA and the rules' RespondWithin, counted from
 // when the post was written (or from the case's Now if that is unknown or
 // later). A suppressing rule ends the evaluation and no reply is drafted.
@@ -591,7 +595,6 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		errs      []error
 		reply     *rule
 		suppress  bool
-		routed    bool
 		within    time.Duration
 		hasWithin bool
 		nActions  int
@@ -619,6 +622,22 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 			break
 		}
 	}
+	// Single-valued outcomes: the last rule that fired with a route (or a
+	// reply) wins, so that in a first-match policy the deciding rule
+	// overrides the defaults of the continue rules before it, and in an
+	// all-match policy later rules refine earlier ones.
+	var router *rule
+	for _, r := range fired {
+		if r.Route != "" {
+			router = r
+		}
+		if r.Reply != "" && !suppress {
+			reply = r
+		}
+	}
+	if router != nil {
+		d.Team, d.Queue = router.team, router.queue
+	}
 	d.Rules = make([]string, len(fired))
 	d.Actions = make([]Action, 0, nActions)
 	for i, r := range fired {
@@ -626,30 +645,25 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		if r.Priority != "" && r.Priority.rank() < d.Priority.rank() {
 			d.Priority = r.Priority
 		}
-		if r.Route != "" && !routed {
-			routed = true
-			d.Team, d.Queue = r.team, r.queue
-		}
 		if r.RespondWithin > 0 && (!hasWithin || r.RespondWithin < within) {
 			within, hasWithin = r.RespondWithin, true
 		}
 		for _, a := range r.actions {
-			if a.Kind == ActTag || a.Kind == ActAlert {
+			switch {
+			case a.Kind == ActRoute && r != router:
+				continue
+			case a.Kind == ActHold && suppress:
+				continue
+			case a.Kind == ActTag || a.Kind == ActAlert || a.Kind == ActHold:
 				if hasAction(d.Actions, a) {
 					continue
 				}
 			}
 			d.Actions = append(d.Actions, a)
 		}
-		if r.Reply != "" && reply == nil && !suppress {
-			reply = r
+		if r == reply {
 			d.Actions = append(d.Actions, Action{Kind: ActReply, Template: r.Reply, Rule: r.Name})
 		}
-	}
-	if suppress {
-		// Suppression wins over any reply or hold an earlier rule asked for.
-		d.Actions = slices.DeleteFunc(d.Actions, func(a Action) bool { return a.Kind == ActReply || a.Kind == ActHold })
-		reply = nil
 	}
 
 	start := c.Now
@@ -684,7 +698,7 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 
 func hasAction(as []Action, a Action) bool {
 	for _, b := range as {
-		if b.Kind == a.Kind && b.Tag == a.Tag && b.Channel == a.Channel {
+		if b.Kind == a.Kind && b.Tag == a.Tag && b.Channel == a.Channel && (a.Kind != ActHold || b.Reason == a.Reason) {
 			return true
 		}
 	}
