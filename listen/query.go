@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -38,21 +39,9 @@ import (
 // A Query is immutable and safe for concurrent use. Match allocates
 // nothing in the steady state.
 type Query struct {
-	src    string
-	root   *qnode
-	nwords int
-	// byFirst lists the query's words by their first byte; sigils holds
-	// the @ and # words (without the sigil).
-	byFirst [256][]wordEntry
-	sigils  []sigilEntry
-	// lenMask has, for each lower-case first byte, bit min(len, 31) set
-	// for the lengths of words that may match a word or pattern: a text
-	// word failing it is skipped without being lower-cased.
-	lenMask [256]uint32
-	// pats are the wildcard terms, tested against every word of the
-	// text; each owns a flag bit after the nwords word bits.
+	src      string
+	root     *qnode
 	pats     []pattern
-	phrases  bool
 	needText bool
 	pool     sync.Pool
 }
@@ -63,11 +52,11 @@ const (
 	qAnd qkind = iota
 	qOr
 	qNot
-	qWord    // id
-	qPattern // id (bit nwords+id)
-	qPhrase  // ids
-	qMention // id of "@x" word, str = "x"
-	qTag     // id of "#x" word, str = "x"
+	qWord    // needle: the word
+	qPattern // id: index in pats
+	qPhrase  // needle: the words joined by single spaces
+	qMention // needle: "@x", str: "x"
+	qTag     // needle: "#x", str: "x"
 	qLang
 	qSource
 	qAuthor
@@ -75,11 +64,11 @@ const (
 )
 
 type qnode struct {
-	kind qkind
-	kids []*qnode
-	id   int
-	ids  []int
-	str  string
+	kind   qkind
+	kids   []*qnode
+	id     int
+	str    string
+	needle []byte
 }
 
 // A SyntaxError reports why a query did not compile and where.
@@ -134,33 +123,7 @@ func Compile(src string) (*Query, error) {
 	}
 	q := p.q
 	q.root = root
-	q.nwords = len(p.wordList)
-	for id, w := range p.wordList {
-		if w[0] == '@' || w[0] == '#' {
-			q.sigils = append(q.sigils, sigilEntry{sigil: w[0], word: w[1:], id: int32(id)})
-			continue
-		}
-		q.byFirst[w[0]] = append(q.byFirst[w[0]], wordEntry{word: w, id: int32(id)})
-		q.lenMask[w[0]] |= lenBit(len(w))
-	}
-	for _, pat := range q.pats {
-		firsts := []byte(pat.prefix[:min(1, len(pat.prefix))])
-		if len(firsts) == 0 || firsts[0] >= utf8.RuneSelf {
-			firsts = nil
-			for c := range 256 {
-				firsts = append(firsts, byte(c))
-			}
-		}
-		var bits uint32
-		for n := max(len(pat.prefix), 1); n <= 31; n++ {
-			bits |= lenBit(n)
-		}
-		for _, c := range firsts {
-			q.lenMask[c] |= bits
-		}
-	}
-	nbits := q.nwords + len(q.pats)
-	q.pool.New = func() any { return &matchState{bits: make([]uint64, (nbits+63)/64)} }
+	q.pool.New = func() any { return new(matchState) }
 	return q, nil
 }
 
@@ -265,13 +228,11 @@ func isQuerySpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c 
 // --- parser
 
 type qparser struct {
-	src      string
-	toks     []qtok
-	i        int
-	q        *Query
-	wordList []string
-	wordIDs  map[string]int
-	parens   []qtok
+	src    string
+	toks   []qtok
+	i      int
+	q      *Query
+	parens []qtok
 }
 
 func (p *qparser) errAt(t qtok, msg string) error {
@@ -399,19 +360,6 @@ func (p *qparser) unary() (*qnode, error) {
 	return nil, p.errAt(t, "unexpected "+t.describe())
 }
 
-func (p *qparser) word(w string) int {
-	if id, ok := p.wordIDs[w]; ok {
-		return id
-	}
-	if p.wordIDs == nil {
-		p.wordIDs = map[string]int{}
-	}
-	id := len(p.wordList)
-	p.wordList = append(p.wordList, w)
-	p.wordIDs[w] = id
-	return id
-}
-
 func (p *qparser) phrase(t qtok) (*qnode, error) {
 	if strings.ContainsAny(t.text, "*?") {
 		return nil, p.errAt(t, "wildcards are not allowed in a quoted phrase")
@@ -427,14 +375,9 @@ func (p *qparser) phrase(t qtok) (*qnode, error) {
 func (p *qparser) wordsNode(words []string) *qnode {
 	p.q.needText = true
 	if len(words) == 1 {
-		return &qnode{kind: qWord, id: p.word(words[0])}
+		return &qnode{kind: qWord, needle: []byte(words[0])}
 	}
-	n := &qnode{kind: qPhrase}
-	for _, w := range words {
-		n.ids = append(n.ids, p.word(w))
-	}
-	p.q.phrases = true
-	return n
+	return &qnode{kind: qPhrase, needle: []byte(strings.Join(words, " "))}
 }
 
 func (p *qparser) term(t qtok) (*qnode, error) {
@@ -467,7 +410,7 @@ func (p *qparser) term(t qtok) (*qnode, error) {
 			kind = qTag
 		}
 		p.q.needText = true
-		return &qnode{kind: kind, id: p.word(string(w[0]) + words[0]), str: words[0]}, nil
+		return &qnode{kind: kind, needle: []byte(string(w[0]) + words[0]), str: words[0]}, nil
 	}
 	if strings.ContainsAny(w, "*?") {
 		pat := strings.ToLower(w)
@@ -546,39 +489,22 @@ func appendWords(dst []string, s string) []string {
 	return dst
 }
 
-type wordEntry struct {
-	word string
-	id   int32
-}
-
-type sigilEntry struct {
-	sigil byte
-	word  string
-	id    int32
-}
-
-// A pattern is a wildcard term; prefix is its literal start, tested first.
+// A pattern is a wildcard term; prefix is its literal start, searched for
+// first.
 type pattern struct {
 	glob   string
-	prefix string
+	prefix []byte
 	// onlyPrefix: the glob is prefix followed by a single *.
 	onlyPrefix bool
 }
 
 func newPattern(glob string) pattern {
 	i := strings.IndexAny(glob, "*?")
-	return pattern{glob: glob, prefix: glob[:i], onlyPrefix: glob[i:] == "*"}
-}
-
-func (p *pattern) match(word []byte) bool {
-	if len(word) < len(p.prefix) || string(word[:len(p.prefix)]) != p.prefix {
-		return false
-	}
-	return p.onlyPrefix || globMatch(p.glob, word)
+	return pattern{glob: glob, prefix: []byte(glob[:i]), onlyPrefix: glob[i:] == "*"}
 }
 
 // asciiWord maps an ASCII byte to its lower case if it is a word byte, to 0
-// otherwise.
+// otherwise (and every byte of 0x80 and over to 0).
 var asciiWord = func() (t [256]byte) {
 	for c := range utf8.RuneSelf {
 		switch {
@@ -591,17 +517,152 @@ var asciiWord = func() (t [256]byte) {
 	return t
 }()
 
+// normByte maps an ASCII byte to what the normalised text holds for it: a
+// word byte lower-cased, '@' and '#' as themselves, anything else ' '.
+var normByte = func() (t [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case asciiWord[c] != 0:
+			t[c] = asciiWord[c]
+		case c == '@' || c == '#':
+			t[c] = byte(c)
+		default:
+			t[c] = ' '
+		}
+	}
+	return t
+}()
+
+// normalize writes the text in the form the query searches: words
+// lower-cased, every run of other characters one space (sigils @ and #
+// kept), a space at each end. So a word of the text is a needle found with
+// a boundary (space, @ or #) on both sides, and a phrase its words joined
+// by single spaces.
+func normalize(dst []byte, s string) []byte {
+	if cap(dst) < len(s)+2 {
+		dst = make([]byte, 0, len(s)+len(s)/2+16)
+	}
+	buf := dst[:cap(dst)]
+	buf[0] = ' '
+	j, prevSpace := 1, 1
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf && j < len(buf)-1 {
+			// Branch-free: write the byte, advance unless it is a
+			// second space in a row.
+			b := normByte[c]
+			space := int(normSpace[c])
+			buf[j] = b
+			j += 1 - space&prevSpace
+			prevSpace = space
+			i++
+			continue
+		}
+		// Slow path: a non-ASCII rune, or a full buffer.
+		out := buf[:j]
+		if c < utf8.RuneSelf {
+			if b := normByte[c]; b != ' ' || prevSpace == 0 {
+				out = append(out, b)
+				prevSpace = int(normSpace[c])
+			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+				out = utf8.AppendRune(out, unicode.ToLower(r))
+				prevSpace = 0
+			} else if prevSpace == 0 {
+				out = append(out, ' ')
+				prevSpace = 1
+			}
+		}
+		if cap(out)-len(out) < 8 {
+			out = append(out, make([]byte, len(s)-i+8)...)[:len(out)]
+		}
+		buf, j = out[:cap(out)], len(out)
+	}
+	if j >= len(buf) {
+		buf = append(buf[:j], ' ')
+		return buf
+	}
+	buf[j] = ' '
+	return buf[:j+1]
+}
+
+// normSpace is 1 for the ASCII bytes normalised to a space.
+var normSpace = func() (t [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		if normByte[c] == ' ' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+func isBoundary(b byte) bool { return b == ' ' || b == '@' || b == '#' }
+
+// hasWord reports whether the normalised text holds needle between
+// boundaries. A needle starting with a sigil needs no boundary before it.
+func hasWord(text, needle []byte) bool {
+	for off := 0; off < len(text); {
+		i := bytes.Index(text[off:], needle)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if (isBoundary(needle[0]) || isBoundary(text[i-1])) && isBoundary(text[i+len(needle)]) {
+			return true
+		}
+		off = i + 1
+	}
+	return false
+}
+
+// matchPattern reports whether a word of the normalised text matches p.
+func matchPattern(text []byte, p *pattern) bool {
+	if len(p.prefix) == 0 {
+		for start := 0; start < len(text); {
+			for start < len(text) && isBoundary(text[start]) {
+				start++
+			}
+			end := start
+			for end < len(text) && !isBoundary(text[end]) {
+				end++
+			}
+			if end > start && globMatch(p.glob, text[start:end]) {
+				return true
+			}
+			start = end
+		}
+		return false
+	}
+	for off := 0; off < len(text); {
+		i := bytes.Index(text[off:], p.prefix)
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if !isBoundary(text[i-1]) {
+			continue
+		}
+		end := i + len(p.prefix)
+		for !isBoundary(text[end]) {
+			end++
+		}
+		if p.onlyPrefix || globMatch(p.glob, text[i:end]) {
+			return true
+		}
+	}
+	return false
+}
+
 // --- matching
 
 type matchState struct {
-	bits []uint64
-	buf  []byte
-	seq  []int32 // word id per word of the text, for phrases
-	sig  []byte
+	text []byte
 }
-
-func (m *matchState) set(i int)      { m.bits[i>>6] |= 1 << (uint(i) & 63) }
-func (m *matchState) has(i int) bool { return m.bits[i>>6]&(1<<(uint(i)&63)) != 0 }
 
 // Match reports whether p matches the query.
 func (q *Query) Match(p *hark.Post) bool {
@@ -609,189 +670,38 @@ func (q *Query) Match(p *hark.Post) bool {
 		return q.eval(q.root, p, nil)
 	}
 	m := q.pool.Get().(*matchState)
-	clear(m.bits)
-	m.seq = m.seq[:0]
-	q.scan(m, p.Text)
-	ok := q.eval(q.root, p, m)
+	m.text = normalize(m.text, p.Text)
+	ok := q.eval(q.root, p, m.text)
 	q.pool.Put(m)
 	return ok
 }
 
-func lenBit(n int) uint32 { return 1 << min(n, 31) }
-
-// scan marks in m the query words and patterns found in text. It splits
-// words as appendWords does. ASCII words are found without copying; a word
-// is lower-cased only if its first byte and length may match.
-func (q *Query) scan(m *matchState, s string) {
-	var pending byte
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf && asciiWord[c] == 0 {
-			i++
-			pending = 0
-			if c == '@' || c == '#' {
-				pending = c
-			}
-			continue
-		}
-		// A word starts at i.
-		start, ascii := i, true
-		for i < len(s) {
-			c := s[i]
-			if c < utf8.RuneSelf {
-				if asciiWord[c] == 0 {
-					break
-				}
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
-				break
-			}
-			ascii = false
-			i += size
-		}
-		if i == start {
-			// A non-ASCII byte that is no word rune.
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			pending = 0
-			continue
-		}
-		sigil := pending
-		pending = 0
-		w := s[start:i]
-		if ascii {
-			if q.lenMask[asciiWord[w[0]]]&lenBit(len(w)) == 0 && (sigil == 0 || len(q.sigils) == 0) {
-				if q.phrases {
-					m.seq = append(m.seq, -1)
-				}
-				continue
-			}
-			q.asciiWord(m, w, sigil)
-			continue
-		}
-		b := m.buf[:0]
-		for _, r := range w {
-			b = utf8.AppendRune(b, unicode.ToLower(r))
-		}
-		m.buf = b
-		q.word(m, b, sigil)
-	}
-}
-
-// asciiWord is word for an ASCII word of the text as written: it compares
-// ignoring case instead of lower-casing first.
-func (q *Query) asciiWord(m *matchState, w string, sigil byte) {
-	id := int32(-1)
-	for _, e := range q.byFirst[asciiWord[w[0]]] {
-		if len(e.word) == len(w) && eqLowerASCII(w, e.word) {
-			id = e.id
-			m.set(int(id))
-			break
-		}
-	}
-	if sigil != 0 {
-		for _, e := range q.sigils {
-			if e.sigil == sigil && len(e.word) == len(w) && eqLowerASCII(w, e.word) {
-				m.set(int(e.id))
-			}
-		}
-	}
-	if q.phrases {
-		m.seq = append(m.seq, id)
-	}
-	for i := range q.pats {
-		p := &q.pats[i]
-		if len(w) < len(p.prefix) || !eqLowerASCII(w[:len(p.prefix)], p.prefix) {
-			continue
-		}
-		if !p.onlyPrefix {
-			b := m.buf[:0]
-			for j := 0; j < len(w); j++ {
-				b = append(b, asciiWord[w[j]])
-			}
-			m.buf = b
-			if !globMatch(p.glob, b) {
-				continue
-			}
-		}
-		m.set(q.nwords + i)
-	}
-}
-
-// eqLowerASCII reports whether the ASCII word w, lower-cased, equals lower.
-// len(w) must equal len(lower).
-func eqLowerASCII(w, lower string) bool {
-	for j := 0; j < len(w); j++ {
-		if asciiWord[w[j]] != lower[j] {
-			return false
-		}
-	}
-	return true
-}
-
-// word records one lower-cased word of the text.
-func (q *Query) word(m *matchState, w []byte, sigil byte) {
-	id := int32(-1)
-	for _, e := range q.byFirst[w[0]] {
-		if len(e.word) == len(w) && e.word == string(w) {
-			id = e.id
-			m.set(int(id))
-			break
-		}
-	}
-	if sigil != 0 {
-		for _, e := range q.sigils {
-			if e.sigil == sigil && e.word == string(w) {
-				m.set(int(e.id))
-			}
-		}
-	}
-	if q.phrases {
-		m.seq = append(m.seq, id)
-	}
-	for i := range q.pats {
-		if q.pats[i].match(w) {
-			m.set(q.nwords + i)
-		}
-	}
-}
-
-func (q *Query) eval(n *qnode, p *hark.Post, m *matchState) bool {
+func (q *Query) eval(n *qnode, p *hark.Post, text []byte) bool {
 	switch n.kind {
 	case qAnd:
 		for _, k := range n.kids {
-			if !q.eval(k, p, m) {
+			if !q.eval(k, p, text) {
 				return false
 			}
 		}
 		return true
 	case qOr:
 		for _, k := range n.kids {
-			if q.eval(k, p, m) {
+			if q.eval(k, p, text) {
 				return true
 			}
 		}
 		return false
 	case qNot:
-		return !q.eval(n.kids[0], p, m)
-	case qWord:
-		return m.has(n.id)
+		return !q.eval(n.kids[0], p, text)
+	case qWord, qPhrase:
+		return hasWord(text, n.needle)
 	case qPattern:
-		return m.has(q.nwords + n.id)
-	case qPhrase:
-		for _, id := range n.ids {
-			if !m.has(id) {
-				return false
-			}
-		}
-		return hasRun(m.seq, n.ids)
+		return matchPattern(text, &q.pats[n.id])
 	case qMention:
-		return m.has(n.id) || hasFold(p.Mentions, n.str)
+		return hasFold(p.Mentions, n.str) || hasWord(text, n.needle)
 	case qTag:
-		return m.has(n.id) || hasFold(p.Tags, n.str)
+		return hasFold(p.Tags, n.str) || hasWord(text, n.needle)
 	case qLang:
 		l := p.Lang
 		return len(l) >= len(n.str) && strings.EqualFold(l[:len(n.str)], n.str) &&
@@ -812,19 +722,6 @@ func hasFold(list []string, want string) bool {
 		if strings.EqualFold(s, want) {
 			return true
 		}
-	}
-	return false
-}
-
-func hasRun(seq []int32, ids []int) bool {
-outer:
-	for i := 0; i+len(ids) <= len(seq); i++ {
-		for j, id := range ids {
-			if int(seq[i+j]) != id {
-				continue outer
-			}
-		}
-		return true
 	}
 	return false
 }
