@@ -112,7 +112,8 @@ type Config struct {
 	// SilenceExpect is the fewest posts the baseline must have expected
 	// over the silence. Default 10.
 	SilenceExpect float64
-	// TopK is how many names each driver tally keeps per key. Default 16.
+	// TopK is how many names each driver tally keeps per key, at most 16.
+	// Default 8.
 	TopK int
 	// TopPosts is how many top posts an alert names. Default 3.
 	TopPosts int
@@ -141,8 +142,9 @@ func (c Config) withDefaults() Config {
 		c.SilenceExpect = 10
 	}
 	if c.TopK <= 0 {
-		c.TopK = 16
+		c.TopK = 8
 	}
+	c.TopK = min(c.TopK, maxTopK)
 	if c.TopPosts <= 0 {
 		c.TopPosts = 3
 	}
@@ -170,8 +172,16 @@ type Detector struct {
 	cfg   Config
 	hash  hasher
 	keys  map[string]*keyState
-	start time.Time // first observation's bucket
-	cur   time.Time // start of the open bucket; zero before any
+	list  []*keyState // the keys in a stable order, for sweeps
+	dirty []*keyState // keys with posts in the open bucket
+	start time.Time   // first observation's bucket
+	cur   time.Time   // start of the open bucket; zero before any
+	epoch int64       // buckets closed
+	// sweepEvery is how many buckets pass between sweeps of all keys; in
+	// between, only keys with posts are closed and the empty buckets of the
+	// others are fed to their series at the next sweep or post.
+	sweepEvery int64
+	pending    []Alert // raised outside Observe and Advance, returned by the next
 	// decays per bucket of the driver tallies
 	fastDecay, slowDecay float32
 	recentWin            time.Duration
@@ -179,6 +189,9 @@ type Detector struct {
 
 type keyState struct {
 	name     string
+	idx      int       // in Detector.list
+	fed      time.Time // start of the next bucket to feed to the series
+	dirty    bool
 	created  time.Time
 	lastSeen time.Time
 	n, neg   int // open bucket
@@ -195,6 +208,7 @@ type keyState struct {
 	terms, ents, srcs tally
 	fastTotal         float64
 	slowTotal         float64
+	epoch             int64 // buckets closed when the tallies were last decayed
 	top               []topPost
 	volScore, negScr  float64
 	volSince, negFrom time.Time
@@ -203,7 +217,7 @@ type keyState struct {
 type topPost struct {
 	id     string
 	weight float64
-	t      time.Time
+	t      int64 // unix nanoseconds
 }
 
 // New returns a Detector with the configuration cfg.
@@ -213,6 +227,7 @@ func New(cfg Config) *Detector {
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	d.recentWin = max(time.Hour, 3*c.Bucket)
+	d.sweepEvery = max(1, int64(15*time.Minute/c.Bucket))
 	return d
 }
 
@@ -237,12 +252,15 @@ type Status struct {
 }
 
 // Status returns the surge state of key; the zero Status for an unknown
-// key.
+// key. Alerts that bringing the key up to date raises (a silence noticed
+// early) are returned by the next Observe or Advance.
+
 func (d *Detector) Status(key string) Status {
 	k := d.keys[key]
 	if k == nil {
 		return Status{}
 	}
+	d.pending = d.feedZeros(k, d.cur, d.pending)
 	st := Status{Silent: k.silent, Score: math.Max(k.volScore, k.negScr)}
 	if k.vol.Active() {
 		st.Active, st.Since = true, k.volSince
@@ -264,7 +282,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 	if d.cur.IsZero() {
 		d.cur = o.Time.Truncate(d.cfg.Bucket)
 		d.start = d.cur
-	} else if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) {
+	} else if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
 		alerts = d.Advance(o.Time)
 	}
 	var th, eh [16]uint64
@@ -288,6 +306,10 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
+		if !k.dirty {
+			k.dirty = true
+			d.dirty = append(d.dirty, k)
+		}
 		k.n++
 		if o.Negative {
 			k.neg++
@@ -305,8 +327,14 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if o.Time.After(k.lastSeen) {
 			k.lastSeen = o.Time
 		}
+		if k.fed.Before(d.cur) {
+			// bring the key up to date first: its empty buckets are
+			// zeros, or missing data if it was silent
+			alerts = d.feedZeros(k, d.cur, alerts)
+		}
 		k.silent = false
 		k.silentExp = 0
+		d.catchUp(k)
 		k.fastTotal++
 		k.slowTotal++
 		for i := 0; i < nt; i++ {
@@ -319,17 +347,31 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, o.PostID, w, o.Time)
+			d.addTop(k, o.PostID, w, o.Time.UnixNano())
 		}
 	}
+	sortAlerts(alerts)
 	return alerts
+}
+
+// sortAlerts orders alerts by time, key and kind.
+func sortAlerts(alerts []Alert) {
+	slices.SortStableFunc(alerts, func(a, b Alert) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Kind, b.Kind)
+	})
 }
 
 func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if len(d.keys) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
-	k := &keyState{name: name, created: d.cur, lastSeen: t}
+	k := &keyState{name: name, created: d.cur, lastSeen: t, epoch: d.epoch, fed: d.cur, idx: len(d.list)}
 	k.vol = *NewSeries(d.cfg.Series)
 	k.ng.init(d.cfg)
 	// A key first seen after the detector has watched for a day was quiet
@@ -339,15 +381,25 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 		k.vol.primeZero(d.start, d.cur)
 	}
 	d.keys[name] = k
+	d.list = append(d.list, k)
 	return k
+}
+
+// drop forgets k.
+func (d *Detector) drop(k *keyState) {
+	last := d.list[len(d.list)-1]
+	d.list[k.idx] = last
+	last.idx = k.idx
+	d.list = d.list[:len(d.list)-1]
+	delete(d.keys, k.name)
+	if k.dirty { // rare: evicted during its first bucket
+		d.dirty = slices.DeleteFunc(d.dirty, func(x *keyState) bool { return x == k })
+	}
 }
 
 // evict drops the n keys idle longest (ties by name, for determinism).
 func (d *Detector) evict(n int) {
-	ks := make([]*keyState, 0, len(d.keys))
-	for _, k := range d.keys {
-		ks = append(ks, k)
-	}
+	ks := slices.Clone(d.list)
 	slices.SortFunc(ks, func(a, b *keyState) int {
 		if c := a.lastSeen.Compare(b.lastSeen); c != 0 {
 			return c
@@ -355,11 +407,28 @@ func (d *Detector) evict(n int) {
 		return cmp.Compare(a.name, b.name)
 	})
 	for _, k := range ks[:min(n, len(ks))] {
-		delete(d.keys, k.name)
+		d.drop(k)
 	}
 }
 
-func (d *Detector) addTop(k *keyState, id string, w float64, t time.Time) {
+// catchUp applies to k's tallies the decay of the buckets closed since they
+// were last touched (decay is lazy, so idle keys cost nothing).
+func (d *Detector) catchUp(k *keyState) {
+	n := d.epoch - k.epoch
+	if n <= 0 {
+		return
+	}
+	k.epoch = d.epoch
+	df := float32(math.Pow(float64(d.fastDecay), float64(n)))
+	ds := float32(math.Pow(float64(d.slowDecay), float64(n)))
+	k.terms.decay(df, ds)
+	k.ents.decay(df, ds)
+	k.srcs.decay(df, ds)
+	k.fastTotal *= float64(df)
+	k.slowTotal *= float64(ds)
+}
+
+func (d *Detector) addTop(k *keyState, id string, w float64, t int64) {
 	if len(k.top) < d.cfg.TopPosts {
 		if k.top == nil {
 			k.top = make([]topPost, 0, d.cfg.TopPosts)
@@ -370,8 +439,9 @@ func (d *Detector) addTop(k *keyState, id string, w float64, t time.Time) {
 	// replace a post out of the recent window, else the lightest if
 	// lighter than this one (earlier posts win ties: they started it)
 	m := -1
+	win := int64(d.recentWin)
 	for i, p := range k.top {
-		if t.Sub(p.t) > d.recentWin {
+		if t-p.t > win {
 			m = i
 			break
 		}
@@ -393,7 +463,8 @@ func (d *Detector) Advance(now time.Time) []Alert {
 		d.start = d.cur
 		return nil
 	}
-	var alerts []Alert
+	alerts := d.pending
+	d.pending = nil
 	// a jump longer than a day is a gap in the input: close a day of
 	// buckets (time enough for silences to show), then leap; the series
 	// see the leap as missing data
@@ -401,66 +472,78 @@ func (d *Detector) Advance(now time.Time) []Alert {
 		for d.cur.Add(d.cfg.Bucket).Compare(limit) <= 0 {
 			alerts = d.closeBucket(alerts)
 		}
-		d.cur = now.Truncate(d.cfg.Bucket).Add(-d.cfg.Bucket)
-		for name, k := range d.keys {
-			k.n, k.neg = 0, 0
+		alerts = d.sweep(alerts)
+		to := now.Truncate(d.cfg.Bucket)
+		d.epoch += int64(to.Sub(d.cur) / d.cfg.Bucket)
+		d.cur = to
+		for i := len(d.list) - 1; i >= 0; i-- {
+			k := d.list[i]
+			k.fed = d.cur
 			if now.Sub(k.lastSeen) > d.cfg.IdleAfter {
-				delete(d.keys, name)
+				d.drop(k)
 			}
 		}
 	}
 	for !now.Before(d.cur.Add(d.cfg.Bucket)) {
 		alerts = d.closeBucket(alerts)
 	}
-	slices.SortFunc(alerts, func(a, b Alert) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Key, b.Key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Kind, b.Kind)
-	})
+	sortAlerts(alerts)
 	return alerts
 }
 
-// closeBucket closes the open bucket of every key and opens the next.
+// closeBucket closes the open bucket of the keys with posts in it, sweeps
+// all keys when a sweep is due, and opens the next bucket.
 func (d *Detector) closeBucket(alerts []Alert) []Alert {
-	at := d.cur.Add(d.cfg.Bucket)
-	var idle []string
-	for name, k := range d.keys {
-		if at.Sub(k.lastSeen) > d.cfg.IdleAfter {
-			idle = append(idle, name)
+	for _, k := range d.dirty {
+		alerts = d.feedZeros(k, d.cur, alerts)
+		n, neg := k.n, k.neg
+		k.n, k.neg, k.dirty = 0, 0, false
+		alerts = d.closeKey(k, d.cur, n, neg, alerts)
+		k.fed = d.cur.Add(d.cfg.Bucket)
+	}
+	clear(d.dirty)
+	d.dirty = d.dirty[:0]
+	d.cur = d.cur.Add(d.cfg.Bucket)
+	d.epoch++
+	if d.epoch%d.sweepEvery == 0 {
+		alerts = d.sweep(alerts)
+	}
+	return alerts
+}
+
+// sweep feeds every key its empty buckets up to the open one (so silences
+// and the ends of episodes show) and drops idle keys.
+func (d *Detector) sweep(alerts []Alert) []Alert {
+	for i := len(d.list) - 1; i >= 0; i-- {
+		k := d.list[i]
+		if d.cur.Sub(k.lastSeen) > d.cfg.IdleAfter {
+			d.drop(k)
 			continue
 		}
-		alerts = d.closeKey(k, at, alerts)
+		alerts = d.feedZeros(k, d.cur, alerts)
 	}
-	for _, name := range idle {
-		delete(d.keys, name)
-	}
-	d.cur = at
 	return alerts
 }
 
-func (d *Detector) closeKey(k *keyState, at time.Time, alerts []Alert) []Alert {
-	n, neg := k.n, k.neg
-	k.n, k.neg = 0, 0
-	defer func() {
-		k.terms.decay(d.fastDecay, d.slowDecay)
-		k.ents.decay(d.fastDecay, d.slowDecay)
-		k.srcs.decay(d.fastDecay, d.slowDecay)
-		k.fastTotal *= float64(d.fastDecay)
-		k.slowTotal *= float64(d.slowDecay)
-	}()
-	if k.created.After(d.cur) {
-		return alerts // created during a later bucket than this one
+// feedZeros closes k's empty buckets from k.fed up to (not including) the
+// bucket starting at upto.
+func (d *Detector) feedZeros(k *keyState, upto time.Time, alerts []Alert) []Alert {
+	for ; k.fed.Before(upto); k.fed = k.fed.Add(d.cfg.Bucket) {
+		alerts = d.closeKey(k, k.fed, 0, 0, alerts)
 	}
+	return alerts
+}
+
+// closeKey closes the bucket of k starting at bt, with n posts, neg of them
+// negative.
+func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Alert) []Alert {
+	at := bt.Add(d.cfg.Bucket)
 	// silence: once declared, empty buckets are missing data, not zeros
 	if n == 0 && k.silent {
 		k.volScore, k.negScr = 0, 0
 		return alerts
 	}
-	p := k.vol.Observe(d.cur, float64(n))
+	p := k.vol.Observe(bt, float64(n))
 	k.volScore = p.Score
 	if p.Alert {
 		if !p.Escalation {
@@ -471,7 +554,7 @@ func (d *Detector) closeKey(k *keyState, at time.Time, alerts []Alert) []Alert {
 		d.explain(k, &a, fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z))
 		alerts = append(alerts, a)
 	}
-	if ok, esc, sc, exp := k.ng.observe(d.cur, n, neg); ok {
+	if ok, esc, sc, exp := k.ng.observe(bt, n, neg); ok {
 		a := Alert{Key: k.name, Kind: KindNegativity, Start: k.ng.start, At: at, Score: round2(sc),
 			Escalation: esc, Observed: float64(neg), Expected: round2(exp)}
 		if !esc {
@@ -503,6 +586,7 @@ func (d *Detector) closeKey(k *keyState, at time.Time, alerts []Alert) []Alert {
 
 // explain fills an alert's drivers and reasons from the key's tallies.
 func (d *Detector) explain(k *keyState, a *Alert, what string) {
+	d.catchUp(k)
 	n := d.cfg.Drivers
 	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, n)
 	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, n)
@@ -512,13 +596,13 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 		if x.weight != y.weight {
 			return cmp.Compare(y.weight, x.weight)
 		}
-		if c := x.t.Compare(y.t); c != 0 {
+		if c := cmp.Compare(x.t, y.t); c != 0 {
 			return c
 		}
 		return cmp.Compare(x.id, y.id)
 	})
 	for _, p := range top {
-		if a.At.Sub(p.t) <= d.recentWin {
+		if a.At.UnixNano()-p.t <= int64(d.recentWin) {
 			a.Drivers.TopPosts = append(a.Drivers.TopPosts, p.id)
 		}
 	}

@@ -246,3 +246,18 @@ func TestTerms(t *testing.T) {
 		assert.Equal(t, tt.want, Terms(tt.text, tt.max), tt.text)
 	}
 }
+
+func TestSeriesSaturatedCountersStayFinite(t *testing.T) {
+	s := NewSeries(SeriesConfig{Counts: true, Interval: time.Hour})
+	for i := range s.dailyN {
+		s.dailyN[i] = math.MaxUint16
+	}
+	for i := range s.weeklyN {
+		s.weeklyN[i] = math.MaxUint16
+	}
+	for i := 0; i < 1000; i++ {
+		p := s.Observe(t0.Add(time.Duration(i)*time.Hour), float64(10+i%5))
+		require.False(t, math.IsNaN(p.Z) || math.IsInf(p.Z, 0), "point %d", i)
+		require.False(t, math.IsNaN(p.Score))
+	}
+}

@@ -100,7 +100,7 @@ type Point struct {
 
 const (
 	hoursPerWeek = 168
-	tailBins     = 160 // histogram of evidence, bins of tailStep
+	tailBins     = 96 // histogram of evidence, bins of tailStep
 	tailStep     = 0.25
 	clipK        = 2.5 // residuals are clipped at clipK scales for learning
 	cusumK       = 1.5 // CUSUM allowance, in scales
@@ -433,13 +433,13 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	if s.dailyN[h] < math.MaxUint16 {
 		s.dailyN[h]++
 	}
-	aD := math.Max(s.aDaily, 1/float64(s.dailyN[h]+1)) * (1 - aL)
+	aD := math.Max(s.aDaily, 1/(float64(s.dailyN[h])+1)) * (1 - aL)
 	s.daily[h] += float32(aD * rc)
 	if s.weeklyN[w] < math.MaxUint16 {
 		s.weeklyN[w]++
 	}
 	// the weekly profile learns slowly what the daily one misses
-	aW := math.Max(s.aWeekly, 1/float64(s.weeklyN[w]+1)) * (1 - aL - aD)
+	aW := math.Max(s.aWeekly, 1/(float64(s.weeklyN[w])+1)) * (1 - aL - aD)
 	s.weekly[w] += float32(aW * rc)
 	// scale: mean absolute residual, clipped so outliers do not inflate it
 	ar := math.Abs(r)
@@ -471,7 +471,7 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 
 func (s *Series) addTail(z, c float64) {
 	bin := func(x float64) int {
-		if x <= 0 {
+		if !(x > 0) { // also NaN
 			return 0
 		}
 		i := int(x / tailStep)

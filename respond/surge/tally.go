@@ -13,45 +13,56 @@ import (
 // entities or sources) at two time scales, in fixed memory: at most cap
 // names are held (space-saving style: a new name replaces the one with the
 // smallest recent count). fast decays within the hour, slow over days, so
-// fast against slow says what rose against the baseline.
+// fast against slow says what rose against the baseline. The arrays are
+// kept apart so that the scan for a name reads only the hashes.
 type tally struct {
-	e []tallyEntry
+	n    int
+	h    [maxTopK]uint64
+	fast [maxTopK]float32
+	slow [maxTopK]float32
+	// err is the count a name inherited when it replaced another (the
+	// space-saving overestimate); fast-err is a lower bound of its count
+	err  [maxTopK]float32
+	name [maxTopK]string
 }
 
-type tallyEntry struct {
-	h          uint64
-	name       string
-	fast, slow float32
-}
+// maxTopK bounds Config.TopK: the tallies are fixed arrays, inline in the
+// key's state, so that a post touches few cache lines.
+const maxTopK = 16
 
 func (t *tally) add(h uint64, name string, capacity int) {
-	for i := range t.e {
-		if t.e[i].h == h && t.e[i].name == name {
-			t.e[i].fast++
-			t.e[i].slow++
+	n := t.n
+	for i, x := range t.h[:n] {
+		if x == h && t.name[i] == name {
+			t.fast[i]++
+			t.slow[i]++
 			return
 		}
 	}
-	if len(t.e) < capacity {
-		if t.e == nil {
-			t.e = make([]tallyEntry, 0, capacity)
-		}
-		t.e = append(t.e, tallyEntry{h: h, name: name, fast: 1, slow: 1})
+	if n < capacity {
+		t.h[n], t.name[n], t.fast[n], t.slow[n], t.err[n] = h, name, 1, 1, 0
+		t.n++
 		return
 	}
 	m := 0
-	for i := 1; i < len(t.e); i++ {
-		if t.e[i].fast < t.e[m].fast || t.e[i].fast == t.e[m].fast && t.e[i].slow < t.e[m].slow {
+	for i, f := range t.fast[:n] {
+		if f < t.fast[m] || f == t.fast[m] && t.slow[i] < t.slow[m] {
 			m = i
 		}
 	}
-	t.e[m] = tallyEntry{h: h, name: name, fast: 1, slow: 1}
+	// the newcomer inherits the counts of the name it replaces, the
+	// smallest (space-saving): names that keep coming stay even when many
+	// pass by, and a newcomer's baseline is taken to be that of the
+	// rarest name held, not zero
+	e := t.fast[m]
+	t.h[m], t.name[m], t.fast[m], t.slow[m], t.err[m] = h, name, e+1, t.slow[m]+1, e
 }
 
 func (t *tally) decay(df, ds float32) {
-	for i := range t.e {
-		t.e[i].fast *= df
-		t.e[i].slow *= ds
+	for i := range t.n {
+		t.fast[i] *= df
+		t.slow[i] *= ds
+		t.err[i] *= df
 	}
 }
 
@@ -74,19 +85,19 @@ func (t *tally) drivers(fastTotal, slowTotal float64, n int) []Driver {
 	if slowTotal <= 0 || fastTotal <= 0 {
 		return nil
 	}
-	ratio := fastTotal / slowTotal
 	var out []Driver
-	for _, e := range t.e {
-		f := float64(e.fast)
+	for i, name := range t.name[:t.n] {
+		f := float64(t.fast[i] - t.err[i])
 		// the baseline share of the name, without its recent rise
-		base := math.Max(0, float64(e.slow)-f) / math.Max(slowTotal-fastTotal, 1)
+		base := math.Max(0, float64(t.slow[i]-t.fast[i])) / math.Max(slowTotal-fastTotal, 1)
 		exp := base * fastTotal
-		_ = ratio
 		lift := (f + 0.5) / (exp + 1)
-		if f < 2 || lift < 1.5 {
+		// a driver rose in share, not only in count, and by more than
+		// Poisson noise
+		if f < 3 || lift < 1.25 || (f-exp)/math.Sqrt(exp+1) < 3 {
 			continue
 		}
-		out = append(out, Driver{Name: e.name, Recent: round2(f), Expected: round2(exp), Lift: round2(lift)})
+		out = append(out, Driver{Name: name, Recent: round2(f), Expected: round2(exp), Lift: round2(lift)})
 	}
 	slices.SortFunc(out, func(a, b Driver) int {
 		sa := (a.Recent - a.Expected) / math.Sqrt(a.Expected+1)

@@ -1,0 +1,111 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/harkhq/hark/respond/surge"
+)
+
+// surgeStream is a stream of scored posts over 10,000 keys (Zipf-skewed, as
+// brands and products are), each with a source key, three terms of a
+// 2,000-word vocabulary, a source, a post ID and a weight; 100 posts per
+// virtual second, so a 5-minute bucket closes every 30,000 posts.
+func surgeStream(n, keys int) ([]surge.Observation, time.Duration) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(rng, 1.1, 1, uint64(keys-1))
+	names := make([]string, keys)
+	for i := range names {
+		names[i] = fmt.Sprintf("product:p%05d", i)
+	}
+	words := make([]string, 2000)
+	for i := range words {
+		words[i] = fmt.Sprintf("w%04d", i)
+	}
+	sources := []string{"bluesky", "mastodon", "reddit", "hn", "reviews"}
+	srcKeys := []string{"source:bluesky", "source:mastodon", "source:reddit", "source:hn", "source:reviews"}
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	step := 10 * time.Millisecond
+	obs := make([]surge.Observation, n)
+	for i := range obs {
+		s := rng.IntN(len(sources))
+		obs[i] = surge.Observation{
+			Keys:     []string{names[zipf.Uint64()], srcKeys[s]},
+			Time:     start.Add(time.Duration(i) * step),
+			Negative: rng.IntN(5) == 0,
+			Source:   sources[s],
+			Terms:    []string{words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))]},
+			PostID:   fmt.Sprintf("p%d", i),
+			Weight:   float64(rng.IntN(1000)),
+		}
+	}
+	return obs, time.Duration(n) * step
+}
+
+// BenchmarkSurgeDetector measures scored posts per second through the keyed
+// detector for 10,000 keys (plus 5 source keys), after a warm pass that
+// creates every key; it reports the heap held per key.
+func BenchmarkSurgeDetector(b *testing.B) {
+	const keys = 10_000
+	obs, span := surgeStream(1<<18, keys)
+	d := surge.New(surge.Config{})
+	// warm: make sure every key exists
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	for i := 0; i < keys; i++ {
+		d.Observe(surge.Observation{Keys: []string{fmt.Sprintf("product:p%05d", i)}, Time: obs[0].Time, Terms: obs[i%len(obs)].Terms, Source: "bluesky", PostID: "w"})
+	}
+	for _, o := range obs {
+		d.Observe(o)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms1)
+	heapPerKey := float64(ms1.HeapAlloc-ms0.HeapAlloc) / float64(d.Len())
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	alerts := 0
+	for i := 0; i < b.N; i++ {
+		o := obs[i%len(obs)]
+		o.Time = o.Time.Add(span * time.Duration(1+i/len(obs)))
+		alerts += len(d.Observe(o))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+	// on a shared machine wall time counts other tenants' work too; CPU
+	// time is what "per core" means
+	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "posts/cpu-s")
+	b.ReportMetric(float64(d.Len()), "keys")
+	b.ReportMetric(heapPerKey, "heapB/key")
+	_ = alerts
+}
+
+// BenchmarkSurgeSeries measures points per second through one series
+// detector (the layer examples/surge runs on a CSV).
+func BenchmarkSurgeSeries(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float64, 4096)
+	for i := range vals {
+		vals[i] = float64(20 + rng.IntN(10))
+	}
+	s := surge.NewSeries(surge.SeriesConfig{Counts: true, Interval: 5 * time.Minute})
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Observe(start.Add(time.Duration(i)*5*time.Minute), vals[i%len(vals)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
