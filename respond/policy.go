@@ -515,18 +515,25 @@ func (b *policyBuilder) rule(p *Policy, env *caseEnv, rs RuleSpec, i int, limit 
 	return r
 }
 
-// referencedVars lists the indexes of the case variables a condition reads.
+// referencedVars lists the indexes of the case variables a condition reads,
+// in the order they first appear in it.
 func referencedVars(env *caseEnv, a *cel.Ast) []int {
-	var out []int
-	for _, ref := range a.NativeRep().ReferenceMap() {
+	first := map[int]int64{}
+	for id, ref := range a.NativeRep().ReferenceMap() {
 		if ref == nil || ref.Name == "" {
 			continue
 		}
-		if i, ok := env.index[ref.Name]; ok && !slices.Contains(out, i) {
-			out = append(out, i)
+		if i, ok := env.index[ref.Name]; ok {
+			if at, seen := first[i]; !seen || id < at {
+				first[i] = id
+			}
 		}
 	}
-	slices.Sort(out)
+	out := make([]int, 0, len(first))
+	for i := range first {
+		out = append(out, i)
+	}
+	slices.SortFunc(out, func(x, y int) int { return int(first[x] - first[y]) })
 	return out
 }
 
