@@ -121,15 +121,15 @@ rules:
 		{
 			name: "a language without text is held, not answered", c: mkCase("4", "kaputt", 2, score.IntentComplaint, "de"),
 			priority: respond.P2, team: "care", queue: "general",
-			rules: []string{"default", "urgent"},
-			kinds: []respond.ActionKind{respond.ActRoute, respond.ActHold},
+			rules:     []string{"default", "urgent"},
+			kinds:     []respond.ActionKind{respond.ActRoute, respond.ActHold},
 			respondBy: t0.Add(-5 * time.Minute).Add(2 * time.Hour),
 		},
 		{
 			name: "catch-all", c: mkCase("5", "nice weather", 0, score.IntentOther, "en"),
 			priority: respond.P3, team: "care", queue: "general",
-			rules: []string{"default", "rest"},
-			kinds: []respond.ActionKind{respond.ActRoute},
+			rules:     []string{"default", "rest"},
+			kinds:     []respond.ActionKind{respond.ActRoute},
 			respondBy: t0.Add(-5 * time.Minute).Add(8 * time.Hour),
 		},
 	}
