@@ -51,15 +51,16 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkStreamOverhead measures what Stream adds per post: dedupe (a
-// bounded set of 1M keys with a TTL), the cursor checkpoint per batch
+// bounded set of 100k or 1M keys with a TTL), the cursor checkpoint per batch
 // (memory), watermarks, UTF-8 repair. Target: at least 1M posts/s.
 func BenchmarkStreamOverhead(b *testing.B) {
-	for _, page := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
-			src := &benchSource{posts: benchPosts(2_000_000), page: page}
+	posts := benchPosts(2_000_000)
+	for _, c := range []struct{ page, dedupe int }{{100, 100_000}, {1000, 100_000}, {1000, 1_000_000}} {
+		b.Run(fmt.Sprintf("page=%d/dedupe=%d", c.page, c.dedupe), func(b *testing.B) {
+			src := &benchSource{posts: posts, page: c.page}
 			opts := []listen.Option{
 				listen.WithCheckpoints(&listen.MemoryCheckpoints{}),
-				listen.WithDedupe(listen.NewDedupe(1_000_000, time.Hour)),
+				listen.WithDedupe(listen.NewDedupe(c.dedupe, time.Hour)),
 				listen.WithWatermarks(&listen.Watermarks{}),
 			}
 			b.ReportAllocs()

@@ -16,23 +16,31 @@ type Dedupe struct {
 	cap   int
 	ttl   time.Duration
 	now   func() time.Time
-	m     map[dedupeKey]dedupeEntry
-	ring  []dedupeSlot // insertion order, a circular buffer of len cap
-	head  int          // oldest slot
-	count int          // used slots
+	sets  map[string]*idSet // per source
+	ring  []dedupeSlot      // insertion order, a circular buffer of len cap
+	head  int               // oldest slot
+	count int               // used slots
 	seq   uint64
+	batch map[string]struct{} // scratch for repeats within a batch
 }
 
-type dedupeKey struct{ source, id string }
+type idSet struct {
+	m map[string]dedupeEntry
+}
 
 type dedupeEntry struct {
 	expires int64 // unix nanos; 0 means never
 	seq     uint64
 }
 
+// A slot is one remembered key in insertion order. seq tells whether the
+// map entry of the key is still this slot's (a key re-added after expiry
+// has a newer one).
 type dedupeSlot struct {
-	key dedupeKey
-	seq uint64
+	set     *idSet
+	id      string
+	seq     uint64
+	expires int64
 }
 
 // A DedupeOption configures [NewDedupe].
@@ -49,7 +57,7 @@ func NewDedupe(capacity int, ttl time.Duration, opts ...DedupeOption) *Dedupe {
 		cap:  capacity,
 		ttl:  ttl,
 		now:  time.Now,
-		m:    make(map[dedupeKey]dedupeEntry, min(capacity, 1<<16)),
+		sets: make(map[string]*idSet),
 		ring: make([]dedupeSlot, capacity),
 	}
 	for _, o := range opts {
@@ -63,14 +71,21 @@ func NewDedupe(capacity int, ttl time.Duration, opts ...DedupeOption) *Dedupe {
 func (d *Dedupe) Seen(source, id string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.seen(dedupeKey{source, id}, d.nowNanos())
+	set := d.sets[source]
+	return set != nil && set.seen(id, d.nowNanos())
 }
 
 // Add remembers the post id of source and reports whether it was new.
 func (d *Dedupe) Add(source, id string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.add(dedupeKey{source, id}, d.nowNanos())
+	now := d.nowNanos()
+	set := d.set(source)
+	if set.seen(id, now) {
+		return false
+	}
+	d.add(set, id, now)
+	return true
 }
 
 // Len returns how many keys are remembered, expired ones not yet purged
@@ -78,7 +93,11 @@ func (d *Dedupe) Add(source, id string) bool {
 func (d *Dedupe) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.m)
+	n := 0
+	for _, s := range d.sets {
+		n += len(s.m)
+	}
+	return n
 }
 
 // Cap returns the most keys d holds.
@@ -91,15 +110,23 @@ func (d *Dedupe) nowNanos() int64 {
 	return d.now().UnixNano()
 }
 
-func (d *Dedupe) seen(k dedupeKey, now int64) bool {
-	e, ok := d.m[k]
+func (d *Dedupe) set(source string) *idSet {
+	s := d.sets[source]
+	if s == nil {
+		s = &idSet{m: make(map[string]dedupeEntry)}
+		d.sets[source] = s
+	}
+	return s
+}
+
+func (s *idSet) seen(id string, now int64) bool {
+	e, ok := s.m[id]
 	return ok && (e.expires == 0 || now < e.expires)
 }
 
-func (d *Dedupe) add(k dedupeKey, now int64) bool {
-	if d.seen(k, now) {
-		return false
-	}
+// add remembers id in set without checking whether it is there: a second
+// slot for one key is harmless (the older one is stale by its seq).
+func (d *Dedupe) add(set *idSet, id string, now int64) {
 	d.purge(now)
 	if d.count == d.cap {
 		d.evictOldest()
@@ -109,10 +136,9 @@ func (d *Dedupe) add(k dedupeKey, now int64) bool {
 	if d.ttl > 0 {
 		exp = now + int64(d.ttl)
 	}
-	d.m[k] = dedupeEntry{expires: exp, seq: d.seq}
-	d.ring[(d.head+d.count)%d.cap] = dedupeSlot{key: k, seq: d.seq}
+	set.m[id] = dedupeEntry{expires: exp, seq: d.seq}
+	d.ring[(d.head+d.count)%d.cap] = dedupeSlot{set: set, id: id, seq: d.seq, expires: exp}
 	d.count++
-	return true
 }
 
 // purge drops expired keys from the old end. Keys are added in time order
@@ -121,49 +147,49 @@ func (d *Dedupe) purge(now int64) {
 	if d.ttl <= 0 {
 		return
 	}
-	for d.count > 0 {
-		s := d.ring[d.head]
-		e, ok := d.m[s.key]
-		if ok && e.seq == s.seq && now < e.expires {
-			return
-		}
+	for d.count > 0 && d.ring[d.head].expires <= now {
 		d.evictOldest()
 	}
 }
 
 func (d *Dedupe) evictOldest() {
-	s := d.ring[d.head]
-	if e, ok := d.m[s.key]; ok && e.seq == s.seq {
-		delete(d.m, s.key)
+	s := &d.ring[d.head]
+	if e, ok := s.set.m[s.id]; ok && e.seq == s.seq {
+		delete(s.set.m, s.id)
 	}
-	d.ring[d.head] = dedupeSlot{}
-	d.head = (d.head + 1) % d.cap
+	*s = dedupeSlot{}
+	d.head++
+	if d.head == d.cap {
+		d.head = 0
+	}
 	d.count--
 }
 
-// filter returns the posts of batch not yet remembered, dropping repeats
-// within the batch too, without remembering them. It reuses keep's array.
+// filterIDs calls keep(i) for each of the n ids of source not remembered
+// and not repeating an earlier id of the same call, without remembering
+// them.
 func (d *Dedupe) filterIDs(source string, ids func(i int) string, n int, keep func(i int)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.nowNanos()
-	var local map[string]struct{}
+	set := d.sets[source]
+	if d.batch == nil {
+		d.batch = make(map[string]struct{})
+	}
 	for i := range n {
 		id := ids(i)
-		if d.seen(dedupeKey{source, id}, now) {
+		if set != nil && set.seen(id, now) {
 			continue
 		}
 		if n > 1 {
-			if local == nil {
-				local = make(map[string]struct{}, n)
-			}
-			if _, dup := local[id]; dup {
+			if _, dup := d.batch[id]; dup {
 				continue
 			}
-			local[id] = struct{}{}
+			d.batch[id] = struct{}{}
 		}
 		keep(i)
 	}
+	clear(d.batch)
 }
 
 // addAll remembers the given ids of source.
@@ -171,7 +197,8 @@ func (d *Dedupe) addAll(source string, ids func(i int) string, n int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.nowNanos()
+	set := d.set(source)
 	for i := range n {
-		d.add(dedupeKey{source, ids(i)}, now)
+		d.add(set, ids(i), now)
 	}
 }
