@@ -319,3 +319,46 @@ func TestRankAgreesWithGonum(t *testing.T) {
 		t.Error("one worker and many give different ranks")
 	}
 }
+
+// BenchmarkGraphMemory builds Hark's interaction graph of rankNodes authors
+// (string keys) and rankEdges interactions through Graph.Add, and ranks it
+// with time decay. peak-heap-MB is the most heap the graph and its ranking
+// held at once, keys included; graph-MB what the graph holds after.
+func BenchmarkGraphMemory(b *testing.B) {
+	g := benchGraph(b)
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(s)
+		base := s[0].Value.Uint64()
+		ph := startPeakHeap()
+		b.StartTimer()
+		keys := make([]string, g.n)
+		for i := range keys {
+			keys[i] = "author-" + strconv.Itoa(i)
+		}
+		t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		gr := influence.NewGraph(0)
+		for i, u := range g.from {
+			gr.Add(keys[u], keys[g.to[i]], influence.Kind(i%3), t0.Add(time.Duration(i)*time.Second/16))
+		}
+		keys = nil
+		runtime.GC()
+		metrics.Read(s)
+		held := s[0].Value.Uint64() - base
+		now := t0.Add(time.Duration(len(g.from)) * time.Second / 16)
+		r, st, err := gr.Rank(context.Background(), now, influence.RankOptions{})
+		if err != nil || !st.Converged {
+			b.Fatal(err, st)
+		}
+		b.StopTimer()
+		peak := ph.Stop()
+		b.ReportMetric(float64(held)/(1<<20), "graph-MB")
+		b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(st.Iterations), "iterations")
+		runtime.KeepAlive(gr)
+		runtime.KeepAlive(r)
+		b.StartTimer()
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // RankOptions configure [PageRank]. The zero value asks for the defaults.
@@ -20,6 +21,10 @@ type RankOptions struct {
 	// MaxIterations bounds the work; 0 means 200. Reaching it is not an
 	// error: [RankStats.Converged] says so.
 	MaxIterations int
+	// With a Tolerance of 5e-7 or more, the shares the iteration reads at
+	// random are held in float32, halving the memory it touches; the ranks
+	// themselves are float64 either way.
+	//
 	// Workers is how many goroutines share the work; 0 means
 	// runtime.GOMAXPROCS(0). The result does not depend on it: every sum
 	// is taken in the same order whatever the split.
@@ -167,30 +172,54 @@ func parallel(k int, f func(w int)) {
 	wg.Wait()
 }
 
-// buildCSR builds the in-edge CSR. Each worker owns a range of nodes and
-// scans every edge, counting and placing only the edges of its nodes; so
-// each node's sums are taken in edge order whatever the number of workers.
+// buildCSR builds the in-edge CSR. The edges are split among the workers
+// in contiguous runs; each counts and then places its own, at positions
+// that put a node's in-edges in edge order whatever the number of workers.
 func buildCSR(n int, es *edgeChunks, workers int) (*csr, error) {
 	m := 0
+	starts := make([]int, len(es.from)+1) // global index of each chunk's first edge
 	for c := range es.from {
-		if len(es.from[c]) != len(es.to[c]) {
+		if len(es.from[c]) != len(es.to[c]) || (es.mode != weightNone && len(es.w[c]) != len(es.from[c])) {
 			return nil, ErrBadEdges
 		}
 		m += len(es.from[c])
+		starts[c+1] = m
 	}
 	if m > math.MaxUint32 {
 		return nil, fmt.Errorf("%w: %d edges", ErrBadEdges, m)
 	}
 	g := &csr{n: n, off: make([]uint32, n+1), outW: make([]float64, n)}
-	bounds := split(n, workers)
-	k := len(bounds) - 1
-	errs := make([]error, k)
-	// Pass 1: in-degrees (into off[v+1]) and out-weights.
-	parallel(k, func(w int) {
-		lo, hi := uint32(bounds[w]), uint32(bounds[w+1])
-		deg := g.off[1:]
+	k := max(1, min(workers, m/(1<<16)))
+	eb := split(m, k)
+	k = len(eb) - 1
+	// each calls f(c, lo, hi) for the parts of chunks in the edge range of
+	// worker w.
+	each := func(w int, f func(c, lo, hi int)) {
 		for c := range es.from {
-			from, to := es.from[c], es.to[c]
+			lo, hi := max(eb[w], starts[c]), min(eb[w+1], starts[c+1])
+			if lo < hi {
+				f(c, lo-starts[c], hi-starts[c])
+			}
+		}
+	}
+	errs := make([]error, k)
+	// Pass 1: each worker counts the in-degrees (and, unweighted, the
+	// out-degrees) of its edges.
+	cnt := make([][]uint32, k)
+	var outc [][]uint32
+	if es.mode == weightNone {
+		outc = make([][]uint32, k)
+	}
+	parallel(k, func(w int) {
+		cw := make([]uint32, n)
+		cnt[w] = cw
+		var ow []uint32
+		if outc != nil {
+			ow = make([]uint32, n)
+			outc[w] = ow
+		}
+		each(w, func(c, lo, hi int) {
+			from, to := es.from[c][lo:hi], es.to[c][lo:hi]
 			for i, u := range from {
 				v := to[i]
 				if u >= uint32(n) || v >= uint32(n) {
@@ -199,29 +228,35 @@ func buildCSR(n int, es *edgeChunks, workers int) (*csr, error) {
 					}
 					continue
 				}
-				if v >= lo && v < hi {
-					deg[v]++
-				}
-				if u >= lo && u < hi {
-					if es.mode == weightNone {
-						g.outW[u]++
-					} else {
-						wt := float64(float32(es.weight(c, i)))
-						if !(wt >= 0) || math.IsInf(wt, 0) {
-							if errs[w] == nil {
-								errs[w] = fmt.Errorf("%w: edge %d->%d has weight %v", ErrBadEdges, u, v, wt)
-							}
-							continue
-						}
-						g.outW[u] += wt
-					}
+				cw[v]++
+				if ow != nil {
+					ow[u]++
 				}
 			}
-		}
+		})
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// Merge: in-degrees into off, out-degrees into outW, and each
+	// worker's count turned into its first position relative to off[v].
+	nb := split(n, k)
+	parallel(k, func(w int) {
+		for v := nb[w]; v < nb[w+1]; v++ {
+			var sum, out uint32
+			for x := range k {
+				c := cnt[x][v]
+				cnt[x][v] = sum
+				sum += c
+				if outc != nil {
+					out += outc[x][v]
+				}
+			}
+			g.off[v+1] = sum
+			g.outW[v] = float64(out)
+		}
+	})
+	outc = nil
 	for v := range n {
 		g.off[v+1] += g.off[v]
 	}
@@ -229,29 +264,40 @@ func buildCSR(n int, es *edgeChunks, workers int) (*csr, error) {
 	if es.mode != weightNone {
 		g.w = make([]float32, m)
 	}
-	// Pass 2: place each edge under its target, in edge order.
+	// Pass 2: each worker places its edges.
 	parallel(k, func(w int) {
-		lo, hi := uint32(bounds[w]), uint32(bounds[w+1])
-		if lo == hi {
-			return
-		}
-		pos := make([]uint32, hi-lo)
-		copy(pos, g.off[lo:hi])
-		for c := range es.from {
+		pos := cnt[w]
+		each(w, func(c, lo, hi int) {
 			from, to := es.from[c], es.to[c]
-			for i, v := range to {
-				if v < lo || v >= hi {
-					continue
-				}
-				p := pos[v-lo]
-				pos[v-lo]++
+			for i := lo; i < hi; i++ {
+				v := to[i]
+				p := g.off[v] + pos[v]
+				pos[v]++
 				g.src[p] = from[i]
 				if g.w != nil {
-					g.w[p] = float32(es.weight(c, i))
+					wt := float32(es.weight(c, i))
+					if !(wt >= 0) || math.IsInf(float64(wt), 0) {
+						if errs[w] == nil {
+							errs[w] = fmt.Errorf("%w: edge %d->%d has weight %v", ErrBadEdges, from[i], v, wt)
+						}
+						wt = 0
+					}
+					g.w[p] = wt
 				}
 			}
-		}
+		})
 	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if g.w != nil {
+		// Out-weights, summed in CSR order: the same whatever the split.
+		for v := range n {
+			for p := g.off[v]; p < g.off[v+1]; p++ {
+				g.outW[g.src[p]] += float64(g.w[p])
+			}
+		}
+	}
 	return g, nil
 }
 
@@ -259,7 +305,19 @@ func buildCSR(n int, es *edgeChunks, workers int) (*csr, error) {
 // in order; it makes the sums independent of the number of workers.
 const rankBlock = 1 << 12
 
+// float32Tolerance is the least tolerance for which the iteration keeps
+// the shares it reads at random (x[u]/outW[u]) in float32: their rounding
+// (a relative 6e-8) stays well under such a tolerance.
+const float32Tolerance = 5e-7
+
 func (g *csr) rank(ctx context.Context, opts RankOptions, minOut float64) ([]float64, RankStats, error) {
+	if opts.Tolerance >= float32Tolerance {
+		return rankWith[float32](ctx, g, opts, minOut)
+	}
+	return rankWith[float64](ctx, g, opts, minOut)
+}
+
+func rankWith[T float32 | float64](ctx context.Context, g *csr, opts RankOptions, minOut float64) ([]float64, RankStats, error) {
 	n := g.n
 	st := RankStats{Nodes: n, Edges: len(g.src)}
 	if n == 0 {
@@ -269,8 +327,8 @@ func (g *csr) rank(ctx context.Context, opts RankOptions, minOut float64) ([]flo
 	x := make([]float64, n)
 	nx := make([]float64, n)
 	// y[u] = x[u] / outW[u]: what u gives along one unit of out-weight.
-	y := make([]float64, n)
-	ny := make([]float64, n)
+	y := make([]T, n)
+	ny := make([]T, n)
 	inv := make([]float64, n)
 	// leak[u] is the share of u's rank spread evenly: 1 for dangling
 	// nodes, and with minOut the share its decayed edges do not carry.
@@ -289,26 +347,14 @@ func (g *csr) rank(ctx context.Context, opts RankOptions, minOut float64) ([]flo
 	nb := (n + rankBlock - 1) / rankBlock
 	dang := make([]float64, nb)  // dangling mass per block
 	delta := make([]float64, nb) // L1 change per block
-	// Blocks are handed to workers in contiguous runs of about equal edges.
+	// Workers take runs of blocks from a shared counter, so that a worker
+	// the system holds back does not hold the others.
 	workers := min(opts.Workers, nb)
-	wb := make([]int, workers+1)
-	{
-		per := (len(g.src) + n) / workers
-		b, acc := 0, 0
-		for w := 1; w < workers; w++ {
-			for b < nb && acc < per*w {
-				hi := min((b+1)*rankBlock, n)
-				acc += int(g.off[hi]-g.off[b*rankBlock]) + (hi - b*rankBlock)
-				b++
-			}
-			wb[w] = b
-		}
-		wb[workers] = nb
-	}
+	const run = 8
 	x0 := 1 / float64(n)
 	for i := range x {
 		x[i] = x0
-		y[i] = x0 * inv[i]
+		y[i] = T(x0 * inv[i])
 		switch {
 		case leak != nil:
 			dang[i/rankBlock] += x0 * leak[i]
@@ -326,35 +372,42 @@ func (g *csr) rank(ctx context.Context, opts RankOptions, minOut float64) ([]flo
 			dm += v
 		}
 		base := (d*dm + (1 - d)) / float64(n)
-		parallel(workers, func(w int) {
-			for b := wb[w]; b < wb[w+1]; b++ {
-				lo, hi := b*rankBlock, min((b+1)*rankBlock, n)
-				var dl, dg float64
-				for v := lo; v < hi; v++ {
-					s0, s1 := g.off[v], g.off[v+1]
-					var s float64
-					if g.w == nil {
-						for _, u := range g.src[s0:s1] {
-							s += y[u]
-						}
-					} else {
-						ws := g.w[s0:s1]
-						for j, u := range g.src[s0:s1] {
-							s += y[u] * float64(ws[j])
-						}
-					}
-					r := base + d*s
-					nx[v] = r
-					ny[v] = r * inv[v]
-					switch {
-					case leak != nil:
-						dg += r * leak[v]
-					case inv[v] == 0:
-						dg += r
-					}
-					dl += math.Abs(r - x[v])
+		var next atomic.Int64
+		parallel(workers, func(int) {
+			for {
+				b0 := int(next.Add(run)) - run
+				if b0 >= nb {
+					return
 				}
-				dang[b], delta[b] = dg, dl
+				for b := b0; b < min(b0+run, nb); b++ {
+					lo, hi := b*rankBlock, min((b+1)*rankBlock, n)
+					var dl, dg float64
+					for v := lo; v < hi; v++ {
+						s0, s1 := g.off[v], g.off[v+1]
+						var s float64
+						if g.w == nil {
+							for _, u := range g.src[s0:s1] {
+								s += float64(y[u])
+							}
+						} else {
+							ws := g.w[s0:s1]
+							for j, u := range g.src[s0:s1] {
+								s += float64(y[u]) * float64(ws[j])
+							}
+						}
+						r := base + d*s
+						nx[v] = r
+						ny[v] = T(r * inv[v])
+						switch {
+						case leak != nil:
+							dg += r * leak[v]
+						case inv[v] == 0:
+							dg += r
+						}
+						dl += math.Abs(r - x[v])
+					}
+					dang[b], delta[b] = dg, dl
+				}
 			}
 		})
 		x, nx = nx, x
