@@ -394,7 +394,6 @@ func conversation(dec Decision) string {
 // one carries out one action.
 func (d *Dispatcher) one(ctx context.Context, dec Decision, a Action, held bool) (r Result) {
 	r = Result{Action: a, Key: IdempotencyKey(dec.PostID, a)}
-	log := d.log.With("post", dec.PostID, "rule", a.Rule, "kind", string(a.Kind), "key", r.Key)
 	defer func() {
 		lvl := slog.LevelDebug
 		switch r.Outcome {
@@ -403,11 +402,16 @@ func (d *Dispatcher) one(ctx context.Context, dec Decision, a Action, held bool)
 		case OutDeadLettered, OutFailed:
 			lvl = slog.LevelWarn
 		}
-		if r.Err != nil {
-			log.Log(ctx, lvl, "dispatch", "outcome", string(r.Outcome), "attempts", r.Attempts, "err", r.Err.Error())
-		} else {
-			log.Log(ctx, lvl, "dispatch", "outcome", string(r.Outcome), "attempts", r.Attempts)
+		if !d.log.Enabled(ctx, lvl) {
+			return
 		}
+		attrs := []slog.Attr{slog.String("post", dec.PostID), slog.String("rule", a.Rule),
+			slog.String("kind", string(a.Kind)), slog.String("key", r.Key),
+			slog.String("outcome", string(r.Outcome)), slog.Int("attempts", r.Attempts)}
+		if r.Err != nil {
+			attrs = append(attrs, slog.String("err", r.Err.Error()))
+		}
+		d.log.LogAttrs(ctx, lvl, "dispatch", attrs...)
 	}()
 
 	reply := a.Kind == ActReply
@@ -450,7 +454,7 @@ func (d *Dispatcher) one(ctx context.Context, dec Decision, a Action, held bool)
 	defer func() {
 		if release {
 			if err := d.ledger.Release(bg, r.Key, owner); err != nil {
-				log.Warn("ledger release", "err", err.Error())
+				d.log.LogAttrs(bg, slog.LevelWarn, "ledger release", slog.String("key", r.Key), slog.String("err", err.Error()))
 			}
 		}
 	}()

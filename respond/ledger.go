@@ -16,14 +16,12 @@ import (
 // channel, template, tag). It is the same on every retry, every restart and
 // every worker, and differs between two actions of one decision.
 func IdempotencyKey(postID string, a Action) string {
-	h := sha256.New()
-	var n [8]byte
-	for _, s := range []string{"hark.v1", postID, a.Rule, string(a.Kind), a.Team, a.Queue, a.Channel, a.Template, a.Tag} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+	buf := make([]byte, 0, 256)
+	for _, s := range [...]string{"hark.v1", postID, a.Rule, string(a.Kind), a.Team, a.Queue, a.Channel, a.Template, a.Tag} {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(len(s)))
+		buf = append(buf, s...)
 	}
-	sum := h.Sum(nil)
+	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:16])
 }
 
