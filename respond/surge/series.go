@@ -102,9 +102,11 @@ const (
 	hoursPerWeek = 168
 	tailBins     = 96 // histogram of evidence, bins of tailStep
 	tailStep     = 0.25
-	clipK        = 2.5 // residuals are clipped at clipK scales for learning
-	cusumK       = 1.5 // CUSUM allowance, in scales
-	recentN      = 12  // residuals kept for re-baselining
+	clipK        = 2.5  // residuals are clipped at clipK scales for learning
+	cusumK       = 1.5  // CUSUM allowance, in scales
+	poissonRise  = 4.0  // the rate ratio the Poisson CUSUM looks for
+	minRate      = 0.02 // the smallest expected count the Poisson CUSUM trusts
+	recentN      = 12   // residuals kept for re-baselining
 )
 
 // A Series is a detector for one regularly sampled series: a robust
@@ -133,6 +135,7 @@ type Series struct {
 	weeklyN           [hoursPerWeek]uint16
 
 	cusum      float64
+	cusumP     float64 // Poisson likelihood-ratio CUSUM (counts only)
 	cusumLo    float64 // CUSUM of falls below the baseline
 	lowSince   time.Time
 	runStart   time.Time
@@ -204,17 +207,17 @@ func (s *Series) transform(v float64) float64 {
 }
 
 func (s *Series) untransform(y float64) float64 {
-	if s.cfg.Counts {
-		if y <= 0 {
-			return 0
-		}
-		v := y*y/4 - 0.375
-		if v < 0 {
-			return 0
-		}
-		return v
+	if !s.cfg.Counts {
+		return y
 	}
-	return y
+	if y <= 1.2 {
+		return 0
+	}
+	// the closed-form unbiased inverse of the Anscombe transform
+	// (Mäkitalo and Foi): the naive (y/2)^2-3/8 underestimates low rates
+	c := math.Sqrt(1.5)
+	v := y*y/4 - 0.125 + 0.25*c/y - 1.375/(y*y) + 0.625*c/(y*y*y)
+	return math.Max(v, 0)
 }
 
 // scale is the robust noise scale in the transformed domain.
@@ -312,7 +315,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	s.n++
 	if gapPts > 3 {
 		// missing data: forget the run in progress and let the trend fade
-		s.cusum = 0
+		s.cusum, s.cusumP = 0, 0
 		s.trend *= math.Pow(s.phi, gapPts)
 	}
 
@@ -326,14 +329,24 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	p.Expected = s.untransform(pred)
 	p.Z = z
 
-	// evidence
+	// evidence: a CUSUM of the standardised residuals (scale-free, for
+	// sustained rises at any level) and, for counts, a Poisson
+	// likelihood-ratio CUSUM for a rise to poissonRise times the expected
+	// rate, tempered by the learned overdispersion (it sees what a few
+	// posts mean where a key usually has none)
 	zc := math.Min(z, 4)
-	if s.cusum == 0 && zc > s.cfg.allowance {
-		s.runStart = t
-	}
+	started := s.cusum == 0 && s.cusumP == 0
 	s.cusum = math.Max(0, s.cusum+zc-s.cfg.allowance)
-	if s.cusum == 0 {
+	if s.cfg.Counts {
+		lam := math.Max(p.Expected, minRate)
+		phi := math.Max(1, sc*sc)
+		s.cusumP = poissonCUSUM(s.cusumP, v, lam, phi, s.cfg.Sustained)
+	}
+	switch {
+	case s.cusum == 0 && s.cusumP == 0:
 		s.runStart = time.Time{}
+	case started:
+		s.runStart = t
 	}
 	s.cusumLo = math.Max(0, s.cusumLo-math.Max(z, -4)-s.cfg.allowance)
 	if s.cusumLo >= s.cfg.Sustained {
@@ -344,7 +357,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		s.lowSince = time.Time{}
 	}
 	thZ, thC := s.thresholds(warm)
-	ev := math.Max(z/thZ, s.cusum/thC)
+	ev := math.Max(z/thZ, math.Max(s.cusum, s.cusumP)/thC)
 	p.Score = 1 / (1 + math.Exp(-5*(ev-1)))
 
 	excess := v - p.Expected
@@ -360,14 +373,17 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 			s.quiet = false
 			p.Alert = true
 		} else if !warm && !s.cfg.NoCalibration && !t.Before(s.cooldown) {
-			s.addTail(z, s.cusum)
+			s.addTail(z, math.Max(s.cusum, s.cusumP))
 		}
 	} else {
 		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx {
 			p.Alert, p.Escalation = true, true
 			s.lastAlertEx = excess
 		}
-		if ev < 0.5 {
+		// quiet is judged without the Poisson CUSUM: where a key
+		// usually has next to nothing it drains too slowly to say when
+		// an episode is over
+		if math.Max(z/thZ, s.cusum/thC) < 0.5 {
 			if !s.quiet {
 				s.quiet, s.quietSince = true, t
 			}
@@ -379,7 +395,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 				s.active = false
 				s.epStart = time.Time{}
 				s.cooldown = t.Add(s.cfg.Cooldown)
-				s.cusum = 0
+				s.cusum, s.cusumP = 0, 0
 			}
 		} else {
 			s.quiet = false
@@ -392,17 +408,18 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	s.recent[s.recentI%recentN] = float32(r)
 	s.recentI++
 	if s.active && t.Sub(s.epOpened) >= s.cfg.Adapt {
-		// the surge became the norm: accept its level
-		s.level += median32(s.recent[:min(s.recentI, recentN)])
+		// the surge became the norm: accept its level (never lower: a
+		// surge that fades meanwhile is not a fall)
+		s.level += math.Max(0, median32(s.recent[:min(s.recentI, recentN)]))
 		s.epOpened = t
-		s.cusum = 0
+		s.cusum, s.cusumP = 0, 0
 		s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
 		r = 0
 	}
 	if !s.lowSince.IsZero() && t.Sub(s.lowSince) >= s.cfg.Adapt {
 		// a fall that lasts is a new, lower normal (or a level that was
 		// set too high): accept it
-		s.level += median32(s.recent[:min(s.recentI, recentN)])
+		s.level += math.Min(0, median32(s.recent[:min(s.recentI, recentN)]))
 		s.lowSince = time.Time{}
 		s.cusumLo = 0
 		r = 0
@@ -448,6 +465,15 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	}
 	aS := math.Max(s.aScale, 1/float64(s.n))
 	s.mad += aS * (ar - s.mad)
+}
+
+// poissonCUSUM returns the next value of a Poisson likelihood-ratio CUSUM
+// for a rise of the rate lam to poissonRise times lam, given the count x
+// and the overdispersion phi. One point adds at most half of h, so that a
+// lone outlier cannot raise an alert through it.
+func poissonCUSUM(c, x, lam, phi, h float64) float64 {
+	inc := (math.Max(x, 0)*math.Log(poissonRise) - (poissonRise-1)*lam) / phi
+	return math.Min(2*h, math.Max(0, c+math.Min(inc, h/2)))
 }
 
 func (s *Series) thresholds(warm bool) (float64, float64) {
