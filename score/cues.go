@@ -16,32 +16,32 @@ import (
 //
 // A phrase is words separated by spaces. A word may list alternatives with
 // "|" ("charged twice|double"), end in "*" to match any ending ("refund*"),
-// or be "~", which skips up to three words. Words are compared after
+// or be "~", which skips up to three words ("~~" up to six). Words are compared after
 // lower-casing and a light suffix strip, so "charge" also matches "charged"
 // and "charges".
 type Cue struct {
 	// Code names the cue in reasons, e.g. "urgency.money". Cues sharing a
 	// code are one family: a brand may replace or disable it by code.
-	Code string `json:"code" yaml:"code"`
+	Code string `json:"code"`
 	// Phrases are what the post must say (any one of them).
-	Phrases []string `json:"phrases" yaml:"phrases"`
+	Phrases []string `json:"phrases"`
 	// Urgency is the level 0..3 a match supports.
-	Urgency int `json:"urgency" yaml:"urgency"`
+	Urgency int `json:"urgency"`
 	// Intent is the intent a match votes for, "" for none; Weight is the
 	// strength of the vote (1 is typical).
-	Intent Intent  `json:"intent,omitempty" yaml:"intent,omitempty"`
-	Weight float64 `json:"weight,omitempty" yaml:"weight,omitempty"`
+	Intent Intent  `json:"intent,omitempty"`
+	Weight float64 `json:"weight,omitempty"`
 	// Valence moves the sentiment on the lexicon's -4..4 scale.
-	Valence float64 `json:"valence,omitempty" yaml:"valence,omitempty"`
+	Valence float64 `json:"valence,omitempty"`
 	// Lang limits the cue to posts in one language ("" for all).
-	Lang string `json:"lang,omitempty" yaml:"lang,omitempty"`
+	Lang string `json:"lang,omitempty"`
 }
 
 // Cue families by code, in the order of the learned layer's features.
 var cueFamilies = [...]string{
 	"urgency.safety", "urgency.outage", "urgency.breach", "urgency.legal", "urgency.stranded", "urgency.viral",
 	"urgency.blocked", "urgency.money", "urgency.churn", "urgency.repeat", "urgency.deadline",
-	"urgency.delivery", "urgency.problem",
+	"urgency.delivery", "urgency.problem", "urgency.many",
 	"intent.question", "intent.request", "intent.suggestion", "intent.purchase", "intent.praise", "intent.spam",
 }
 
@@ -148,11 +148,14 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 	var words []pword
 	hasNeg := false
 	for w := range strings.FieldsSeq(strings.ToLower(text)) {
-		if w == "~" {
+		if w == "~" || w == "~~" {
 			if len(words) == 0 {
 				return fmt.Errorf("phrase %q starts with ~", text)
 			}
 			words = append(words, pword{gap: true})
+			if w == "~~" {
+				words = append(words, pword{gap: true})
+			}
 			continue
 		}
 		var pw pword

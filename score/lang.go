@@ -159,6 +159,22 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 	if score[best] < 0.5 {
 		return langUnd, 0
 	}
+	// English is the common case: another language must show more evidence
+	// than English does, and an unsupported one clearly so.
+	if best != 0 {
+		need := 0.5
+		if best >= 5 {
+			need = 1.5
+		}
+		if score[best]-score[0] < need {
+			if score[0] > 0 {
+				return langEN, 0.3
+			}
+			if best >= 5 && score[best] < 2 {
+				return langUnd, 0.1
+			}
+		}
+	}
 	margin := score[best] - max(score[second], 0)
 	conf := margin / (margin + 1.5)
 	if margin < 0.25 {

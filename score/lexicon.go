@@ -201,27 +201,14 @@ func abs32(v float32) float32 {
 	return v
 }
 
-// isEmoticonKey reports whether a lexicon entry is an emoticon (no run of
-// two letters) rather than a word.
+// isEmoticonKey reports whether a lexicon entry is an emoticon (it has a
+// character that is neither a letter, a digit, an apostrophe nor a hyphen)
+// rather than a word.
 func isEmoticonKey(s string) bool {
-	letters := 0
 	for _, r := range s {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			letters++
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\'' || r == '-') {
+			return true
 		}
-	}
-	if letters == 0 {
-		// digits-only entries ("143", "1337") are slang words, not emoticons
-		for _, r := range s {
-			if r < '0' || r > '9' {
-				return true
-			}
-		}
-		return false
-	}
-	switch s {
-	case ":D", ":P", ":-D", ";D", "=D", ":-P", "xD", "XD", ":p", ":-p", ";p", ";-p", "D:", ":O", ":o", ":-O", ":-o", "=-D", "(-:O", "(:O", ":-Þ":
-		return true
 	}
 	return false
 }

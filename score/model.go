@@ -19,7 +19,7 @@ import (
 // features) and hashed words, word pairs and negated words (sparse
 // features).
 
-const numDense = 32 + len(cueFamilies)
+const numDense = 38 + len(cueFamilies)
 
 // defaultBuckets is the number of hash buckets of the sparse features.
 const defaultBuckets = 1 << 14
@@ -151,8 +151,14 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[29] = float32(a.spam)
 	d[30] = b2f(a.evidence == 0)
 	d[31] = b2f(a.lang == langUnd)
+	d[32] = float32(max(-2, min(2, a.total/8)))
+	d[33] = float32(a.minSent)
+	d[34] = float32(a.maxSent)
+	d[35] = float32(a.lastSent)
+	d[36] = float32(atanhc(a.adjSent) / 8)
+	d[37] = b2f(a.compound > 0.05) - b2f(a.compound < -0.05)
 	for i, f := range a.family {
-		d[32+i] = float32(min(f, 4) / 2)
+		d[38+i] = float32(min(f, 4) / 2)
 	}
 	// sparse: words, negated words, word pairs, emoji
 	sc.hashed = sc.hashed[:0]
@@ -249,6 +255,8 @@ type FitOptions struct {
 	L2 float64
 	// Rate is the AdaGrad learning rate (default 0.1).
 	Rate float64
+	// ValenceRate scales Rate for the regression head (default 0.1).
+	ValenceRate float64
 	// Seed orders the examples (training is deterministic for one seed).
 	Seed uint64
 	// Buckets is the number of hash buckets (default 16384; must equal
@@ -289,6 +297,9 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 	}
 	if opts.Rate == 0 {
 		opts.Rate = 0.1
+	}
+	if opts.ValenceRate == 0 {
+		opts.ValenceRate = 0.1
 	}
 	m := &Model{Dense: numDense, Buckets: opts.Buckets, HighThreshold: 0.5, CritThreshold: 0.5, Note: opts.Note}
 	if b := opts.Base; b != nil {
@@ -386,6 +397,9 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 		probs := make([]float64, nc)
 		grad := make([]float64, nc)
 		rate := float32(opts.Rate)
+		if h == headValence {
+			rate *= float32(opts.ValenceRate)
+		}
 		for ep := 0; ep < opts.Epochs; ep++ {
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 			for _, i := range idx {

@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // A Brand is what one company knows about how people talk to it: the names
@@ -14,55 +11,43 @@ import (
 // its world (a game called "War Zone"), its own word valences, cues to add,
 // replace or switch off, and a catalogue of what posts may be about.
 //
-// A Brand is plain data: write it in Go, or load it from YAML or JSON with
+// A Brand is plain data: write it in Go, or load it from JSON with
 // [ReadBrand]. Several brands may be given to one Scorer.
 type Brand struct {
 	// Name is the brand's name, e.g. "Acme". It and Aliases are neutral
 	// terms and are reported in Result.About as kind "brand".
-	Name    string   `json:"name" yaml:"name"`
-	Aliases []string `json:"aliases,omitempty" yaml:"aliases,omitempty"`
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
 	// Handles are the brand's accounts ("@acme", "@acmehelp"). Handles
 	// never carry sentiment; listing them makes mentions count as About.
-	Handles []string `json:"handles,omitempty" yaml:"handles,omitempty"`
+	Handles []string `json:"handles,omitempty"`
 	// Neutral terms carry no sentiment (product names with loaded words:
 	// "War Zone", "Dead Island", "Killer Deals").
-	Neutral []string `json:"neutral,omitempty" yaml:"neutral,omitempty"`
+	Neutral []string `json:"neutral,omitempty"`
 	// Lexicon overrides word valences on the -4..4 scale ("sick": 2 for a
 	// skate brand).
-	Lexicon map[string]float64 `json:"lexicon,omitempty" yaml:"lexicon,omitempty"`
+	Lexicon map[string]float64 `json:"lexicon,omitempty"`
 	// Cues are added to the built-in cues; a cue whose Code is listed in
 	// ReplaceCues replaces that whole built-in family.
-	Cues        []Cue    `json:"cues,omitempty" yaml:"cues,omitempty"`
-	ReplaceCues []string `json:"replace_cues,omitempty" yaml:"replace_cues,omitempty"`
+	Cues        []Cue    `json:"cues,omitempty"`
+	ReplaceCues []string `json:"replace_cues,omitempty"`
 	// DisableCues switches built-in cue families off by code
 	// ("urgency.viral"), or single built-in phrases by their text.
-	DisableCues []string `json:"disable_cues,omitempty" yaml:"disable_cues,omitempty"`
+	DisableCues []string `json:"disable_cues,omitempty"`
 	// Products, Places and People are catalogue terms reported in
 	// Result.About when a post names them.
-	Products []string `json:"products,omitempty" yaml:"products,omitempty"`
-	Places   []string `json:"places,omitempty" yaml:"places,omitempty"`
-	People   []string `json:"people,omitempty" yaml:"people,omitempty"`
+	Products []string `json:"products,omitempty"`
+	Places   []string `json:"places,omitempty"`
+	People   []string `json:"people,omitempty"`
 }
 
-// ReadBrand reads a Brand from YAML or JSON (JSON is YAML).
+// ReadBrand reads a Brand from JSON. Unknown fields are an error, so that
+// a misspelt key does not silently do nothing.
 func ReadBrand(r io.Reader) (Brand, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return Brand{}, err
-	}
 	var br Brand
-	t := strings.TrimSpace(string(b))
-	if strings.HasPrefix(t, "{") {
-		dec := json.NewDecoder(strings.NewReader(t))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&br); err != nil {
-			return Brand{}, fmt.Errorf("score: brand: %w", err)
-		}
-		return br, nil
-	}
-	dec := yaml.NewDecoder(strings.NewReader(t))
-	dec.KnownFields(true)
-	if err := dec.Decode(&br); err != nil && err != io.EOF {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&br); err != nil {
 		return Brand{}, fmt.Errorf("score: brand: %w", err)
 	}
 	return br, nil

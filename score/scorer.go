@@ -21,7 +21,7 @@ type Scorer struct {
 	model   *Model
 	cfg     config
 	pool    sync.Pool
-	sarcasm map[int32]bool
+	sarcasm map[int32]int8
 }
 
 // New returns a Scorer with the built-in lexicons, cues and learned layer,
@@ -40,7 +40,7 @@ func New(opts ...Option) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scorer{lx: lx, li: li, cfg: cfg, m: newMatcher(), sarcasm: map[int32]bool{}}
+	s := &Scorer{lx: lx, li: li, cfg: cfg, m: newMatcher(), sarcasm: map[int32]int8{}}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
@@ -71,14 +71,19 @@ var builtinNeutral = []string{
 	"no idea", "no way to", "please advise", "let me know", "if you like", "would like", "i'd like", "want to know",
 }
 
-// sarcasmPhrases mark a positive word as meant the other way round when the
-// post also complains.
-var sarcasmPhrases = []string{
-	"yeah right", "thanks for nothing", "thanks a lot", "thanks a bunch", "just what i needed", "just great", "oh great",
-	"oh wonderful", "oh joy", "oh perfect", "great job", "nice job", "good job", "way to go", "love how", "love that",
-	"love it when", "so glad", "so happy that", "gotta love", "got to love", "you gotta love", "because that's what",
-	"how lovely", "what a great", "what great", "brilliant service", "stellar", "wonderful service", "bravo",
-	"clap clap", "slow clap", "sure jan", "cool story", "great, ", "perfect, ",
+// sarcasmStrong and sarcasmWeak are phrases that mark positive words as
+// meant the other way round (see analysis.sarcastic).
+var sarcasmStrong = []string{
+	"yeah right", "thanks for nothing", "thanks a lot", "thanks a bunch", "just what i needed", "just what i need",
+	"oh great", "oh wonderful", "oh joy", "oh perfect", "oh good", "gotta love", "got to love", "you gotta love",
+	"because that's what", "slow clap", "sure jan", "cool story", "said no one ever", "not like",
+}
+
+var sarcasmWeak = []string{
+	"just great", "great job", "nice job", "good job", "way to go", "love how", "love that", "love it when", "so glad",
+	"so happy that", "how lovely", "what a great", "what great", "brilliant service", "stellar", "wonderful service",
+	"bravo", "clap clap", "living the dream", "love it", "fantastic job", "well done", "thanks so much", "amazing job",
+	"really living", "just perfect", "perfect timing", "great timing", "lucky me", "my favourite|favorite", "fun times",
 }
 
 func (s *Scorer) build() error {
@@ -160,12 +165,14 @@ func (s *Scorer) build() error {
 			return err
 		}
 	}
-	for _, p := range sarcasmPhrases {
-		id := int32(len(s.m.entries))
-		if err := add(matchEntry{kind: ekNeutral, code: "sarcasm", family: -1}, p); err != nil {
-			return err
+	for k, list := range [2][]string{sarcasmWeak, sarcasmStrong} {
+		for _, p := range list {
+			id := int32(len(s.m.entries))
+			if err := add(matchEntry{kind: ekNeutral, code: "sarcasm", family: -1}, p); err != nil {
+				return err
+			}
+			s.sarcasm[id] = int8(k + 1)
 		}
-		s.sarcasm[id] = true
 	}
 	for _, b := range s.cfg.brands {
 		names := append([]string{b.Name}, b.Aliases...)
@@ -263,6 +270,10 @@ type analysis struct {
 	compound    float64 // whole text
 	compoundS   float64 // sentence by sentence
 	ruleSent    float64
+	total       float64 // valence sum
+	minSent     float64 // most negative sentence compound
+	maxSent     float64
+	lastSent    float64 // compound of the last sentence with valence
 	adjSent     float64
 	posSum      float64
 	negSum      float64
@@ -271,7 +282,8 @@ type analysis struct {
 	negations   int
 	contrast    bool
 	caps, elong bool
-	sarcasm     bool
+	sarcasm     bool // a strong sarcasm marker
+	sarcasmWeak bool // a weak one
 	emoPos      float64
 	emoNeg      float64
 	quest, excl int
@@ -344,13 +356,31 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 		if e.kind == ekCue {
 			continue
 		}
-		if s.sarcasm[h.entry] {
+		if s.sarcasm[h.entry] != 0 {
 			continue
 		}
 		for w := h.from; w < h.to; w++ {
 			sc.toks[sc.words[w]].flags |= fMasked
 		}
 	}
+}
+
+// nextHasValence reports whether the word after token i carries valence
+// (so that a booster such as "pretty" modifies it rather than counting).
+func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
+	if i+1 >= len(sc.toks) {
+		return false
+	}
+	t := &sc.toks[i+1]
+	if t.kind != tkWord && t.kind != tkTagPart || t.sent != sc.toks[i].sent {
+		return false
+	}
+	w := sc.low[t.ls:t.le]
+	if _, ok := s.lx.booster[string(w)]; ok {
+		return true
+	}
+	v, ok := s.lx.wordVal(w, lang, t.flags&fElong != 0)
+	return ok && v != 0
 }
 
 // sentiment applies the lexicon and the rules: intensifiers, downtoners,
@@ -418,7 +448,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 			continue
 		case tkEmoticon:
-			t.val = lx.emoticon[string(text(sc, t))]
+			t.val = lx.emoticon[a.text[t.s:t.e]]
 			if t.val == 0 {
 				t.val = lx.emoticon[string(sc.low[t.ls:t.le])]
 			}
@@ -448,7 +478,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			continue
 		}
 		w := sc.low[t.ls:t.le]
-		if _, isBoost := lx.booster[string(w)]; isBoost {
+		if _, isBoost := lx.booster[string(w)]; isBoost && s.nextHasValence(sc, i, lang) {
 			continue
 		}
 		val, ok := lx.wordVal(w, lang, t.flags&fElong != 0)
@@ -502,7 +532,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 			if pj.flags&fNeg != 0 {
 				// "no" directly before a word it modifies, or any negator
-				negated = !negated || k > 1
+				negated = true
 			}
 			if string(pw) == "least" && !(j > 0 && string(sc.low[toks[j-1].ls:toks[j-1].le]) == "at") {
 				negated = true
@@ -528,15 +558,30 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		if t.kind == tkWord && t.val > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
 			i+1 < len(toks) && toks[i+1].kind == tkPunct && toks[i+1].sent == t.sent {
-			if c := sc.low[toks[i+1].ls]; c == ',' || c == '.' || c == '!' {
-				a.sarcasm = true
+			if c := sc.low[toks[i+1].ls]; c == ',' || c == 0xe2 { // "Great, ..." "Perfect… "
+				a.sarcasmWeak = true
 			}
 		}
 	}
+	if strings.Contains(a.text, "/s") {
+		for i := strings.Index(a.text, "/s"); i >= 0 && i < len(a.text); {
+			end := i + 2
+			if (i == 0 || a.text[i-1] == ' ') && (end == len(a.text) || !isASCIIAlnum(a.text[end])) {
+				a.sarcasm = true
+				break
+			}
+			j := strings.Index(a.text[end:], "/s")
+			if j < 0 {
+				break
+			}
+			i = end + j
+		}
+	}
 	for _, h := range sc.hits {
-		if s.sarcasm[h.entry] {
+		if k := s.sarcasm[h.entry]; k == 2 {
 			a.sarcasm = true
-			break
+		} else if k == 1 {
+			a.sarcasmWeak = true
 		}
 	}
 	// contrast within each sentence
@@ -600,20 +645,20 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		sum += c * w
 		ws += w
+		a.minSent = min(a.minSent, c)
+		a.maxSent = max(a.maxSent, c)
+		a.lastSent = c
 	}
+	a.total = total
 	if ws > 0 {
 		a.compoundS = sum / ws
 	}
-	if nsent >= 3 {
-		a.ruleSent = a.compoundS
+	if nsent >= 6 {
+		a.ruleSent = (a.compoundS + a.compound) / 2
 	} else {
 		a.ruleSent = a.compound
 	}
 	a.evidence = float64(a.nPos + a.nNeg)
-}
-
-func text(sc *scratch, t *token) []byte {
-	return sc.low[t.ls:t.le]
 }
 
 func sign32(v float32) float32 {
@@ -647,6 +692,7 @@ func punctEmph(sum float64, excl, quest int) float64 {
 
 // cueSignals collects what the cues say, dropping negated matches.
 func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
+	deadline := 0
 	for k := range sc.hits {
 		h := &sc.hits[k]
 		e := &s.m.entries[h.entry]
@@ -674,10 +720,15 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 		if e.family >= 0 {
 			a.family[e.family] += float64(e.weight)
 		}
-		if int(e.urgency) > a.cueUrg {
+		if e.code == "urgency.deadline" {
+			deadline = max(deadline, int(e.urgency)) // urgent only with a problem
+		} else if int(e.urgency) > a.cueUrg {
 			a.cueUrg = int(e.urgency)
 		}
 		a.cueVal += float64(e.valence)
+	}
+	if deadline > a.cueUrg && (a.cueUrg >= 1 || a.negSum > a.posSum) {
+		a.cueUrg = deadline
 	}
 	// questions
 	for i := range sc.toks {
@@ -857,8 +908,14 @@ func (s *Scorer) adjusted(a *analysis) float64 {
 	return a.ruleSent
 }
 
+// sarcastic reports whether praise words are meant the other way round: a
+// strong marker (an eye-roll, "/s", "yeah right") with negative evidence, or
+// a weak one ("Great, ...", "love how") in a post that complains.
 func (a *analysis) sarcastic() bool {
-	return a.sarcasm && (a.negSum > 0 || a.cueVal < 0) && a.posSum > 0
+	if a.posSum == 0 {
+		return false
+	}
+	return a.sarcasm && (a.negSum > 0 || a.cueVal < 0) || a.sarcasmWeak && a.cueVal <= -1
 }
 
 // atanhc inverts normalize: the valence sum that gives compound c.
@@ -916,7 +973,7 @@ func (s *Scorer) ruleUrgency(a *analysis, sent float64, p hark.Post) (int, float
 	score := float64(lvl) / 3
 	if lvl > 0 {
 		extra := 0.0
-		for _, f := range a.family[:13] {
+		for _, f := range a.family[:14] {
 			if f > 0 {
 				extra += 0.05
 			}
@@ -933,11 +990,12 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 	fam := a.family
 	v[0] += fam[6] + fam[7] + fam[8] + fam[9] + fam[10]*0.5 + fam[11] + fam[12]*0.8
 	v[5] += fam[0] + fam[1] + fam[2] + fam[3] + fam[4] + fam[5]*0.5
-	v[1] += fam[13] + fam[14]*0.6
-	v[3] += fam[15]
-	v[4] += fam[16]
-	v[2] += fam[17]
-	v[6] += fam[18]
+	v[0] += fam[13] * 0.5
+	v[1] += fam[14] + fam[15]*0.6
+	v[3] += fam[16]
+	v[4] += fam[17]
+	v[2] += fam[18]
+	v[6] += fam[19]
 	if a.quest > 0 {
 		v[1] += 0.8
 	}
@@ -997,8 +1055,8 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 				w = float64(e.weight) / 3
 			}
 			rs = append(rs, hark.Reason{Code: e.code, Span: span, Weight: round3(w)})
-		case e.kind == ekNeutral && s.sarcasm[h.entry]:
-			if a.sarcasm {
+		case e.kind == ekNeutral && s.sarcasm[h.entry] != 0:
+			if a.sarcastic() {
 				rs = append(rs, hark.Reason{Code: "sarcasm.cue", Span: span, Weight: 0})
 			}
 		case e.kind == ekNeutral && e.code == "neutral.term":

@@ -1,0 +1,267 @@
+// Package devdata loads the development sets of the score package (the
+// VADER human-rated sets and Hark's labelled customer-care posts), splits
+// them into folds, and computes the figures the evaluation reports.
+package devdata
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/score"
+)
+
+// VaderSets are the VADER ground-truth files, by short name.
+var VaderSets = []struct{ Name, File string }{
+	{"tweets", "tweets_GroundTruth.txt"},
+	{"amazon", "amazonReviewSnippets_GroundTruth.txt"},
+	{"movie", "movieReviewSnippets_GroundTruth.txt"},
+	{"nyt", "nytEditorialSnippets_GroundTruth.txt"},
+}
+
+// NeutralBand is the half-width of the neutral band on VADER's -4..4 mean
+// rating used to derive gold three-way labels: |mean| < 0.5 is neutral.
+const NeutralBand = 0.5
+
+// An Item is one labelled post of any set.
+type Item struct {
+	Set       string
+	ID        string
+	Text      string
+	Lang      string
+	Sentiment float64 // -1..1
+	Label     score.Label
+	Urgency   int // -1 if not labelled
+	Intent    score.Intent
+	Fold      int
+}
+
+// LoadVader reads one VADER ground-truth file ("id\tmean\ttext").
+func LoadVader(dir, set, file string, k int) ([]Item, error) {
+	f, err := os.Open(filepath.Join(dir, file))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Item
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		p := strings.SplitN(sc.Text(), "\t", 3)
+		if len(p) < 3 {
+			continue
+		}
+		m, err := strconv.ParseFloat(p[1], 64)
+		if err != nil {
+			continue
+		}
+		it := Item{Set: set, ID: p[0], Text: strings.ToValidUTF8(p[2], "\uFFFD"), Sentiment: max(-1, min(1, m/4)), Urgency: -1, Lang: ""}
+		switch {
+		case m >= NeutralBand:
+			it.Label = score.LabelPositive
+		case m <= -NeutralBand:
+			it.Label = score.LabelNegative
+		default:
+			it.Label = score.LabelNeutral
+		}
+		it.Fold = len(out) % k
+		out = append(out, it)
+	}
+	return out, sc.Err()
+}
+
+// LoadCare reads the customer-care JSONL files of dir.
+func LoadCare(dir string, k int) ([]Item, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []Item
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var r struct {
+				ID        string  `json:"id"`
+				Text      string  `json:"text"`
+				Sentiment float64 `json:"sentiment"`
+				Label     string  `json:"label"`
+				Urgency   int     `json:"urgency"`
+				Intent    string  `json:"intent"`
+				Lang      string  `json:"lang"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: %v", fn, err)
+			}
+			h := fnv.New32a()
+			h.Write([]byte(r.ID))
+			out = append(out, Item{Set: "care", ID: r.ID, Text: r.Text, Lang: r.Lang, Sentiment: r.Sentiment,
+				Label: score.Label(r.Label), Urgency: r.Urgency, Intent: score.Intent(r.Intent), Fold: int(h.Sum32() % uint32(k))})
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// HeldOut reports whether a care item is in the held-out part the set's
+// README proposes: ids whose number ends in 0 or 5.
+func HeldOut(it Item) bool {
+	if it.Set != "care" || it.ID == "" {
+		return false
+	}
+	c := it.ID[len(it.ID)-1]
+	return c == '0' || c == '5'
+}
+
+// Post is the item as a post (the declared language is not passed: the
+// scorer detects it).
+func (it Item) Post() hark.Post { return hark.Post{ID: it.ID, Text: it.Text} }
+
+// Example is the item as a training example, weighted by w.
+func (it Item) Example(w float64) score.Example {
+	ex := score.Example{Post: it.Post(), Label: it.Label, Intent: it.Intent, Weight: w}
+	s := it.Sentiment
+	ex.Sentiment = &s
+	if it.Urgency >= 0 {
+		u := it.Urgency
+		ex.Urgency = &u
+	}
+	return ex
+}
+
+// Pearson is the correlation of x and y.
+func Pearson(x, y []float64) float64 {
+	n := float64(len(x))
+	var sx, sy float64
+	for i := range x {
+		sx += x[i]
+		sy += y[i]
+	}
+	mx, my := sx/n, sy/n
+	var cxy, cxx, cyy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		cxy += dx * dy
+		cxx += dx * dx
+		cyy += dy * dy
+	}
+	return cxy / math.Sqrt(cxx*cyy)
+}
+
+// MacroF1 is the mean F1 over the classes that occur in gold.
+func MacroF1[T comparable](gold, pred []T) float64 {
+	classes := map[T]bool{}
+	for _, g := range gold {
+		classes[g] = true
+	}
+	var sum float64
+	for c := range classes {
+		var tp, fp, fn float64
+		for i := range gold {
+			switch {
+			case gold[i] == c && pred[i] == c:
+				tp++
+			case gold[i] != c && pred[i] == c:
+				fp++
+			case gold[i] == c && pred[i] != c:
+				fn++
+			}
+		}
+		if tp > 0 {
+			p, r := tp/(tp+fp), tp/(tp+fn)
+			sum += 2 * p * r / (p + r)
+		}
+	}
+	return sum / float64(len(classes))
+}
+
+// RecallPrecision of "positive" decisions.
+func RecallPrecision(gold, pred []bool) (recall, precision float64) {
+	var tp, fp, fn float64
+	for i := range gold {
+		switch {
+		case gold[i] && pred[i]:
+			tp++
+		case !gold[i] && pred[i]:
+			fp++
+		case gold[i] && !pred[i]:
+			fn++
+		}
+	}
+	if tp+fn > 0 {
+		recall = tp / (tp + fn)
+	}
+	if tp+fp > 0 {
+		precision = tp / (tp + fp)
+	}
+	return recall, precision
+}
+
+// LoadAll loads the four VADER sets and the care set.
+func LoadAll(vaderDir, careDir string, k int) ([]Item, error) {
+	var all []Item
+	for _, vs := range VaderSets {
+		its, err := LoadVader(vaderDir, vs.Name, vs.File, k)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, its...)
+	}
+	care, err := LoadCare(careDir, k)
+	if err != nil {
+		return nil, err
+	}
+	return append(all, care...), nil
+}
+
+// Weight is how much a set's posts pull in training: the social sets, like
+// the posts Hark is judged on, count most.
+func Weight(set string) float64 {
+	if w, ok := WeightOverride[set]; ok {
+		return w
+	}
+	switch set {
+	case "tweets":
+		return 1
+	case "care":
+		return 2
+	case "amazon":
+		return 0.6
+	}
+	return 0.3
+}
+
+// WeightOverride and Options let the evaluation try other settings.
+var (
+	WeightOverride = map[string]float64{}
+	Options        = score.FitOptions{Epochs: 8, Balance: true, Seed: 1}
+)
+
+// Fit trains the learned layer the way score/internal/train does.
+func Fit(s *score.Scorer, train []score.Example) (*score.Model, error) {
+	o := Options
+	o.Note = "trained by score/internal/train on the VADER sets (MIT) and Hark's customer-care posts"
+	return s.Fit(train, o)
+}
+
+func unused(s *score.Scorer, train []score.Example) (*score.Model, error) {
+	return s.Fit(train, score.FitOptions{Epochs: 8, Balance: true, Seed: 1,
+		Note: "trained by score/internal/train on the VADER sets (MIT) and Hark's customer-care posts"})
+}

@@ -1,0 +1,185 @@
+// Command eval measures the scorer on the development sets: Pearson r
+// against the human mean and three-way macro-F1 on each VADER set, and on
+// Hark's customer-care posts also urgency recall and precision and intent
+// macro-F1. The learned layer is measured by k-fold cross-validation (each
+// post is scored by a model that never saw it); the baseline is the rules
+// alone (WithoutModel), a VADER-equivalent lexicon-and-rules scorer.
+//
+// Gold three-way labels: VADER sets, mean rating >= 0.5 positive, <= -0.5
+// negative (on -4..4), else neutral; care posts, the set's own labels.
+// The baseline's labels come from its compound with VADER's ±0.05.
+//
+//	go run ./score/internal/eval [-k 5] [-vader ../shared/data/vader] [-care score/testdata/care]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harkhq/hark/score"
+	"github.com/harkhq/hark/score/internal/devdata"
+)
+
+func main() {
+	k := flag.Int("k", 5, "folds")
+	vdir := flag.String("vader", "../shared/data/vader", "directory of the VADER ground-truth files")
+	cdir := flag.String("care", "score/testdata/care", "directory of the customer-care JSONL files")
+	holdout := flag.Bool("holdout", false, "also train on all but the care posts whose id ends in 0 or 5, and report on those")
+	weights := flag.String("w", "", "training weights per set, e.g. tweets=1,care=2")
+	flag.IntVar(&devdata.Options.Epochs, "epochs", devdata.Options.Epochs, "training epochs")
+	flag.Float64Var(&devdata.Options.L2, "l2", 0, "L2 weight decay (0: default)")
+	flag.Float64Var(&devdata.Options.Rate, "rate", 0, "learning rate (0: default)")
+	flag.Float64Var(&devdata.Options.ValenceRate, "vrate", 0, "valence learning rate factor (0: default)")
+	flag.Parse()
+	for kv := range strings.SplitSeq(*weights, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			devdata.WeightOverride[k] = f
+		}
+	}
+	start := time.Now()
+	items, err := devdata.LoadAll(*vdir, *cdir, *k)
+	if err != nil {
+		log.Fatal(err)
+	}
+	base, err := score.New(score.WithoutModel())
+	if err != nil {
+		log.Fatal(err)
+	}
+	// baseline
+	basePred := make([]score.Result, len(items))
+	for i, it := range items {
+		basePred[i] = base.Score(it.Post())
+	}
+	// cross-validation
+	cvPred := make([]score.Result, len(items))
+	for f := 0; f < *k; f++ {
+		var train []score.Example
+		for _, it := range items {
+			if it.Fold != f && devdata.Weight(it.Set) > 0 {
+				train = append(train, it.Example(devdata.Weight(it.Set)))
+			}
+		}
+		m, err := devdata.Fit(base, train)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s, err := score.New(score.WithModel(m))
+		if err != nil {
+			log.Fatal(err)
+		}
+		for i, it := range items {
+			if it.Fold == f {
+				cvPred[i] = s.Score(it.Post())
+			}
+		}
+	}
+	fmt.Printf("gold labels: VADER sets |mean| < %.1f neutral (of ±4); care: the set's labels. %d-fold CV.\n\n", devdata.NeutralBand, *k)
+	fmt.Printf("%-8s %6s | %-22s | %-22s\n", "set", "n", "baseline (rules): r  F1", "hark (CV): r     F1")
+	for _, set := range []string{"tweets", "amazon", "movie", "nyt", "care", "care-en", "care-intl"} {
+		var gold, bp, cp []float64
+		var gl, bl, cl []score.Label
+		for i, it := range items {
+			if !inSet(it, set) {
+				continue
+			}
+			gold = append(gold, it.Sentiment)
+			gl = append(gl, it.Label)
+			bp = append(bp, basePred[i].Sentiment)
+			bl = append(bl, basePred[i].Label)
+			cp = append(cp, cvPred[i].Sentiment)
+			cl = append(cl, cvPred[i].Label)
+		}
+		if len(gold) == 0 {
+			continue
+		}
+		fmt.Printf("%-8s %6d | r %.3f  F1 %.3f        | r %.3f  F1 %.3f\n", set, len(gold),
+			devdata.Pearson(gold, bp), devdata.MacroF1(gl, bl), devdata.Pearson(gold, cp), devdata.MacroF1(gl, cl))
+	}
+	fmt.Println()
+	for _, set := range []string{"care", "care-en", "care-intl"} {
+		report(set, items, basePred, "baseline")
+		report(set, items, cvPred, "hark CV")
+	}
+	if *holdout {
+		var train []score.Example
+		for _, it := range items {
+			if !devdata.HeldOut(it) {
+				train = append(train, it.Example(devdata.Weight(it.Set)))
+			}
+		}
+		m, err := devdata.Fit(base, train)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s, _ := score.New(score.WithModel(m))
+		ho := make([]score.Result, len(items))
+		var sub []devdata.Item
+		var subP []score.Result
+		for i, it := range items {
+			if devdata.HeldOut(it) {
+				ho[i] = s.Score(it.Post())
+				sub = append(sub, it)
+				subP = append(subP, ho[i])
+			}
+		}
+		var g, p []score.Label
+		var gv, pv []float64
+		for i := range sub {
+			g = append(g, sub[i].Label)
+			p = append(p, subP[i].Label)
+			gv = append(gv, sub[i].Sentiment)
+			pv = append(pv, subP[i].Sentiment)
+		}
+		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d): sentiment r %.3f F1 %.3f\n", len(sub), devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
+		report("care", sub, subP, "held-out")
+	}
+	fmt.Fprintf(os.Stderr, "eval took %v\n", time.Since(start).Round(time.Second))
+}
+
+func inSet(it devdata.Item, set string) bool {
+	switch set {
+	case "care-en":
+		return it.Set == "care" && it.Lang == "en"
+	case "care-intl":
+		return it.Set == "care" && it.Lang != "en"
+	}
+	return it.Set == set
+}
+
+func report(set string, items []devdata.Item, pred []score.Result, name string) {
+	var gu2, pu2, gu3, pu3 []bool
+	var gi, pi []score.Intent
+	var gl, pl []score.Label
+	exact := 0
+	n := 0
+	for i, it := range items {
+		if !inSet(it, set) || it.Urgency < 0 {
+			continue
+		}
+		n++
+		gu2 = append(gu2, it.Urgency >= 2)
+		pu2 = append(pu2, pred[i].Urgency >= 2)
+		gu3 = append(gu3, it.Urgency == 3)
+		pu3 = append(pu3, pred[i].Urgency == 3)
+		gi = append(gi, it.Intent)
+		pi = append(pi, pred[i].Intent)
+		gl = append(gl, it.Label)
+		pl = append(pl, pred[i].Label)
+		if it.Urgency == pred[i].Urgency {
+			exact++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	r2, p2 := devdata.RecallPrecision(gu2, pu2)
+	r3, p3 := devdata.RecallPrecision(gu3, pu3)
+	fmt.Printf("%-9s %-9s n=%4d  urgent(2-3) recall %.3f precision %.3f | critical recall %.3f precision %.3f | level exact %.3f | intent macro-F1 %.3f | label F1 %.3f\n",
+		set, name, n, r2, p2, r3, p3, float64(exact)/float64(n), devdata.MacroF1(gi, pi), devdata.MacroF1(gl, pl))
+}
