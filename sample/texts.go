@@ -40,8 +40,8 @@ type Text struct {
 	// Kind is what the week uses the text for: "chatter", "praise",
 	// "complaint", "question", "suggestion", "research", "review", "news",
 	// "spam", "answer", "agree", "cheer", "banter", "quote", "thanks",
-	// "brand_post", "brand_reply", "advocate", "detractor", "highreach"
-	// or "incident".
+	// "react", "brand_post", "brand_reply", "advocate", "detractor",
+	// "highreach" or "incident".
 	Kind string `json:"kind"`
 	// Stage is the phase of the incident an incident text belongs to:
 	// "early", "spread", "peak", "reach", "reply", "quote", "recover".
@@ -50,8 +50,9 @@ type Text struct {
 	Topic string `json:"topic,omitempty"`
 	// Role narrows Kind: the persona who writes a high-reach text
 	// ("journalist", "youtuber", "podcaster", "outlet"), the kind of post a
-	// brand reply answers ("complaint", "praise"), or "fakereview" for spam
-	// posted as a review.
+	// brand reply answers ("complaint", "praise"), "question" for banter
+	// that replies to a question, or "fakereview" for spam posted as a
+	// review.
 	Role string `json:"role,omitempty"`
 	// After is how many hours into the incident the text can first be
 	// written ("four hours and still nothing"); 0 for any time.
@@ -68,7 +69,7 @@ var (
 	intents = []string{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"}
 	labels  = []string{"positive", "neutral", "negative"}
 	kinds   = []string{"chatter", "praise", "complaint", "question", "suggestion", "research", "review", "news",
-		"spam", "answer", "agree", "cheer", "banter", "quote", "thanks", "brand_post", "brand_reply",
+		"spam", "answer", "agree", "cheer", "banter", "quote", "thanks", "react", "brand_post", "brand_reply",
 		"advocate", "detractor", "highreach", "incident"}
 	stages = []string{"early", "spread", "peak", "reach", "reply", "quote", "recover"}
 )

@@ -676,8 +676,9 @@ func (g *gen) reposts(i, n int, mean time.Duration) {
 	}
 }
 
-// replies adds a short reply of kind k to post i from someone else.
-func (g *gen) reply(i int, k string, mean time.Duration, by int) int {
+// reply adds a short reply of kind k, and of the given role ("" for
+// those with none), to post i, by author by or else someone on its source.
+func (g *gen) reply(i int, k string, mean time.Duration, by int, role string) int {
 	t := g.after(g.drafts[i].t, mean)
 	if !inWeek(t) {
 		return -1
@@ -685,7 +686,7 @@ func (g *gen) reply(i int, k string, mean time.Duration, by int) int {
 	if by < 0 {
 		by = g.sameSource(i, "en")
 	}
-	return g.post(t, by, g.draw(g.kindDeck(k), nil), i, -1, false)
+	return g.post(t, by, g.draw(g.kindDeck(k), func(x Text) bool { return x.Role == role }), i, -1, false)
 }
 
 // thread adds the conversation that follows root post i.
@@ -725,7 +726,7 @@ func (g *gen) thread(i int) {
 	switch t.Kind {
 	case "question", "research":
 		if en && g.chance(.3*more) {
-			g.reply(i, "banter", 50*time.Minute, -1)
+			g.reply(i, "banter", 50*time.Minute, -1, "question")
 		}
 	case "complaint", "detractor":
 		if en {
@@ -744,7 +745,7 @@ func (g *gen) thread(i int) {
 				if g.chance(.25) {
 					by = g.roleOn("detractor", src)
 				}
-				g.reply(i, "agree", time.Hour, by)
+				g.reply(i, "agree", time.Hour, by, "")
 			}
 		}
 		if src == "bluesky" && g.chance(.18) {
@@ -775,7 +776,7 @@ func (g *gen) thread(i int) {
 				if g.chance(.3) {
 					by = g.roleOn("advocate", src)
 				}
-				g.reply(i, "cheer", time.Hour, by)
+				g.reply(i, "cheer", time.Hour, by, "")
 			}
 		}
 		if src == "bluesky" && g.chance(.08) {
@@ -789,27 +790,25 @@ func (g *gen) thread(i int) {
 		}
 	case "chatter":
 		if en && g.chance(.25*more) {
-			g.reply(i, "banter", 40*time.Minute, -1)
+			g.reply(i, "banter", 40*time.Minute, -1, "")
 		}
 		if g.chance(.05) {
 			g.reposts(i, 1, time.Hour)
 		}
 	case "suggestion":
 		if en && g.chance(.2*more) {
-			g.reply(i, "cheer", time.Hour, -1)
+			g.reply(i, "cheer", time.Hour, -1, "")
 		}
 		if en && g.chance(.1) {
-			g.reply(i, "banter", time.Hour, -1)
+			g.reply(i, "banter", time.Hour, -1, "question")
 		}
 	case "highreach", "brand_post":
 		for range g.between(5, 14) {
-			k := "cheer"
-			if t.Sentiment < 0 {
+			k := "react"
+			if t.Sentiment < 0 && g.chance(.5) {
 				k = "agree"
-			} else if g.chance(.4) {
-				k = "banter"
 			}
-			g.reply(i, k, 70*time.Minute, -1)
+			g.reply(i, k, 70*time.Minute, -1, "")
 		}
 		g.reposts(i, g.between(12, 35), time.Hour)
 	}
@@ -1136,7 +1135,8 @@ func (g *gen) incidentPosts() {
 			if p < 0 {
 				break
 			}
-			i := g.draw(g.decks["incident/quote"], ok)
+			quoted := g.texts[g.drafts[p].text].Text
+			i := g.draw(g.decks["incident/quote"], func(tx Text) bool { return ok(tx) && tx.Text != quoted })
 			roots = append(roots, g.post(t, g.sameSource(p, g.texts[i].Lang), i, -1, p, true))
 			continue
 		}
