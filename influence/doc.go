@@ -57,11 +57,13 @@
 //
 // Each post about the brand's field adds its sentiment (leaning negative for
 // complaints, positive for praise, scaled by the scorer's confidence) to
-// decayed positive and negative sums. With at least two such posts
-// (decayed) and a net sentiment of 0.2 or more the author is an advocate,
-// −0.2 or less a detractor; a first-time complainer stays neutral, with a
-// reason saying so. An author whose replies answer at least two questions
-// of other people is a community helper.
+// decayed positive and negative sums. With a history of such posts (2.5
+// decayed: three in a few days, more if older) and a net sentiment of 0.2
+// or more the author is an advocate, −0.2 or less a detractor; a
+// first-time complainer stays neutral, with a reason saying so. An author
+// whose replies answer questions of other people (1.5 decayed: two recent
+// answers) is a community helper. The brand's own accounts and likely bots
+// (Bot 0.5 or more) are neither.
 //
 // # Reach and velocity
 //

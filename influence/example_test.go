@@ -19,8 +19,8 @@ func Example() {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	li := hark.Author{ID: "u2", Handle: "@li", Followers: 11000, Created: at.AddDate(-4, 0, 0)}
 	praise := score.Result{Sentiment: 0.8, Label: score.LabelPositive, Confidence: 0.9, Intent: score.IntentPraise}
-	for i := range 3 {
-		t.Observe(hark.Post{ID: fmt.Sprint("li", i), Source: "mastodon", Text: "the acme x2 is superb",
+	for i, text := range []string{"the acme x2 is superb", "acme x2, week two: still superb", "acme support sorted my x2 in minutes"} {
+		t.Observe(hark.Post{ID: fmt.Sprint("li", i), Source: "mastodon", Text: text,
 			Created: at.Add(time.Duration(i) * time.Hour), Author: li, Metrics: hark.Engagement{Reposts: 40, Likes: 300}}, praise)
 	}
 	for i := range 20 {

@@ -150,7 +150,12 @@ func (t *Tracker) judge(p AuthorProfile) AuthorScore {
 	s.Reach = math.Round(t.typicalReach(p))
 
 	// Standing and helping.
-	if !s.Brand {
+	switch {
+	case s.Brand:
+		reason("brand_account", 0, "one of the brand's own accounts")
+	case s.Bot >= 0.5:
+		reason("no_standing", 0, "likely a bot: neither advocate, detractor nor helper")
+	default:
 		net := (c.Positive - c.Negative) / (c.BrandPosts + 0.5)
 		switch {
 		case c.BrandPosts >= t.cfg.minStanding && net >= t.cfg.standingNet:
@@ -166,8 +171,6 @@ func (t *Tracker) judge(p AuthorProfile) AuthorScore {
 			s.Helper = true
 			reason("community_helper", c.Answers, "answered %.1f questions of other people", c.Answers)
 		}
-	} else {
-		reason("brand_account", 0, "one of the brand's own accounts")
 	}
 	if rs == nil {
 		rs = []hark.Reason{{Code: "little_known", Span: "no followers, engagement or interactions known"}}
@@ -203,24 +206,25 @@ func (t *Tracker) bot(p AuthorProfile, now time.Time, reason func(string, float6
 	}
 	add("bot_posting_rate", 0.6, clamp01(math.Log10(max(rate, 1)/40)), "%.0f posts a day", rate)
 	// Duplicate texts.
-	if c.Posts > 0 {
-		frac := c.Duplicates / c.Posts
-		add("bot_duplicates", 0.7, clamp01((frac-0.1)/0.4)*clamp01(float64(p.Seen-3)/7),
+	if c.Own > 0 {
+		frac := c.Duplicates / c.Own
+		add("bot_duplicates", 0.7, clamp01((frac-0.3)/0.4)*clamp01(float64(p.Seen-2)/5),
 			"%.0f%% of their recent posts repeat an earlier text", 100*frac)
 	}
 	// Following many, followed by few.
 	if p.Following >= 200 {
 		r := float64(p.Following+1) / float64(p.Followers+1)
-		add("bot_follow_ratio", 0.5, clamp01((math.Log10(r)-0.7)/1.3), "follows %d, followed by %d", p.Following, p.Followers)
+		add("bot_follow_ratio", 0.35, clamp01((math.Log10(r)-0.7)/1.3), "follows %d, followed by %d", p.Following, p.Followers)
 	}
 	// Young account.
 	if ageDays >= 0 && ageDays < 30 {
 		add("bot_young_account", 0.35, 1-ageDays/30, "account %.0f days old", ageDays)
 	}
 	// The scorer's spam judgement of their posts.
-	if c.Posts > 0 {
-		m := c.Spam / c.Posts
-		add("bot_spam", 0.7, clamp01((m-0.2)/0.6), "their posts look like spam (%.2f on average)", m)
+	if c.Own > 0 {
+		m := c.Spam / c.Own
+		// Judged on a few posts, the evidence counts less.
+		add("bot_spam", 0.7, clamp01((m-0.25)/0.5)*clamp01(c.Own/3), "their posts look like spam (%.2f on average)", m)
 	}
 	keep := 1.0
 	for _, x := range parts {

@@ -45,7 +45,8 @@ type AuthorProfile struct {
 
 // Counters are the decayed counters of an [AuthorProfile].
 type Counters struct {
-	Posts   float64 `json:"posts"`    // posts written
+	Posts   float64 `json:"posts"`    // posts written, reposts included
+	Own     float64 `json:"own"`      // posts written, reposts left out
 	OnTopic float64 `json:"on_topic"` // posts about the brand's field
 	Days    float64 `json:"days"`     // distinct days with a post
 
@@ -73,7 +74,8 @@ type Counters struct {
 	// Answers counts their replies to other people's questions.
 	Answers float64 `json:"answers"`
 
-	// Bot signals: duplicate texts and the scorer's spam likelihood, summed.
+	// Bot signals: duplicate texts and the scorer's spam likelihood, summed
+	// over their own posts (reposts carry someone else's text).
 	Duplicates float64 `json:"duplicates"`
 	Spam       float64 `json:"spam"`
 }
@@ -90,7 +92,7 @@ func (p *AuthorProfile) decayTo(t time.Time, halfLife time.Duration) {
 	}
 	f := math.Exp2(-float64(t.Sub(p.At)) / float64(halfLife))
 	c := &p.Counters
-	for _, v := range []*float64{&c.Posts, &c.OnTopic, &c.Days, &c.Engagement, &c.Reposts,
+	for _, v := range []*float64{&c.Posts, &c.Own, &c.OnTopic, &c.Days, &c.Engagement, &c.Reposts,
 		&c.Replies, &c.Mentions, &c.Likes, &c.Views, &c.Viewed, &c.AmpAudience, &c.Amplifiers,
 		&c.Positive, &c.Negative, &c.BrandPosts, &c.Answers, &c.Duplicates, &c.Spam} {
 		*v *= f

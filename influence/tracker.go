@@ -162,7 +162,7 @@ func NewTracker(opts ...Option) *Tracker {
 		viralVelocity:  1,
 		velocityWindow: 10 * time.Minute,
 		kindWeights:    defaultKindWeights,
-		minStanding:    1.5,
+		minStanding:    2.5,
 		standingNet:    0.2,
 		minAnswers:     1.5,
 	}
@@ -229,7 +229,10 @@ func (t *Tracker) observe(p hark.Post, s score.Result, key string, at time.Time)
 	pk := postKey(p.Source, p.ID)
 	e, seen := t.posts.get(pk)
 	if !seen {
-		e = &postEntry{author: node, question: s.Intent == score.IntentQuestion, created: at.Unix(), rateAt: at.Unix()}
+		// A question: so judged, or a post that asks something (customers
+		// often ask inside a complaint).
+		q := s.Intent == score.IntentQuestion || (s.Intent != score.IntentSpam && strings.Contains(p.Text, "?"))
+		e = &postEntry{author: node, question: q, created: at.Unix(), rateAt: at.Unix()}
 		t.writes(&prof, p, s, at)
 		t.posts.put(pk, e)
 	}
@@ -273,8 +276,10 @@ func (t *Tracker) observe(p hark.Post, s score.Result, key string, at time.Time)
 	// Edges of the interaction graph.
 	if p.ParentID != "" {
 		if pe, ok := t.posts.get(postKey(p.Source, p.ParentID)); ok && pe.author != node {
+			// An answer: a reply to a question that is not itself a
+			// question, a complaint or spam.
 			answer := pe.question && s.Intent != score.IntentQuestion && s.Intent != score.IntentComplaint &&
-				s.Intent != score.IntentSpam && s.Label != score.LabelNegative
+				s.Intent != score.IntentCrisis && s.Intent != score.IntentSpam
 			if answer && !t.isBrand(key, p.Author.Handle) {
 				if err := t.updateAuthor(key, at, func(a *AuthorProfile, w float64) { a.Counters.Answers += w }); err != nil {
 					return err
@@ -455,14 +460,15 @@ func (t *Tracker) writes(p *AuthorProfile, post hark.Post, s score.Result, at ti
 	// Duplicate texts: the same normalised text as one of the last four.
 	// A repost carries someone else's text and is not compared.
 	if post.RepostOf == "" {
+		c.Own += w
 		h := textHash(post.Text)
 		if slices.Contains(p.Texts[:], h) {
 			c.Duplicates += w
 		}
 		copy(p.Texts[1:], p.Texts[:len(p.Texts)-1])
 		p.Texts[0] = h
+		c.Spam += w * clamp01(s.Spam)
 	}
-	c.Spam += w * clamp01(s.Spam)
 	if !t.onTopic(post, s) {
 		return
 	}
@@ -610,9 +616,17 @@ func (a *audienceStats) normalise(l float64) float64 {
 	return max(0, refLogMean+(l-mean)/sd*refLogSD)
 }
 
-// normHandle lower-cases a handle and drops its "@".
+// normHandle returns the canonical form of a handle, as mentions and
+// authors are matched: lower case, without its "@", without the server of
+// a fediverse handle ("@ann@fosstodon.org" is "ann") and without the
+// default Bluesky domain ("ann.bsky.social" is "ann"), so that a mention
+// "@ann" finds the author "@ann.bsky.social" on the same source.
 func normHandle(h string) string {
-	return strings.ToLower(strings.TrimLeft(strings.TrimSpace(h), "@"))
+	h = strings.ToLower(strings.TrimLeft(strings.TrimSpace(h), "@"))
+	if i := strings.IndexByte(h, '@'); i >= 0 {
+		h = h[:i]
+	}
+	return strings.TrimSuffix(h, ".bsky.social")
 }
 
 // normTerm lower-cases a topic term and drops a leading "#" or "@".
