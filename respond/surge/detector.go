@@ -59,8 +59,10 @@ const (
 type Alert struct {
 	Key  string `json:"key"`
 	Kind Kind   `json:"kind"`
-	// Start is when the rise (or the silence) began; At is the end of the
-	// bucket whose close raised the alert.
+	// Start is when the rise (or the silence) began. At is when the alert
+	// was raised: the time of the post that tipped it, or the end of the
+	// bucket whose close did (silences and the ends of quiet buckets are
+	// noticed at sweeps, every 15 minutes of the virtual clock).
 	Start time.Time `json:"start"`
 	At    time.Time `json:"at"`
 	// Score is the surge score 0..1 at the alert (1 for a silence).
@@ -212,6 +214,11 @@ type keyState struct {
 	top               []topPost
 	volScore, negScr  float64
 	volSince, negFrom time.Time
+
+	// early alerts, within the open bucket
+	bucketExp          float64 // the volume baseline's forecast for it
+	peekVol, peekNeg   int     // counts at which to look again
+	earlyVol, earlyNeg bool    // alerted early; the close must not again
 }
 
 type topPost struct {
@@ -306,14 +313,23 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
+		if k.fed.Before(d.cur) {
+			// bring the key up to date first: its empty buckets are
+			// zeros, or missing data if it was silent
+			alerts = d.feedZeros(k, d.cur, alerts)
+		}
 		if !k.dirty {
 			k.dirty = true
 			d.dirty = append(d.dirty, k)
+			k.bucketExp = k.vol.Expect(d.cur)
+			k.peekVol = max(2, int(2*k.bucketExp)+1)
+			k.peekNeg = max(2, int(2*k.bucketExp*k.ng.p)+1)
 		}
 		k.n++
 		if o.Negative {
 			k.neg++
 		}
+		alerts = d.early(k, o.Time, alerts)
 		if k.seen > 0 {
 			if g := o.Time.Sub(k.lastSeen).Seconds(); g >= 0 {
 				if k.seen == 1 {
@@ -326,11 +342,6 @@ func (d *Detector) Observe(o Observation) []Alert {
 		k.seen++
 		if o.Time.After(k.lastSeen) {
 			k.lastSeen = o.Time
-		}
-		if k.fed.Before(d.cur) {
-			// bring the key up to date first: its empty buckets are
-			// zeros, or missing data if it was silent
-			alerts = d.feedZeros(k, d.cur, alerts)
 		}
 		k.silent = false
 		k.silentExp = 0
@@ -545,24 +556,14 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 	}
 	p := k.vol.Observe(bt, float64(n))
 	k.volScore = p.Score
-	if p.Alert {
-		if !p.Escalation {
-			k.volSince = p.Start
-		}
-		a := Alert{Key: k.name, Kind: KindVolume, Start: p.Start, At: at, Score: round2(p.Score),
-			Escalation: p.Escalation, Observed: float64(n), Expected: round2(p.Expected)}
-		d.explain(k, &a, fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z))
-		alerts = append(alerts, a)
+	if p.Alert && !(k.earlyVol && !p.Escalation) {
+		alerts = append(alerts, d.volAlert(k, p, at, n))
 	}
-	if ok, esc, sc, exp := k.ng.observe(bt, n, neg); ok {
-		a := Alert{Key: k.name, Kind: KindNegativity, Start: k.ng.start, At: at, Score: round2(sc),
-			Escalation: esc, Observed: float64(neg), Expected: round2(exp)}
-		if !esc {
-			k.negFrom = k.ng.start
-		}
-		d.explain(k, &a, fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p))
-		alerts = append(alerts, a)
+	ok, esc, sc, exp := k.ng.observe(bt, n, neg, p.Expected)
+	if ok && !(k.earlyNeg && !esc) {
+		alerts = append(alerts, d.negAlert(k, esc, sc, exp, at, n, neg))
 	}
+	k.earlyVol, k.earlyNeg = false, false
 	k.negScr = k.ng.score
 	// silence
 	if n > 0 {
@@ -580,6 +581,56 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 				at.Sub(k.lastSeen).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second), k.silentExp),
 			Weight: 1}}
 		alerts = append(alerts, a)
+	}
+	return alerts
+}
+
+func (d *Detector) volAlert(k *keyState, p Point, at time.Time, n int) Alert {
+	if !p.Escalation {
+		k.volSince = p.Start
+	}
+	a := Alert{Key: k.name, Kind: KindVolume, Start: p.Start, At: at, Score: round2(p.Score),
+		Escalation: p.Escalation, Observed: float64(n), Expected: round2(p.Expected)}
+	d.explain(k, &a, fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z))
+	return a
+}
+
+func (d *Detector) negAlert(k *keyState, esc bool, score, exp float64, at time.Time, n, neg int) Alert {
+	a := Alert{Key: k.name, Kind: KindNegativity, Start: k.ng.start, At: at, Score: round2(score),
+		Escalation: esc, Observed: float64(neg), Expected: round2(exp)}
+	if !esc {
+		k.negFrom = k.ng.start
+	}
+	d.explain(k, &a, fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p))
+	return a
+}
+
+// early raises an alert within the open bucket, at the post that tips it:
+// when the bucket's count so far is already enough for the bucket to raise
+// it at its close (more posts can only add evidence), there is no reason to
+// wait for the close. It looks only when the count has doubled its
+// forecast, and then again only after another quarter, so that ordinary
+// traffic costs nothing.
+func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
+	if k.n >= k.peekVol && !k.earlyVol && !k.vol.Active() && !k.silent {
+		cp := k.vol
+		p := cp.Observe(d.cur, float64(k.n))
+		if p.Alert {
+			k.earlyVol = true
+			alerts = append(alerts, d.volAlert(k, p, t, k.n))
+		}
+		k.peekVol = k.n + max(1, k.n/4)
+	}
+	if k.neg >= k.peekNeg && !k.earlyNeg && !k.ng.active {
+		cp := k.ng
+		if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp); ok {
+			k.earlyNeg = true
+			saved := k.ng.start
+			k.ng.start = cp.start
+			alerts = append(alerts, d.negAlert(k, false, sc, exp, t, k.n, k.neg))
+			k.ng.start = saved
+		}
+		k.peekNeg = k.neg + max(1, k.neg/4)
 	}
 	return alerts
 }
@@ -633,7 +684,10 @@ type shareTest struct {
 	buckets    int     // non-empty buckets learned from
 	p          float64 // baseline negative share
 	od         float64 // overdispersion (variance factor), >= 1
-	cusum      float64
+	cusum      float64 // CUSUM of the share's z-scores
+	scan       scan    // Poisson scan statistic of the negative count
+	g          float64 // its last value
+	runNeg     int     // negative posts in its window
 	runStart   time.Time
 	score      float64
 	active     bool
@@ -652,60 +706,70 @@ func (s *shareTest) init(c Config) {
 	s.od = 1
 }
 
-// observe judges one closed bucket of n posts, neg negative. It reports
+// observe judges one closed bucket of n posts, neg negative, where the
+// volume baseline expected volExp posts. Two tests share one episode: the
+// negative share against its baseline (binomial z-score, with learned
+// overdispersion, and its CUSUM), and the count of negative posts against
+// baseline share times expected volume (a Poisson scan statistic: a
+// handful of complaints where there are usually none). It reports
 // whether an alert is raised, whether it is an escalation, the score and
 // the expected number of negative posts.
-func (s *shareTest) observe(t time.Time, n, neg int) (alert, esc bool, score, expected float64) {
+func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc bool, score, expected float64) {
 	if s.first.IsZero() {
 		s.first = t
 	}
-	if n == 0 {
-		s.score = 0
-		s.tick(t, 0)
-		return false, false, 0, 0
-	}
 	fn, fk := float64(n), float64(neg)
-	if s.buckets == 0 {
+	if s.buckets == 0 && n > 0 {
 		s.p = fk / fn
 	}
 	warm := s.buckets < 30 || t.Sub(s.first) < s.cfg.Warmup
 	pp := math.Min(math.Max(s.p, 0.02), 0.98)
-	expected = fn * pp
-	z := (fk - expected) / math.Sqrt(fn*pp*(1-pp)*s.od+0.25)
-	zc := math.Min(z, 4)
-	if s.cusum == 0 && zc > cusumK {
-		s.runStart = t
-	}
-	s.cusum = math.Max(0, s.cusum+zc-cusumK)
-	if s.cusum == 0 {
-		s.runStart = time.Time{}
-	}
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
 		thZ, thC = 2*thZ, 3*thC
 	}
-	ev := math.Max(z/thZ, s.cusum/thC)
+	// negative count against the baseline
+	var win int
+	s.g, win = s.scan.push(fk, pp*volExp, s.od)
+	s.runNeg = 0
+	for w := 0; w < win; w++ {
+		s.runNeg += int(s.scan.x[(s.scan.i-1-w+2*scanW)%scanW])
+	}
+	// negative share
+	var z float64
+	if n > 0 {
+		expected = fn * pp
+		z = (fk - expected) / math.Sqrt(fn*pp*(1-pp)*s.od+0.25)
+		s.cusum = math.Max(0, s.cusum+math.Min(z, 4)-cusumK)
+	}
+	if s.cusum == 0 && s.g == 0 {
+		s.runStart = time.Time{}
+	} else if s.runStart.IsZero() {
+		s.runStart = t.Add(-time.Duration(max(win-1, 0)) * s.cfg.Interval)
+	}
+	ev := math.Max(z/thZ, math.Max(s.cusum, s.g)/thC)
 	s.score = 1 / (1 + math.Exp(-5*(ev-1)))
+	enough := neg >= s.minNeg || s.runNeg >= s.minNeg
 	excess := fk - expected
 	switch {
 	case !s.active:
-		if ev >= 1 && neg >= s.minNeg && !t.Before(s.cooldown) {
+		if ev >= 1 && enough && !t.Before(s.cooldown) {
 			s.active = true
 			s.start = s.runStart
 			if s.start.IsZero() || z >= thZ {
 				s.start = t
 			}
-			s.lastExcess = excess
+			s.lastExcess = math.Max(excess, 1)
 			s.quiet = false
 			alert = true
 		}
-	case ev >= 1 && s.lastExcess > 0 && excess >= s.cfg.Escalate*s.lastExcess && neg >= s.minNeg:
+	case ev >= 1 && excess >= s.cfg.Escalate*s.lastExcess && neg >= s.minNeg:
 		alert, esc = true, true
 		s.lastExcess = excess
 	}
-	s.tick(t, ev)
+	s.tick(t, math.Max(z/thZ, s.cusum/thC))
 	// learn the baseline share, but not from an episode
-	if !s.active {
+	if !s.active && n > 0 {
 		s.buckets++
 		a := math.Max(s.aShare, 1/float64(s.buckets))
 		s.negEW += a * (fk - s.negEW)
@@ -730,7 +794,8 @@ func (s *shareTest) tick(t time.Time, ev float64) {
 		if t.Sub(s.quietSince) >= s.cfg.Quiet {
 			s.active = false
 			s.cooldown = t.Add(s.cfg.Cooldown)
-			s.cusum = 0
+			s.cusum, s.g = 0, 0
+			s.scan.reset()
 		}
 	} else {
 		s.quiet = false

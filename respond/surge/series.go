@@ -135,7 +135,8 @@ type Series struct {
 	weeklyN           [hoursPerWeek]uint16
 
 	cusum      float64
-	cusumP     float64 // Poisson likelihood-ratio CUSUM (counts only)
+	glr        scan    // Poisson scan statistic (counts only)
+	g          float64 // its last value
 	cusumLo    float64 // CUSUM of falls below the baseline
 	lowSince   time.Time
 	runStart   time.Time
@@ -315,7 +316,8 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	s.n++
 	if gapPts > 3 {
 		// missing data: forget the run in progress and let the trend fade
-		s.cusum, s.cusumP = 0, 0
+		s.cusum, s.g = 0, 0
+		s.glr.reset()
 		s.trend *= math.Pow(s.phi, gapPts)
 	}
 
@@ -330,34 +332,27 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	p.Z = z
 
 	// evidence: a CUSUM of the standardised residuals (scale-free, for
-	// sustained rises at any level) and, for counts, a Poisson
-	// likelihood-ratio CUSUM for a rise to poissonRise times the expected
-	// rate, tempered by the learned overdispersion (it sees what a few
-	// posts mean where a key usually has none)
+	// sustained rises at any level) and, for counts, a Poisson scan
+	// statistic over the last points, tempered by the learned
+	// overdispersion (it sees what a few posts mean where a key usually
+	// has none)
 	zc := math.Min(z, 4)
-	started := s.cusum == 0 && s.cusumP == 0
 	s.cusum = math.Max(0, s.cusum+zc-s.cfg.allowance)
+	var win int
 	if s.cfg.Counts {
-		lam := math.Max(p.Expected, minRate)
-		phi := math.Max(1, sc*sc)
-		s.cusumP = poissonCUSUM(s.cusumP, v, lam, phi, s.cfg.Sustained)
+		s.g, win = s.glr.push(v, p.Expected, math.Max(1, sc*sc))
 	}
 	switch {
-	case s.cusum == 0 && s.cusumP == 0:
+	case s.cusum == 0 && s.g == 0:
 		s.runStart = time.Time{}
-	case started:
+	case s.runStart.IsZero():
 		s.runStart = t
-	}
-	s.cusumLo = math.Max(0, s.cusumLo-math.Max(z, -4)-s.cfg.allowance)
-	if s.cusumLo >= s.cfg.Sustained {
-		if s.lowSince.IsZero() {
-			s.lowSince = t
+		if win > 1 && s.interval > 0 {
+			s.runStart = t.Add(-time.Duration(win-1) * s.interval)
 		}
-	} else {
-		s.lowSince = time.Time{}
 	}
 	thZ, thC := s.thresholds(warm)
-	ev := math.Max(z/thZ, math.Max(s.cusum, s.cusumP)/thC)
+	ev := math.Max(z/thZ, math.Max(s.cusum, s.g)/thC)
 	p.Score = 1 / (1 + math.Exp(-5*(ev-1)))
 
 	excess := v - p.Expected
@@ -373,7 +368,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 			s.quiet = false
 			p.Alert = true
 		} else if !warm && !s.cfg.NoCalibration && !t.Before(s.cooldown) {
-			s.addTail(z, math.Max(s.cusum, s.cusumP))
+			s.addTail(z, math.Max(s.cusum, s.g))
 		}
 	} else {
 		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx {
@@ -395,7 +390,8 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 				s.active = false
 				s.epStart = time.Time{}
 				s.cooldown = t.Add(s.cfg.Cooldown)
-				s.cusum, s.cusumP = 0, 0
+				s.cusum, s.g = 0, 0
+				s.glr.reset()
 			}
 		} else {
 			s.quiet = false
@@ -412,7 +408,8 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		// surge that fades meanwhile is not a fall)
 		s.level += math.Max(0, median32(s.recent[:min(s.recentI, recentN)]))
 		s.epOpened = t
-		s.cusum, s.cusumP = 0, 0
+		s.cusum, s.g = 0, 0
+		s.glr.reset()
 		s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
 		r = 0
 	}
@@ -467,13 +464,51 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	s.mad += aS * (ar - s.mad)
 }
 
-// poissonCUSUM returns the next value of a Poisson likelihood-ratio CUSUM
-// for a rise of the rate lam to poissonRise times lam, given the count x
-// and the overdispersion phi. One point adds at most half of h, so that a
-// lone outlier cannot raise an alert through it.
-func poissonCUSUM(c, x, lam, phi, h float64) float64 {
-	inc := (math.Max(x, 0)*math.Log(poissonRise) - (poissonRise-1)*lam) / phi
-	return math.Min(2*h, math.Max(0, c+math.Min(inc, h/2)))
+// scanW is how many recent points the Poisson scan statistic looks back.
+const scanW = 12
+
+// scanRise is the smallest rise of the rate the scan statistic looks at.
+const scanRise = 2
+
+// A scan is a Poisson scan statistic (Kulldorff's): over the windows of
+// the last 1..scanW points, the largest log-likelihood ratio of "the rate
+// rose, by whatever factor" against "the rate is as expected", given the
+// counts and their expectations. It needs no guess of how large a rise to
+// look for, and weighs a handful of posts where a key usually has none as
+// it should. Windows are at least two points long, and each point's count
+// is capped near its expectation's upper noise, so that one outlier alone
+// cannot make a window (single points are the z-score's business).
+type scan struct {
+	x, lam [scanW]float32
+	n, i   int
+}
+
+func (sc *scan) reset() { sc.n, sc.i = 0, 0 }
+
+// push adds a point with count x and expectation lam under overdispersion
+// phi, and returns the statistic and the length of the window attaining it.
+func (sc *scan) push(x, lam, phi float64) (float64, int) {
+	lam = math.Max(lam, minRate)
+	x = math.Min(math.Max(x, 0), lam+2*math.Sqrt(lam*phi)+1)
+	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
+	sc.i = (sc.i + 1) % scanW
+	sc.n = min(sc.n+1, scanW)
+	var sx, sl, best float64
+	bw := 0
+	for w := 1; w <= sc.n; w++ {
+		j := (sc.i - w + scanW) % scanW
+		sx += float64(sc.x[j])
+		sl += float64(sc.lam[j])
+		// a surge at least doubles the rate; anything less is left to
+		// the CUSUM of z-scores, which tolerates the slow drifts and
+		// autocorrelated noise of real series
+		if w >= 2 && sx >= scanRise*sl && sx > sl+2*math.Sqrt(sl*phi)+1 {
+			if g := (sx*math.Log(sx/sl) - (sx - sl)) / phi; g > best {
+				best, bw = g, w
+			}
+		}
+	}
+	return best, bw
 }
 
 func (s *Series) thresholds(warm bool) (float64, float64) {
