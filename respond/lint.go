@@ -556,6 +556,39 @@ func (an *analyzer) covers(d dnf, v int) bool {
 			}
 		}
 		return reach > dom.hi || reach == dom.hi && !open
+	case akSet:
+		// Uncovered values are those in no positive set and in every
+		// negative one (a negative set covers every value outside it).
+		var pos []string
+		var negs [][]string
+		for _, c := range d {
+			if c[0].kind != akSet {
+				return false
+			}
+			if c[0].neg {
+				negs = append(negs, c[0].set)
+			} else {
+				pos = append(pos, c[0].set...)
+			}
+		}
+		uncovered := func(x string) bool {
+			if slices.Contains(pos, x) {
+				return false
+			}
+			for _, n := range negs {
+				if !slices.Contains(n, x) {
+					return false
+				}
+			}
+			return true
+		}
+		if enum := an.env.vars[v].enum; enum != nil {
+			return !slices.ContainsFunc(enum, uncovered)
+		}
+		if len(negs) == 0 {
+			return false
+		}
+		return !slices.ContainsFunc(negs[0], uncovered)
 	}
 	return false
 }

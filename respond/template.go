@@ -243,11 +243,17 @@ func EscapeText(s string, maxChars int) string {
 	words := strings.Split(sb.String(), " ")
 	out := words[:0]
 	for _, w := range words {
+		// A link is judged both before and after mentions and tags are
+		// taken out, so that neither "a@b.co" nor "x.c#a" (x.ca) gets by.
 		if isLink(w) {
 			out = append(out, "[link]")
 			continue
 		}
 		w = neutralise(w)
+		if isLink(w) {
+			out = append(out, "[link]")
+			continue
+		}
 		if w != "" {
 			out = append(out, w)
 		}
@@ -287,12 +293,14 @@ func neutralise(w string) string {
 		switch r {
 		case '@', '＠', '﹫':
 			continue
-		case '#', '＃', '﹟':
-			if i+1 < len(rs) && isWordRune(rs[i+1]) {
-				continue
+		case '#', '＃', '﹟', '$':
+			// A run of tag signs before a word goes whole ("##x" too);
+			// "$" only before a letter (a cashtag, not an amount).
+			j := i + 1
+			for j < len(rs) && isTagSign(rs[j]) {
+				j++
 			}
-		case '$': // a cashtag, not an amount
-			if i+1 < len(rs) && unicode.IsLetter(rs[i+1]) {
+			if j < len(rs) && (isWordRune(rs[j]) && r != '$' || unicode.IsLetter(rs[j])) {
 				continue
 			}
 		case '<':
@@ -304,6 +312,8 @@ func neutralise(w string) string {
 	}
 	return sb.String()
 }
+
+func isTagSign(r rune) bool { return r == '#' || r == '＃' || r == '﹟' || r == '$' }
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
