@@ -529,7 +529,7 @@ func (t *Tracker) Rank(ctx context.Context) (RankStats, error) {
 	t.mu.Lock()
 	n, es := t.graph.snapshot(t.now)
 	opts := t.cfg.rank
-	keys := t.graph.keys[:n:n]
+	keys := slices.Clone(t.graph.keys[:n]) // Observe may rename a node meanwhile
 	t.mu.Unlock()
 	r, st, err := pageRank(ctx, n, es, opts)
 	if err != nil {

@@ -366,3 +366,30 @@ func TestAnonymousIgnored(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, all)
 }
+
+// Observe, Rank, Score and Top may run at once.
+func TestConcurrentUse(t *testing.T) {
+	w := genWeek(11)
+	tr := NewTracker()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 5 {
+			_, err := tr.Rank(context.Background())
+			assert.NoError(t, err)
+			_, err = tr.Top(3)
+			assert.NoError(t, err)
+		}
+	}()
+	for _, x := range w.posts {
+		require.NoError(t, tr.Observe(x.p, x.s))
+		tr.Score(x.p.Author)
+	}
+	<-done
+	_, err := tr.Rank(context.Background())
+	require.NoError(t, err)
+	a, edges, st := tr.Stats()
+	assert.Positive(t, a)
+	assert.Positive(t, edges)
+	assert.True(t, st.Converged)
+}
