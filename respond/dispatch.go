@@ -195,6 +195,7 @@ type Dispatcher struct {
 	claims     Claims
 	dead       DeadLetter
 	pacer      *Pacer
+	tracker    *Tracker
 	stale      StaleFunc
 	clock      Clock
 	sleep      func(context.Context, time.Duration) error
@@ -227,6 +228,16 @@ func WithDeadLetter(dl DeadLetter) DispatchOption { return func(d *Dispatcher) {
 
 // WithPacer sets the pacer; without one nothing is paced.
 func WithPacer(p *Pacer) DispatchOption { return func(d *Dispatcher) { d.pacer = p } }
+
+// WithTracker makes the dispatcher run SLA clocks on tr: Do starts the
+// clock of each decision that has a priority (keyed by the post ID,
+// counting from when the post was written, or from the case's Now when
+// that is unknown or later; a priority without a target is not timed), and
+// stops it when the dispatcher sends the decision's reply, the first
+// response. A decision dispatched before (one of its actions is a
+// duplicate) starts no clock. A response made elsewhere (an agent in the ticket tool) is
+// reported with tr.Stop.
+func WithTracker(tr *Tracker) DispatchOption { return func(d *Dispatcher) { d.tracker = tr } }
 
 // WithStale sets the stale check asked before each reply.
 func WithStale(f StaleFunc) DispatchOption { return func(d *Dispatcher) { d.stale = f } }
@@ -369,14 +380,52 @@ func (d *Dispatcher) Do(ctx context.Context, dec Decision) (Report, error) {
 		}
 	}
 	var errs []error
+	fresh, replied := true, false
 	for _, a := range dec.Actions {
 		r := d.one(ctx, dec, a, held)
 		if r.Err != nil {
 			errs = append(errs, fmt.Errorf("post %s rule %s %s: %w", dec.PostID, a.Rule, a.Kind, r.Err))
 		}
+		fresh = fresh && r.Outcome != OutDuplicate && r.Outcome != OutInFlight
+		replied = replied || a.Kind == ActReply && r.Outcome == OutSent
 		rep.Results = append(rep.Results, r)
 	}
+	if d.tracker != nil && dec.Priority != "" {
+		if err := d.clockFor(context.WithoutCancel(ctx), dec, fresh, replied); err != nil {
+			errs = append(errs, fmt.Errorf("post %s: SLA clock: %w", dec.PostID, err))
+		}
+	}
 	return rep, errors.Join(errs...)
+}
+
+// clockFor stops the decision's SLA clock when its reply went out, and
+// otherwise starts it, unless the decision was dispatched before (an
+// action of it was a duplicate or in flight): a decision dispatched again
+// after its case was answered and its clock stopped must not start a new
+// one.
+func (d *Dispatcher) clockFor(ctx context.Context, dec Decision, fresh, replied bool) error {
+	if replied {
+		if _, _, err := d.tracker.Stop(ctx, dec.PostID); err != nil && !errors.Is(err, ErrNoTimer) {
+			return err
+		}
+		return nil
+	}
+	if !fresh {
+		return nil
+	}
+	now := dec.Case.Now
+	if now.IsZero() {
+		now = d.clock.Now()
+	}
+	start := now
+	if c := dec.Case.Post.Created; !c.IsZero() && c.Before(now) {
+		start = c
+	}
+	_, err := d.tracker.Start(ctx, dec.PostID, dec.Priority, start)
+	if errors.Is(err, ErrNoTarget) {
+		return nil
+	}
+	return err
 }
 
 func conversation(dec Decision) string {

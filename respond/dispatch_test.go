@@ -715,3 +715,41 @@ func TestDispatchAccountAndAuthorKeys(t *testing.T) {
 	assert.Equal(t, OutDeferred, rep.Results[2].Outcome, "one reply per hour on the brand account")
 	assert.Equal(t, []string{"brand-bluesky", "brand-bluesky"}, accounts)
 }
+
+func TestDispatchRunsSLAClocks(t *testing.T) {
+	ctx := context.Background()
+	clk := newManualClock(t0)
+	tr := NewTracker(slaForTest(time.UTC), nil, clk)
+	fail := true
+	rec := NotifierFunc(func(context.Context, Message) error {
+		if fail {
+			return Permanent(errors.New("down"))
+		}
+		return nil
+	})
+	d, _ := newTestDispatcher(Routes{"reply": rec}, clk, WithTracker(tr))
+	dec := testDecision("p1")
+	dec.Priority = P1
+	dec.Case.Post.Created = t0.Add(-10 * time.Minute)
+	_, err := d.Do(ctx, dec)
+	require.Error(t, err)
+	tm, err := tr.Get(ctx, "p1")
+	require.NoError(t, err, "the clock runs while the reply failed")
+	assert.Equal(t, t0.Add(-10*time.Minute), tm.Started, "counted from the post")
+
+	fail = false
+	clk.Advance(20 * time.Minute)
+	_, err = d.Do(ctx, dec)
+	require.NoError(t, err)
+	_, err = tr.Get(ctx, "p1")
+	assert.ErrorIs(t, err, ErrNoTimer, "the sent reply stopped the clock")
+	_, err = d.Do(ctx, dec)
+	require.NoError(t, err)
+	_, err = tr.Get(ctx, "p1")
+	assert.ErrorIs(t, err, ErrNoTimer, "dispatching the answered decision again starts no clock")
+
+	noTarget := testDecision("p2")
+	noTarget.Priority = P4
+	_, err = d.Do(ctx, noTarget)
+	assert.NoError(t, err, "a priority without a target is not timed")
+}

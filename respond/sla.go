@@ -224,13 +224,18 @@ var (
 //
 // Delivery is at-least-once: an event is marked delivered only after the
 // callback returned nil, so a crash between the two delivers it again.
-// Trackers sharing a store may both deliver an event that came due while
-// both checked; run one checker per store, or make the callback idempotent
-// on (Key, Kind).
+// A Tracker is safe for concurrent use. Trackers in several processes over
+// one store may lose an update when they change the same timer at once,
+// and may both deliver an event that came due while both checked: run one
+// checker per store, or make the callback idempotent on (Key, Kind).
 type Tracker struct {
 	sla   BusinessSLA
 	store TimerStore
 	clock Clock
+	// mu serialises this tracker's read-modify-writes of the store;
+	// checking serialises Check calls, so that one tracker delivers each
+	// event once.
+	mu, checking sync.Mutex
 }
 
 // NewTracker returns a tracker of sla keeping its timers in store (a new
@@ -251,6 +256,8 @@ func NewTracker(sla BusinessSLA, store TimerStore, clock Clock) *Tracker {
 // was written). Starting a key that has a timer returns that timer
 // unchanged. It returns ErrNoTarget if p has no target.
 func (tr *Tracker) Start(ctx context.Context, key string, p Priority, at time.Time) (SLATimer, error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	if t, ok, err := tr.store.Get(ctx, key); err != nil || ok {
 		return t, err
 	}
@@ -300,6 +307,8 @@ func next(t SLATimer) time.Time {
 // by the next Check; the rest are recomputed on Resume. Pausing a paused
 // timer does nothing.
 func (tr *Tracker) Pause(ctx context.Context, key string) (SLATimer, error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	t, err := tr.get(ctx, key)
 	if err != nil || t.Paused() {
 		return t, err
@@ -321,6 +330,8 @@ func (tr *Tracker) Pause(ctx context.Context, key string) (SLATimer, error) {
 // target less the time used before the pause. Resuming a running timer does
 // nothing.
 func (tr *Tracker) Resume(ctx context.Context, key string) (SLATimer, error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	t, err := tr.get(ctx, key)
 	if err != nil || !t.Paused() {
 		return t, err
@@ -333,6 +344,8 @@ func (tr *Tracker) Resume(ctx context.Context, key string) (SLATimer, error) {
 // It returns the final state: Used holds the clock time taken, and met is
 // true if the response came before the deadline.
 func (tr *Tracker) Stop(ctx context.Context, key string) (t SLATimer, met bool, err error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	t, err = tr.get(ctx, key)
 	if err != nil {
 		return t, false, err
@@ -363,18 +376,33 @@ func (tr *Tracker) get(ctx context.Context, key string) (SLATimer, error) {
 // Check delivers, to fn, every event due at the clock's now, oldest first
 // (a late check delivers a timer's warning before its breach). An event is
 // recorded as delivered once fn returns nil; if fn returns an error, Check
-// stops and returns it, and the event stays pending for the next Check.
+// stops and returns it, and the event stays pending for the next Check. fn
+// is called without the tracker's lock held, so it may call the tracker
+// (Stop a breached case, say), though not Check. Concurrent Checks of one
+// tracker take turns.
 func (tr *Tracker) Check(ctx context.Context, fn func(SLAEvent) error) error {
+	tr.checking.Lock()
+	defer tr.checking.Unlock()
 	now := tr.clock.Now()
 	due, err := tr.store.Due(ctx, now)
 	if err != nil {
 		return err
 	}
-	for _, t := range due {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		for n := next(t); !n.IsZero() && !n.After(now); n = next(t) {
+	for _, d := range due {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			tr.mu.Lock()
+			t, ok, err := tr.store.Get(ctx, d.Key)
+			tr.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			n := next(t)
+			if !ok || n.IsZero() || n.After(now) {
+				break
+			}
 			ev := SLAEvent{Kind: SLAWarn, Key: t.Key, Priority: t.Priority, At: n,
 				Started: t.Started, Due: t.DueAt, Target: t.Target}
 			if t.Warned {
@@ -383,13 +411,21 @@ func (tr *Tracker) Check(ctx context.Context, fn func(SLAEvent) error) error {
 			if err := fn(ev); err != nil {
 				return err
 			}
-			if ev.Kind == SLAWarn {
-				t.Warned = true
-			} else {
-				t.Breached = true
+			// Record the delivery on the timer as it is now: fn, or another
+			// goroutine, may have paused or stopped it meanwhile.
+			tr.mu.Lock()
+			t, ok, err = tr.store.Get(ctx, d.Key)
+			if err == nil && ok && next(t).Equal(n) && t.Warned == (ev.Kind == SLABreach) {
+				if ev.Kind == SLAWarn {
+					t.Warned = true
+				} else {
+					t.Breached = true
+				}
+				t.Next = next(t)
+				err = tr.store.Put(ctx, t)
 			}
-			t.Next = next(t)
-			if err := tr.store.Put(ctx, t); err != nil {
+			tr.mu.Unlock()
+			if err != nil {
 				return err
 			}
 		}

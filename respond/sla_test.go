@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // manualClock is a Clock a test moves by hand.
@@ -363,6 +364,7 @@ func TestTrackerCallbackErrorRedelivers(t *testing.T) {
 }
 
 func TestTrackerRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	start := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	clk := newManualClock(start)
 	tr := NewTracker(slaForTest(time.UTC), nil, clk)
@@ -383,4 +385,57 @@ func TestTrackerRun(t *testing.T) {
 	assert.Equal(t, SLABreach, (<-events).Kind)
 	cancel()
 	assert.ErrorIs(t, <-done, context.Canceled)
+}
+
+func TestTrackerCallbackMayStop(t *testing.T) {
+	ctx := context.Background()
+	clk := newManualClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	tr := NewTracker(slaForTest(time.UTC), nil, clk)
+	_, err := tr.Start(ctx, "c", P1, time.Time{})
+	require.NoError(t, err)
+	clk.Advance(2 * time.Hour)
+	var got []SLAEventKind
+	require.NoError(t, tr.Check(ctx, func(e SLAEvent) error {
+		got = append(got, e.Kind)
+		_, _, err := tr.Stop(ctx, e.Key) // the case is closed on its first event
+		return err
+	}))
+	assert.Equal(t, []SLAEventKind{SLAWarn}, got, "a stopped timer delivers nothing more")
+}
+
+func TestTrackerConcurrent(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx := context.Background()
+	clk := newManualClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	tr := NewTracker(slaForTest(time.UTC), nil, clk)
+	var log eventLog
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				key := fmt.Sprintf("k%d", i%10)
+				switch (i + w) % 4 {
+				case 0:
+					_, _ = tr.Start(ctx, key, P1, time.Time{})
+				case 1:
+					_, _ = tr.Pause(ctx, key)
+				case 2:
+					_, _ = tr.Resume(ctx, key)
+				default:
+					clk.Advance(time.Minute)
+					assert.NoError(t, tr.Check(ctx, log.add))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, k := range log.kinds() {
+		seen[k]++
+	}
+	for k, n := range seen {
+		assert.Equal(t, 1, n, "%s delivered once", k)
+	}
 }
