@@ -99,6 +99,18 @@ func (c *Client) GetJSON(ctx context.Context, url string, h http.Header, v any) 
 	})
 }
 
+// GetDecode sends a GET and passes a 2xx body (not a 304) to decode. A
+// decode error is retried like a transient failure and finally reported
+// as [ErrMalformed]; decode may be called once per attempt.
+func (c *Client) GetDecode(ctx context.Context, url string, h http.Header, decode func(body []byte) error) (*Response, error) {
+	return c.do(ctx, http.MethodGet, url, h, nil, func(body []byte) error {
+		if err := decode(body); err != nil {
+			return Malformed(err)
+		}
+		return nil
+	})
+}
+
 // Do sends one request with body (may be nil), retrying as the Client
 // says, and returns the answer once its status is 2xx or 3xx. A failing
 // status is returned as a *[StatusError] or *[RateLimitError].
