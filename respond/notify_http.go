@@ -134,6 +134,13 @@ func postJSON(ctx context.Context, client *http.Client, u string, body []byte, k
 	if client == nil {
 		client = http.DefaultClient
 	}
+	if client.CheckRedirect == nil {
+		// A redirected POST becomes a GET without its body: a hook that
+		// moved is a configuration error, not something to follow.
+		c := *client
+		c.CheckRedirect = noRedirect
+		client = &c
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return Permanent(redactErr(err, u))
@@ -151,6 +158,8 @@ func postJSON(ctx context.Context, client *http.Client, u string, body []byte, k
 	}
 	return checkResponse(resp, clock.Now())
 }
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Sign returns the signature header value for body sent at t:
 // "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -504,4 +505,47 @@ func TestEmailErrors(t *testing.T) {
 	}
 	hmu.Unlock()
 	wg.Wait()
+}
+
+func TestRedirectIsNotFollowed(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var hits int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	defer srv.Close()
+	err := (&Webhook{URL: srv.URL + "/hook", Client: srv.Client()}).Notify(context.Background(), Message{Key: "k"})
+	assert.True(t, IsPermanent(err), "%v", err)
+	assert.Equal(t, 1, hits)
+}
+
+func TestRedactErrWrapped(t *testing.T) {
+	raw := "https://hooks.example.com/T/B/SECRETTOKEN"
+	inner := &url.Error{Op: "Post", URL: raw, Err: context.DeadlineExceeded}
+	err := redactErr(fmt.Errorf("while posting %s: %w", raw, inner), raw)
+	assert.NotContains(t, err.Error(), "SECRETTOKEN")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var ue *url.Error
+	assert.False(t, errors.As(err, &ue), "the URL-bearing error is not reachable")
+	var to interface{ Timeout() bool }
+	require.ErrorAs(t, err, &to)
+	assert.True(t, to.Timeout())
+	plain := errors.New("no url here")
+	assert.Same(t, plain, redactErr(plain, raw))
+
+	rl := &RateLimitError{RetryAfter: time.Second, Err: &StatusError{Code: 429}}
+	assert.Equal(t, "rate limited (retry after 1s): HTTP 429", rl.Error())
+	assert.Nil(t, Permanent(nil))
+}
+
+func TestSleepCtx(t *testing.T) {
+	assert.NoError(t, sleepCtx(context.Background(), time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, sleepCtx(ctx, time.Hour), context.Canceled)
+	assert.ErrorIs(t, sleepCtx(ctx, 0), context.Canceled)
 }
