@@ -19,11 +19,13 @@
 // Influence runs from 0 to 100 on a log-like scale. Three components are in
 // orders of magnitude (log10 units):
 //
-//   - Audience A: log10(1+followers), normalised per source. Each source's
-//     running mean and spread of log-followers (with a prior worth 50
-//     authors) is mapped onto a reference distribution (mean 2.3, that is
-//     about 200 followers; deviation 0.9), so a follower count that is
-//     ordinary on its network scores as an ordinary one anywhere.
+//   - Audience A: log10(1+followers), normalised per source: shifted by
+//     the difference between a reference mean (2.3, about 200 followers)
+//     and the running mean of log-followers of the source's authors (which
+//     starts from the reference with the weight of 50 authors; the shift is
+//     at most 1.5). Where authors typically have ten times fewer followers,
+//     a follower counts ten times: a follower count that is ordinary on its
+//     network scores as an ordinary one anywhere.
 //   - Engagement E: log10(1+engagement received), where a repost or quote
 //     counts 3, a reply or mention 2 and a like 0.5, decayed with age.
 //     Engagement weighs 1.5 times the audience.

@@ -37,10 +37,10 @@ func Example() {
 		fmt.Printf("  %s: %s\n", r.Code, r.Span)
 	}
 	// Output:
-	// u2 77 advocate rank 1
-	// f11 27 neutral rank 5
-	// f12 27 neutral rank 6
-	//   audience: 11000 followers on mastodon, as 20228 on the reference scale
+	// u2 76 advocate rank 1
+	// f13 27 neutral rank 7
+	// f14 27 neutral rank 8
+	//   audience: 11000 followers on mastodon, as 11245 on the reference scale
 	//   engagement: received 120 reposts and quotes, 0 replies, 0 mentions, 899 likes (809 weighted)
 	//   graph_rank: #1 of 21 in the interaction graph, 9.9 times the average rank
 	//   topical: 100% of their posts are about the brand's field

@@ -263,10 +263,13 @@ type PostReach struct {
 	Reposts float64 `json:"reposts"`
 	// Velocity is reposts per minute over the last minutes.
 	Velocity float64 `json:"velocity"`
+	// Peak is the highest velocity the post has had.
+	Peak float64 `json:"peak"`
 	// Viral reports a velocity at or above the viral threshold
-	// (WithViralVelocity).
-	Viral   bool          `json:"viral"`
-	Reasons []hark.Reason `json:"reasons"`
+	// (WithViralVelocity); WentViral a peak at or above it.
+	Viral     bool          `json:"viral"`
+	WentViral bool          `json:"went_viral"`
+	Reasons   []hark.Reason `json:"reasons"`
 }
 
 // Reach returns the reach of a post as of the tracker's clock: its
@@ -289,10 +292,12 @@ func (t *Tracker) Reach(p hark.Post) PostReach {
 	if e, ok := t.posts.get(postKey(p.Source, p.ID)); ok {
 		reposts = max(reposts, e.reposts())
 		velocity = e.rateAt2(t.now.Unix(), window) / window.Minutes()
+		r.Peak = round3(float64(e.peak) / window.Minutes())
 	} else if !p.Created.IsZero() && reposts > 0 {
 		age := max(t.now.Sub(p.Created), time.Minute)
 		velocity = reposts / age.Minutes()
 	}
+	r.Peak = max(r.Peak, round3(velocity))
 	amp := t.cfg.ampAudience
 	if prof.Counters.Amplifiers >= 0.5 {
 		amp = prof.Counters.AmpAudience / prof.Counters.Amplifiers
@@ -302,11 +307,15 @@ func (t *Tracker) Reach(p hark.Post) PostReach {
 	r.Reposts = reposts
 	r.Velocity = round3(velocity)
 	r.Viral = velocity >= t.cfg.viralVelocity
+	r.WentViral = r.Peak >= t.cfg.viralVelocity
 	r.Reasons = []hark.Reason{{Code: "impressions", Weight: r.Impressions,
 		Span: fmt.Sprintf("%d followers, %.0f reposts reaching about %.0f followers each, %.0f%% see a post", prof.Followers, reposts, amp, 100*vis)}}
 	if r.Viral {
 		r.Reasons = append(r.Reasons, hark.Reason{Code: "viral", Weight: r.Velocity,
 			Span: fmt.Sprintf("%.1f reposts a minute (threshold %.1f)", velocity, t.cfg.viralVelocity)})
+	} else if r.WentViral {
+		r.Reasons = append(r.Reasons, hark.Reason{Code: "went_viral", Weight: r.Peak,
+			Span: fmt.Sprintf("peaked at %.1f reposts a minute (threshold %.1f)", r.Peak, t.cfg.viralVelocity)})
 	}
 	if typ := t.typicalReach(prof); typ > 0 && r.Impressions >= 10*typ {
 		r.Reasons = append(r.Reasons, hark.Reason{Code: "above_usual_reach", Weight: round3(r.Impressions / typ),

@@ -12,11 +12,13 @@ import (
 type postEntry struct {
 	author   uint32
 	question bool    // the post asked a question
+	about    bool    // the post is about the brand's field
 	metEng   float32 // weighted engagement from its metrics, as last seen
 	seenEng  float32 // weighted engagement observed in the stream
 	metRep   float32 // reposts+quotes from its metrics, as last seen
 	seenRep  float32 // reposts observed in the stream
 	rate     float32 // decayed count of reposts, for velocity
+	peak     float32 // highest rate seen
 	rateAt   int64   // Unix seconds rate is brought to
 	created  int64   // Unix seconds
 }
@@ -34,6 +36,7 @@ func (e *postEntry) addReposts(d float64, t int64, tau time.Duration) {
 	if t > e.rateAt {
 		e.rateAt = t
 	}
+	e.peak = max(e.peak, e.rate)
 }
 
 // rateAt2 returns the velocity counter brought to time t.

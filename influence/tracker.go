@@ -62,7 +62,8 @@ func WithHalfLife(d time.Duration) Option {
 
 // WithTopics names the brand's field: words and phrases (case-insensitive;
 // hashtags and handles match without their # and @) whose presence makes a
-// post about it. It drives topical authority and standing. Without topics,
+// post about it. A reply to such a post, or a repost of it, is about it
+// too. It drives topical authority and standing. Without topics,
 // a post is about the brand's field when the scorer found something it is
 // about (Result.About) or an intent other than "other" and "spam".
 func WithTopics(terms ...string) Option {
@@ -232,8 +233,18 @@ func (t *Tracker) observe(p hark.Post, s score.Result, key string, at time.Time)
 		// A question: so judged, or a post that asks something (customers
 		// often ask inside a complaint).
 		q := s.Intent == score.IntentQuestion || (s.Intent != score.IntentSpam && strings.Contains(p.Text, "?"))
-		e = &postEntry{author: node, question: q, created: at.Unix(), rateAt: at.Unix()}
-		t.writes(&prof, p, s, at)
+		// About the brand's field: by its own words, or as a reply in, or
+		// a repost of, a post that is.
+		about := t.onTopic(p, s)
+		for _, ref := range []string{p.ParentID, p.RepostOf} {
+			if ref != "" && !about {
+				if pe, ok := t.posts.get(postKey(p.Source, ref)); ok && pe.about {
+					about = true
+				}
+			}
+		}
+		e = &postEntry{author: node, question: q, about: about, created: at.Unix(), rateAt: at.Unix()}
+		t.writes(&prof, p, s, at, about)
 		t.posts.put(pk, e)
 	}
 	// Engagement the post's metrics show, beyond what was counted.
@@ -442,7 +453,7 @@ func (t *Tracker) describe(p *AuthorProfile, source string, a hark.Author, at ti
 }
 
 // writes counts a new post of the author.
-func (t *Tracker) writes(p *AuthorProfile, post hark.Post, s score.Result, at time.Time) {
+func (t *Tracker) writes(p *AuthorProfile, post hark.Post, s score.Result, at time.Time, about bool) {
 	w := p.weightAt(at, t.cfg.halfLife)
 	c := &p.Counters
 	if p.Seen == 0 || at.Before(p.FirstSeen) {
@@ -469,7 +480,7 @@ func (t *Tracker) writes(p *AuthorProfile, post hark.Post, s score.Result, at ti
 		p.Texts[0] = h
 		c.Spam += w * clamp01(s.Spam)
 	}
-	if !t.onTopic(post, s) {
+	if !about {
 		return
 	}
 	c.OnTopic += w
@@ -571,7 +582,7 @@ func (t *Tracker) Stats() (authors, interactions int, last RankStats) {
 
 // audienceStats are running statistics of log10(1+followers) over the
 // authors of one source, for normalising audiences across sources.
-type audienceStats struct{ n, sum, sq float64 }
+type audienceStats struct{ n, sum float64 }
 
 func (t *Tracker) audience(source string) *audienceStats {
 	a := t.sources[source]
@@ -583,37 +594,31 @@ func (t *Tracker) audience(source string) *audienceStats {
 }
 
 func (a *audienceStats) add(f int64) {
-	l := math.Log10(1 + float64(f))
 	a.n++
-	a.sum += l
-	a.sq += l * l
+	a.sum += math.Log10(1 + float64(f))
 }
 
 func (a *audienceStats) remove(f int64) {
-	l := math.Log10(1 + float64(f))
 	a.n--
-	a.sum -= l
-	a.sq -= l * l
+	a.sum -= math.Log10(1 + float64(f))
 }
 
-// Reference audience distribution, and the weight of this prior in the
-// per-source statistics (in authors): log10(1+followers) has mean 2.3
-// (about 200 followers) and standard deviation 0.9.
+// The reference audience: log10(1+followers) averages 2.3 (about 200
+// followers). The per-source mean starts from it, with the weight of
+// priorWeight authors, and may move it by at most maxShift orders of
+// magnitude.
 const (
 	refLogMean  = 2.3
-	refLogSD    = 0.9
 	priorWeight = 50
+	maxShift    = 1.5
 )
 
-// normalise maps log10(1+followers) on the source onto the reference
-// distribution: a follower count as usual on its source as 200 followers
-// are usual in general scores like 200 followers.
+// normalise maps log10(1+followers) on the source to the reference scale by
+// the difference of the source's mean from the reference: where authors
+// typically have ten times fewer followers, a follower counts ten times.
 func (a *audienceStats) normalise(l float64) float64 {
-	n := priorWeight + max(a.n, 0)
-	mean := (priorWeight*refLogMean + a.sum) / n
-	v := (priorWeight*(refLogSD*refLogSD+refLogMean*refLogMean) + a.sq) / n
-	sd := math.Sqrt(max(v-mean*mean, 0.05))
-	return max(0, refLogMean+(l-mean)/sd*refLogSD)
+	mean := (priorWeight*refLogMean + a.sum) / (priorWeight + max(a.n, 0))
+	return max(0, l+max(-maxShift, min(maxShift, refLogMean-mean)))
 }
 
 // normHandle returns the canonical form of a handle, as mentions and

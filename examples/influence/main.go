@@ -13,7 +13,11 @@
 // With -brand FILE (YAML or JSON, see score.Brand), the brand's names,
 // aliases and products are the topics of its field and its handles are its
 // own accounts (left out of the list). -topics adds topics; -top limits the
-// list.
+// list. With -reach, the output is instead one object per post, in input
+// order, with its expected impressions and amplification velocity as of the
+// last post's time:
+//
+//	{"id", "author", "impressions", "reposts", "velocity", "viral", "reasons"}
 //
 //	go run ./examples/influence -top 20 < posts.jsonl
 package main
@@ -26,6 +30,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/internal/cli"
 	"github.com/harkhq/hark/score"
@@ -39,6 +44,7 @@ func run() int {
 	brandFile := flag.String("brand", "", "YAML or JSON file with the brand's names, handles and products (score.Brand)")
 	topics := flag.String("topics", "", "comma-separated words of the brand's field")
 	top := flag.Int("top", 0, "list only the n most influential authors (0: all)")
+	reach := flag.Bool("reach", false, "write the reach of each post instead of the authors")
 	flag.Parse()
 
 	var sopts []score.Option
@@ -71,11 +77,26 @@ func run() int {
 	}
 	t := influence.NewTracker(iopts...)
 	skipped := 0
+	var posts []hark.Post
 	for p := range cli.Posts(os.Stdin, os.Stderr, &skipped) {
 		if err := t.Observe(p, scorer.Score(p)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if *reach {
+			posts = append(posts, p)
+		}
+	}
+	w := bufio.NewWriter(os.Stdout)
+	enc := cli.Encoder(w)
+	if *reach {
+		for _, p := range posts {
+			if err := enc.Encode(t.Reach(p)); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+		return finish(w, skipped)
 	}
 	if _, err := t.Rank(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -86,14 +107,16 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	w := bufio.NewWriter(os.Stdout)
-	enc := cli.Encoder(w)
 	for _, a := range authors {
 		if err := enc.Encode(a); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
+	return finish(w, skipped)
+}
+
+func finish(w *bufio.Writer, skipped int) int {
 	if err := w.Flush(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
