@@ -43,8 +43,9 @@
 //
 // So a point of P is worth about 15 at the bottom of the scale and less
 // higher up: 200 followers and nothing more score about 20; 11,000
-// followers whose posts are reposted a few hundred times score near 75;
-// 100 is approached, never passed.
+// followers whose posts were reposted a hundred times and liked nine
+// hundred times score near 75 (see the package example); 100 is
+// approached, never passed.
 //
 // Bot is the likelihood, 0..1, that the account is a bot or spammer. It
 // combines, as independent pieces of evidence, a posting rate above 40 a
@@ -75,8 +76,10 @@
 // the followers of those who usually repost them. [Tracker.Reach] gives the
 // same for one post, with its amplification velocity: reposts per minute,
 // counted in a decaying window of ten minutes from reposts observed in the
-// stream and from the growth of its metrics. A post at one repost a minute
-// or more ([WithViralVelocity]) is going viral.
+// stream and from the growth of its metrics (a post first heard with
+// reposts already counts them over its age, or over the window if
+// younger). A post at one repost a minute or more ([WithViralVelocity]) is
+// going viral; PostReach.Peak keeps the highest velocity it had.
 //
 // # Incremental, deterministic, bounded
 //
