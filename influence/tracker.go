@@ -678,3 +678,22 @@ func textHash(s string) uint64 {
 }
 
 func clamp01(x float64) float64 { return max(0, min(1, x)) }
+
+// RankEvery recomputes the graph rank every interval of wall-clock time
+// until ctx is done, and then returns ctx's error. Ranking errors other than
+// ctx's go to onErr, if not nil, and the schedule goes on. Run it in its own
+// goroutine.
+func (t *Tracker) RankEvery(ctx context.Context, interval time.Duration, onErr func(error)) error {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			if _, err := t.Rank(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+				onErr(err)
+			}
+		}
+	}
+}

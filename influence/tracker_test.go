@@ -393,3 +393,23 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Positive(t, edges)
 	assert.True(t, st.Converged)
 }
+
+func TestRankEvery(t *testing.T) {
+	w := genWeek(12)
+	tr := NewTracker()
+	for _, x := range w.posts {
+		require.NoError(t, tr.Observe(x.p, x.s))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- tr.RankEvery(ctx, time.Millisecond, func(err error) { t.Error(err) }) }()
+	for {
+		if _, _, st := tr.Stats(); st.Converged {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.NotZero(t, tr.Score(hark.Author{ID: w.stars[0]}).Rank)
+}
