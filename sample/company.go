@@ -11,48 +11,52 @@ type Facts struct {
 	// Brand is the company's name, "Kestrel": a fictional consumer
 	// electronics retailer with its own products, an app, a payment card
 	// and stores in 17 cities.
-	Brand string
+	Brand string `json:"brand"`
 	// Handles are the company's own handles, as posts mention them
-	// ("@kestrel" and its support account "@kestrelhelp"). Posts by these
-	// handles are the company speaking.
-	Handles []string
+	// ("@kestrel" and its support account "@kestrelhelp"), and its
+	// accounts' Author.Handle. Posts by these handles are the company
+	// speaking.
+	Handles []string `json:"handles"`
+	// Accounts are the company's own accounts.
+	Accounts []Persona `json:"accounts"`
 	// Start and End bound the week: every post has Start <= Created < End.
-	Start, End time.Time
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// Sources are the sources posts come from, sorted.
-	Sources []string
+	Sources []string `json:"sources"`
 	// Products are the company's products and services.
-	Products []Product
+	Products []Product `json:"products"`
 	// Stores are the company's stores.
-	Stores []Store
+	Stores []Store `json:"stores"`
 	// Incident is the payment outage of day 5.
-	Incident Incident
+	Incident Incident `json:"incident"`
 	// The scripted personas, by role. Each is one author account.
-	HighReach  []Persona // a tech journalist, a YouTuber, a podcaster, a news outlet
-	Advocates  []Persona // loyal customers who post praise again and again
-	Detractors []Persona // customers who post complaints again and again
-	Helpers    []Persona // customers who answer other customers' questions
-	Bots       []Persona // spam accounts: young, odd follower ratios, bursts of near-duplicates
+	HighReach  []Persona `json:"high_reach"` // a tech journalist, a YouTuber, a podcaster, a news outlet
+	Advocates  []Persona `json:"advocates"`  // loyal customers who post praise again and again
+	Detractors []Persona `json:"detractors"` // customers who post complaints again and again
+	Helpers    []Persona `json:"helpers"`    // customers who answer other customers' questions
+	Bots       []Persona `json:"bots"`       // spam accounts: young, odd follower ratios, bursts of near-duplicates
 }
 
 // A Product is one of the company's products or services.
 type Product struct {
-	Key      string // stable lower-case key, "kestrelpay"
-	Name     string // as people write it, "KestrelPay"
-	Category string // "phone", "laptop", "payment", ...
+	Key      string `json:"key"`      // stable lower-case key, "kestrelpay"
+	Name     string `json:"name"`     // as people write it, "KestrelPay"
+	Category string `json:"category"` // "phone", "laptop", "payment", ...
 	// Aliases are the words (lower case, matched as whole words) by which
 	// the sample's labels recognise a mention of the product.
-	Aliases []string
+	Aliases []string `json:"aliases"`
 }
 
 // A Store is one of the company's stores, one per city.
 type Store struct {
-	Key     string // stable lower-case key, "manchester"
-	Name    string // "Kestrel Manchester"
-	City    string // "Manchester"
-	Country string // ISO 3166-1 alpha-2, "GB"
-	Lang    string // the language most of its customers write in
+	Key     string `json:"key"`     // stable lower-case key, "manchester"
+	Name    string `json:"name"`    // "Kestrel Manchester"
+	City    string `json:"city"`    // "Manchester"
+	Country string `json:"country"` // ISO 3166-1 alpha-2, "GB"
+	Lang    string `json:"lang"`    // the language most of its customers write in
 	// Aliases are other names of the city (lower case), as in "münchen".
-	Aliases []string
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // An Incident is a scripted event many people post about.
@@ -60,29 +64,33 @@ type Incident struct {
 	// Key is the topic the incident is about, "payment", and Product the
 	// key of the product at its centre, "kestrelpay". Tags are the hashtags
 	// people use for it.
-	Key     string
-	Product string
-	Tags    []string
-	Summary string
+	Key     string   `json:"key"`
+	Product string   `json:"product"`
+	Tags    []string `json:"tags"`
+	Summary string   `json:"summary"`
 	// Start is when the outage begins; the first post follows within
 	// minutes. Few posts come in its first half hour, then volume and
 	// negativity rise for hours. PeakStart and PeakEnd bound the busiest
 	// hours, Restored is when payments work again, and End is when the
 	// last post about it is written. The company posts nothing between
 	// Start and End.
-	Start, PeakStart, PeakEnd, Restored, End time.Time
+	Start     time.Time `json:"start"`
+	PeakStart time.Time `json:"peak_start"`
+	PeakEnd   time.Time `json:"peak_end"`
+	Restored  time.Time `json:"restored"`
+	End       time.Time `json:"end"`
 	// Stores are the keys of the stores where payments failed.
-	Stores []string
+	Stores []string `json:"stores"`
 }
 
 // A Persona is a scripted author.
 type Persona struct {
-	Role      string // "journalist", "youtuber", "podcaster", "outlet", "advocate", "detractor", "helper", "bot", "brand"
-	Source    string
-	AuthorID  string // hark.Author.ID
-	Handle    string // hark.Author.Handle
-	Name      string
-	Followers int64
+	Role      string `json:"role"` // "journalist", "youtuber", "podcaster", "outlet", "advocate", "detractor", "helper", "bot", "brand"
+	Source    string `json:"source"`
+	AuthorID  string `json:"author_id"` // hark.Author.ID
+	Handle    string `json:"handle"`    // hark.Author.Handle
+	Name      string `json:"name"`
+	Followers int64  `json:"followers"`
 }
 
 var (
@@ -154,6 +162,7 @@ func incident() Incident {
 func Script() Facts {
 	f := mustData().facts
 	f.Handles = slices.Clone(f.Handles)
+	f.Accounts = slices.Clone(f.Accounts)
 	f.Sources = slices.Clone(f.Sources)
 	f.Products = products()
 	f.Stores = stores()

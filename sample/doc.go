@@ -8,8 +8,8 @@
 // (KestrelPay), a repair service, a membership, and stores in 17 cities.
 // Its handles are @kestrel and @kestrelhelp.
 //
-// [Week] returns about 4,000 posts from Monday 2 March 2026 to the next
-// Monday, from about 1,150 authors on seven sources (bluesky, mastodon,
+// [Week] returns about 4,400 posts from Monday 2 March 2026 to the next
+// Monday, from about 1,180 authors on seven sources (bluesky, mastodon,
 // reddit, a forum, a review site, blogs and news), in the [hark.Post] wire
 // form. It holds what the real world holds: chatter; complaints of every
 // urgency; questions, and other customers answering them; praise; product
@@ -25,7 +25,7 @@
 //
 // # The texts
 //
-// The posts are made from about 690 texts written by hand in varied voices,
+// The posts are made from about 840 texts written by hand in varied voices,
 // each labelled by a person: sentiment, label, urgency, intent, language
 // ([Texts], and testdata/texts.jsonl, a development set for a scorer).
 // Urgency follows the scorer's contract: 3 critical (safety, outage for

@@ -368,9 +368,11 @@ func TestIncident(t *testing.T) {
 		highReach[p.AuthorID] = true
 		assert.GreaterOrEqual(t, p.Followers, int64(50000), p.Handle)
 	}
+	brandPosts := 0
 	for _, p := range posts {
 		l := ls[p.ID]
 		if slices.Contains(f.Handles, p.Author.Handle) {
+			brandPosts++
 			assert.False(t, !p.Created.Before(inc.Start) && p.Created.Before(inc.End),
 				"the company posts %s during the incident", p.ID)
 		}
@@ -400,6 +402,7 @@ func TestIncident(t *testing.T) {
 		}
 		assert.Contains(t, l.Products, "kestrelpay")
 	}
+	assert.Greater(t, brandPosts, 20, "the company posts, outside the incident")
 	assert.True(t, firstPost.After(inc.Start) && firstPost.Before(inc.Start.Add(15*time.Minute)), "first post %v", firstPost)
 	assert.True(t, first30 >= 2 && first30 <= 8, "a handful of posts in the first half hour, got %d", first30)
 	peak := 0
@@ -463,6 +466,11 @@ func TestPersonas(t *testing.T) {
 			}
 		}
 		assert.GreaterOrEqual(t, answers, 2, "helper %s answers", a.Handle)
+	}
+	require.Len(t, f.Accounts, 2)
+	for i, a := range f.Accounts {
+		assert.Equal(t, f.Handles[i], a.Handle)
+		assert.NotEmpty(t, byAuthor[a.AuthorID], a.Handle)
 	}
 	require.Len(t, f.HighReach, 4)
 	for _, a := range f.HighReach {

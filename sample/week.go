@@ -67,7 +67,7 @@ var mustData = sync.OnceValue(func() *data {
 	return d
 })
 
-// Week returns the posts of the sample week: about 4,000 posts about the
+// Week returns the posts of the sample week: about 4,400 posts about the
 // fictional retailer Kestrel, from Monday 2 March 2026 00:00 UTC to the
 // next Monday, sorted by Created and then ID (no two posts share a
 // Created). Replies and reposts come after the posts they refer to. The
@@ -121,6 +121,9 @@ type draft struct {
 	incident bool
 }
 
+// wrote is an author and a text they have written.
+type wrote struct{ author, text int }
+
 type gen struct {
 	r       *rand.Rand
 	texts   []Text
@@ -134,9 +137,11 @@ type gen struct {
 	decks   map[string]*deck // looked up only
 	answers map[string]*deck // topic+"/"+lang -> answers; looked up only
 	drafts  []draft
-	seen    map[int]bool // texts already posted as a root; looked up only
+	seen    map[int]bool   // texts already posted as a root; looked up only
+	wrote   map[wrote]bool // texts each author has written; looked up only
 
-	textProducts, textStores [][]string // by text index
+	textProducts, textStores [][]string     // by text index
+	textIndex                map[string]int // text ID -> index; looked up only
 }
 
 // Sources and how authors spread over them.
@@ -168,6 +173,11 @@ func generate(fsys fs.FS, seed uint64) (*data, error) {
 		decks:   make(map[string]*deck),
 		answers: make(map[string]*deck),
 		seen:    make(map[int]bool),
+		wrote:   make(map[wrote]bool),
+	}
+	g.textIndex = make(map[string]int, len(texts))
+	for i, t := range texts {
+		g.textIndex[t.ID] = i
 	}
 	g.buildDecks()
 	g.nameTexts()
@@ -245,7 +255,7 @@ func (g *gen) draw(d *deck, ok func(Text) bool) int {
 	var uw []float64
 	for u := range 4 {
 		k := fmt.Sprintf("%s/%d", lang, u)
-		if d.buckets[k] != nil {
+		if c := d.buckets[k]; c != nil && slices.ContainsFunc(c.idx, func(i int) bool { return ok(g.texts[i]) }) {
 			keys = append(keys, k)
 			if d.urgW != nil {
 				uw = append(uw, d.urgW[u])
@@ -253,6 +263,19 @@ func (g *gen) draw(d *deck, ok func(Text) bool) int {
 				uw = append(uw, float64(len(d.buckets[k].idx)))
 			}
 		}
+	}
+	if len(keys) == 0 {
+		// Nothing of the language fits: any text of the deck that does.
+		var fit []int
+		for _, i := range d.cover {
+			if ok(g.texts[i]) {
+				fit = append(fit, i)
+			}
+		}
+		if len(fit) == 0 {
+			return d.cover[g.r.IntN(len(d.cover))]
+		}
+		return fit[g.r.IntN(len(fit))]
 	}
 	c := d.buckets[keys[g.pick(uw)]]
 	for range 2 * len(c.idx) {
@@ -265,13 +288,7 @@ func (g *gen) draw(d *deck, ok func(Text) bool) int {
 			return i
 		}
 	}
-	// Nothing in the bucket fits: any text of the deck that does.
-	for _, i := range d.cover {
-		if ok(g.texts[i]) {
-			return i
-		}
-	}
-	return d.cover[0]
+	panic("sample: a bucket with a fitting text dealt none") // unreachable: the cycle visits every text
 }
 
 func (g *gen) buildDecks() {
@@ -399,6 +416,9 @@ func (g *gen) account(a *author) {
 	case "bluesky":
 		a.ID = "did:plc:" + g.randString(b32, 24)
 		a.Handle = "@" + a.slug + ".bsky.social"
+		if a.role == "brand" {
+			a.Handle = "@" + a.slug // the company's own handles, as posts mention them
+		}
 	case "mastodon":
 		a.ID = fmt.Sprintf("%d", 109000000000000000+g.r.Int64N(999999999999999))
 		a.Handle = "@" + a.slug + "@" + instances[g.r.IntN(len(instances))]
@@ -585,6 +605,26 @@ func (g *gen) fill(i int, incident bool) (string, []string) {
 	return body, named
 }
 
+// writerOf picks an ordinary author for text i, preferring source, who has
+// not written it before (if one can be found in a few tries).
+func (g *gen) writerOf(source string, i int) int {
+	a := g.authorFor(source, g.texts[i].Lang)
+	for range 8 {
+		if !g.wrote[wrote{a, i}] {
+			break
+		}
+		a = g.authorFor(source, g.texts[i].Lang)
+	}
+	return a
+}
+
+// fresh returns a filter of the texts author a has not written.
+func (g *gen) fresh(a int, ok func(Text) bool) func(Text) bool {
+	return func(t Text) bool {
+		return (ok == nil || ok(t)) && !g.wrote[wrote{a, g.textIndex[t.ID]}]
+	}
+}
+
 // authorFor picks an ordinary author writing in lang, preferring source.
 // Busy posters are picked more often than quiet ones.
 func (g *gen) authorFor(source, lang string) int {
@@ -609,6 +649,7 @@ func (g *gen) post(t time.Time, a, text int, parent, repostOf int, incident bool
 			root = parent
 		}
 	}
+	g.wrote[wrote{a, text}] = true
 	g.drafts = append(g.drafts, draft{t: t.Truncate(time.Second), author: a, text: text, body: body, stores: named,
 		parent: parent, root: root, repostOf: repostOf, incident: incident})
 	return len(g.drafts) - 1
@@ -638,6 +679,19 @@ func (g *gen) sameSource(i int, lang string) int {
 	}
 	p := g.pools[src+"/en"]
 	return p[g.r.IntN(len(p))]
+}
+
+// sameSourceFor picks an author for text i on the source of post p who has
+// not written it before (if one can be found in a few tries).
+func (g *gen) sameSourceFor(p, i int) int {
+	a := g.sameSource(p, g.texts[i].Lang)
+	for range 8 {
+		if !g.wrote[wrote{a, i}] {
+			break
+		}
+		a = g.sameSource(p, g.texts[i].Lang)
+	}
+	return a
 }
 
 // roleOn returns an author of role on source, or -1.
@@ -686,7 +740,7 @@ func (g *gen) reply(i int, k string, mean time.Duration, by int, role string) in
 	if by < 0 {
 		by = g.sameSource(i, "en")
 	}
-	return g.post(t, by, g.draw(g.kindDeck(k), func(x Text) bool { return x.Role == role }), i, -1, false)
+	return g.post(t, by, g.draw(g.kindDeck(k), g.fresh(by, func(x Text) bool { return x.Role == role })), i, -1, false)
 }
 
 // thread adds the conversation that follows root post i.
@@ -715,10 +769,10 @@ func (g *gen) thread(i int) {
 		}
 		at := g.after(d.t, 35*time.Minute)
 		if inWeek(at) {
-			a := g.post(at, by, g.draw(ad, nil), i, -1, false)
+			a := g.post(at, by, g.draw(ad, g.fresh(by, nil)), i, -1, false)
 			if en && g.chance(.35) {
 				if tt := g.after(at, 25*time.Minute); inWeek(tt) {
-					g.post(tt, d.author, g.draw(g.kindDeck("thanks"), nil), a, -1, false)
+					g.post(tt, d.author, g.draw(g.kindDeck("thanks"), g.fresh(d.author, nil)), a, -1, false)
 				}
 			}
 		}
@@ -828,7 +882,7 @@ var rootKinds = []struct {
 	{"suggestion", .06, []float64{.30, .15, .25, .30, 0}},
 	{"research", .10, []float64{.25, .10, .40, .25, 0}},
 	{"review", .05, []float64{0, 0, 0, .15, .85}},
-	{"news", .015, nil},
+	{"news", .006, nil},
 }
 
 // ordinary adds the customers' root posts of the week and their threads.
@@ -847,8 +901,13 @@ func (g *gen) ordinary() {
 			if k.src == nil {
 				press := g.byRole["press"]
 				a = press[g.r.IntN(len(press))]
+				for _, b := range press {
+					if g.wrote[wrote{a, i}] {
+						a = b
+					}
+				}
 			} else {
-				a = g.authorFor(socialSources[g.pick(k.src)], g.texts[i].Lang)
+				a = g.writerOf(socialSources[g.pick(k.src)], i)
 			}
 			g.thread(g.post(t, a, i, -1, -1, false))
 		}
@@ -890,7 +949,7 @@ func (g *gen) personaPosts() {
 			if g.chance(.4) {
 				k = "praise"
 			}
-			i := g.draw(g.decks[k], func(t Text) bool { return t.Lang == "en" })
+			i := g.draw(g.decks[k], g.fresh(a, func(t Text) bool { return t.Lang == "en" }))
 			g.thread(g.post(g.anytime(), a, i, -1, -1, false))
 		}
 	}
@@ -900,14 +959,14 @@ func (g *gen) personaPosts() {
 			if g.chance(.35) {
 				k = "complaint"
 			}
-			i := g.draw(g.decks[k], func(t Text) bool { return t.Lang == "en" })
+			i := g.draw(g.decks[k], g.fresh(a, func(t Text) bool { return t.Lang == "en" }))
 			g.thread(g.post(g.anytime(), a, i, -1, -1, false))
 		}
 	}
 	for _, a := range g.byRole["helper"] {
 		for range g.between(1, 2) {
 			k := []string{"praise", "chatter", "suggestion"}[g.r.IntN(3)]
-			i := g.draw(g.decks[k], func(t Text) bool { return t.Lang == "en" })
+			i := g.draw(g.decks[k], g.fresh(a, func(t Text) bool { return t.Lang == "en" }))
 			g.thread(g.post(g.anytime(), a, i, -1, -1, false))
 		}
 	}
@@ -999,15 +1058,19 @@ func (g *gen) incidentPosts() {
 		{h(4.17), h(7.17), 260},
 		{h(7.17), h(7.83), 36},
 		{h(7.83), h(8.67), 25},
-		{h(8.67), h(9.67), 12},
+		{h(8.67), h(9.6), 12}, // ends a few minutes before End
 	}
-	var times []time.Time
-	for _, s := range segs {
-		for range s.n {
+	// The first post follows the start by a few minutes.
+	times := []time.Time{inc.Start.Add(2*time.Minute + time.Duration(g.r.IntN(240))*time.Second)}
+	for k, s := range segs {
+		n := s.n
+		if k == 0 {
+			n--
+		}
+		for range n {
 			off := s.from + time.Duration(g.r.Int64N(int64(s.to-s.from)))
-			if s.from == 0 {
-				off += 2 * time.Minute // the first post follows the start by minutes
-				off = min(off, s.to-time.Second)
+			if k == 0 {
+				off = max(off, 6*time.Minute)
 			}
 			times = append(times, inc.Start.Add(off).Truncate(time.Second))
 		}
@@ -1057,7 +1120,10 @@ func (g *gen) incidentPosts() {
 		case off < h(.5):
 			return "early"
 		case off < h(1.67):
-			return either(.5, "early", "spread")
+			if d := g.decks["incident/early"]; d.pos < len(d.cover) {
+				return "early" // every early text is written early
+			}
+			return either(.4, "early", "spread")
 		case off < h(3.17):
 			return either(.75, "spread", "peak")
 		case off < h(7.83):
@@ -1121,7 +1187,7 @@ func (g *gen) incidentPosts() {
 				break
 			}
 			i := g.draw(g.decks["incident/reply"], ok)
-			g.post(t, g.sameSource(p, g.texts[i].Lang), i, p, -1, true)
+			g.post(t, g.sameSourceFor(p, i), i, p, -1, true)
 			continue
 		case "repost":
 			p := recent(t, true)
@@ -1137,13 +1203,13 @@ func (g *gen) incidentPosts() {
 			}
 			quoted := g.texts[g.drafts[p].text].Text
 			i := g.draw(g.decks["incident/quote"], func(tx Text) bool { return ok(tx) && tx.Text != quoted })
-			roots = append(roots, g.post(t, g.sameSource(p, g.texts[i].Lang), i, -1, p, true))
+			roots = append(roots, g.post(t, g.sameSourceFor(p, i), i, -1, p, true))
 			continue
 		}
 		st := stage(off)
 		i := g.draw(g.decks["incident/"+st], ok)
 		src := socialSources[g.pick(srcW)]
-		a := g.authorFor(src, g.texts[i].Lang)
+		a := g.writerOf(src, i)
 		if st == "peak" && g.texts[i].Lang == "en" && g.chance(.08) {
 			if d := g.roleOn("detractor", src); d >= 0 {
 				a = d
@@ -1294,6 +1360,7 @@ func (g *gen) finish() (*data, error) {
 	for _, role := range []string{"journalist", "youtuber", "podcaster", "outlet"} {
 		f.HighReach = append(f.HighReach, g.personas(role)...)
 	}
+	f.Accounts = g.personas("brand")
 	f.Advocates = g.personas("advocate")
 	f.Detractors = g.personas("detractor")
 	f.Helpers = g.personas("helper")

@@ -1,5 +1,5 @@
 // Command sampleweek writes Hark's embedded sample week as JSONL: about
-// 4,000 posts about the fictional retailer Kestrel over one week, with a
+// 4,400 posts about the fictional retailer Kestrel over one week, with a
 // payment outage on day 5. It needs no network.
 //
 //	go run ./examples/sampleweek > week.jsonl          # the posts, hark.Post wire form
