@@ -112,10 +112,10 @@ type Config struct {
 	// must stay silent before a silence alert. Default 6.
 	Silence float64
 	// SilenceExpect is the fewest posts the baseline must have expected
-	// over the silence. Default 10.
+	// over the silence. Default 15.
 	SilenceExpect float64
 	// TopK is how many names each driver tally keeps per key, at most 16.
-	// Default 8.
+	// Default 16.
 	TopK int
 	// TopPosts is how many top posts an alert names. Default 3.
 	TopPosts int
@@ -141,10 +141,10 @@ func (c Config) withDefaults() Config {
 		c.Silence = 6
 	}
 	if c.SilenceExpect <= 0 {
-		c.SilenceExpect = 10
+		c.SilenceExpect = 15
 	}
 	if c.TopK <= 0 {
-		c.TopK = 8
+		c.TopK = maxTopK
 	}
 	c.TopK = min(c.TopK, maxTopK)
 	if c.TopPosts <= 0 {
@@ -571,7 +571,7 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 		return alerts
 	}
 	k.silentExp += p.Expected
-	if !k.silent && k.seen >= 20 && k.gap > 0 &&
+	if !k.silent && k.seen >= 20 && k.gap > 0 && !k.vol.warm(bt) &&
 		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*math.Max(k.gap, d.cfg.Bucket.Seconds()) &&
 		k.silentExp >= d.cfg.SilenceExpect {
 		k.silent = true

@@ -105,6 +105,7 @@ func TestDetectorVolumeSurgeWithDrivers(t *testing.T) {
 	require.NotNil(t, first, "the incident raises a volume alert")
 	assert.LessOrEqual(t, first.At.Sub(incident), 30*time.Minute, "caught within 30 minutes")
 	assert.False(t, first.Escalation)
+	t.Logf("first: %+v", *first)
 	var terms []string
 	for _, dr := range first.Drivers.Terms {
 		terms = append(terms, dr.Name)

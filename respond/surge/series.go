@@ -102,11 +102,13 @@ const (
 	hoursPerWeek = 168
 	tailBins     = 96 // histogram of evidence, bins of tailStep
 	tailStep     = 0.25
-	clipK        = 2.5  // residuals are clipped at clipK scales for learning
-	cusumK       = 1.5  // CUSUM allowance, in scales
-	poissonRise  = 4.0  // the rate ratio the Poisson CUSUM looks for
-	minRate      = 0.02 // the smallest expected count the Poisson CUSUM trusts
-	recentN      = 12   // residuals kept for re-baselining
+	clipK        = 2.5    // residuals are clipped at clipK scales for learning
+	cusumK       = 1.5    // CUSUM allowance, in scales
+	poissonRise  = 4.0    // the rate ratio the Poisson CUSUM looks for
+	minRate      = 0.02   // the smallest expected count the Poisson CUSUM trusts
+	recentN      = 12     // residuals kept for re-baselining
+	aDailyHour   = 0.2063 // 1-0.5^(1/3): three days' half-life, per day
+	aWeeklyHour  = 0.2929 // 1-0.5^(1/2): two weeks' half-life, per week
 )
 
 // A Series is a detector for one regularly sampled series: a robust
@@ -126,13 +128,16 @@ type Series struct {
 	fixed    bool          // interval no longer re-estimated
 
 	// rates per point, derived from interval
-	aLevel, aTrend, aDaily, aWeekly, aScale, phi float64
+	aLevel, aTrend, aScale, phi float64
 
 	level, trend, mad float64
 	daily             [24]float32
 	dailyN            [24]uint16
 	weekly            [hoursPerWeek]float32
 	weeklyN           [hoursPerWeek]uint16
+	accW              int     // hour-of-week slot whose residuals accSum holds
+	accSum            float64 // sum of the clipped residuals of that hour
+	accN              int
 
 	cusum      float64
 	glr        scan    // Poisson scan statistic (counts only)
@@ -186,13 +191,6 @@ func (s *Series) setInterval(d time.Duration) {
 	s.aTrend = halfLifeAlpha(3*24*time.Hour, d) * 0.1
 	s.phi = 1 - halfLifeAlpha(24*time.Hour, d)
 	s.aScale = halfLifeAlpha(24*time.Hour, d)
-	// A seasonal slot gets pph updates per day (per week for hour-of-week).
-	pph := float64(time.Hour) / float64(d)
-	if pph < 1 {
-		pph = 1
-	}
-	s.aDaily = 1 - math.Pow(0.5, 1/(3*pph))
-	s.aWeekly = 1 - math.Pow(0.5, 1/(2*pph))
 	// calibration memory: two weeks
 	s.calibDecay = 1 - halfLifeAlpha(14*24*time.Hour, d)
 }
@@ -262,6 +260,9 @@ func (s *Series) primeZero(first, last time.Time) {
 // Interval returns the sampling interval in use, inferred or configured; 0
 // before it is known.
 func (s *Series) Interval() time.Duration { return s.interval }
+
+// warm reports whether the series is still learning at t.
+func (s *Series) warm(t time.Time) bool { return s.n == 0 || t.Sub(s.first) < s.cfg.Warmup }
 
 // Active reports whether an episode is open.
 func (s *Series) Active() bool { return s.active }
@@ -439,22 +440,18 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	}
 	s.level += s.trend + aL*rc
 	s.trend = s.phi*s.trend + s.aTrend*aL*rc
-	// the components share the error so that together they never absorb
-	// more than all of it
 	if anomalous {
 		return
 	}
-	if s.dailyN[h] < math.MaxUint16 {
-		s.dailyN[h]++
+	// the seasonal profiles learn an hour's mean residual once the hour
+	// is over, so that within an hour they do not chase what is happening
+	// in it (a few posts where there are usually none)
+	if s.accN > 0 && w != s.accW {
+		s.flushSeason()
 	}
-	aD := math.Max(s.aDaily, 1/(float64(s.dailyN[h])+1)) * (1 - aL)
-	s.daily[h] += float32(aD * rc)
-	if s.weeklyN[w] < math.MaxUint16 {
-		s.weeklyN[w]++
-	}
-	// the weekly profile learns slowly what the daily one misses
-	aW := math.Max(s.aWeekly, 1/(float64(s.weeklyN[w])+1)) * (1 - aL - aD)
-	s.weekly[w] += float32(aW * rc)
+	s.accW = w
+	s.accSum += rc
+	s.accN++
 	// scale: mean absolute residual, clipped so outliers do not inflate it
 	ar := math.Abs(r)
 	if cap := clipK * 2 * math.Max(sc, 1e-12); ar > cap && s.n > 8 {
@@ -464,11 +461,42 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	s.mad += aS * (ar - s.mad)
 }
 
+// flushSeason teaches the hour-of-day and hour-of-week profiles the mean
+// residual of the hour accumulated. The daily slot learns with a half-life
+// of three days (faster while it has seen few), the weekly one with a
+// half-life of two weeks what the daily one leaves, and only half as fast
+// in the first week, when the daily profile is still learning.
+func (s *Series) flushSeason() {
+	m := s.accSum / float64(s.accN)
+	w := s.accW
+	h := w % 24
+	s.accSum, s.accN = 0, 0
+	aD := math.Max(aDailyHour, 1/(float64(s.dailyN[h])+1))
+	if s.dailyN[h] < math.MaxUint16 {
+		s.dailyN[h]++
+	}
+	s.daily[h] += float32(aD * m)
+	aW := aWeeklyHour / 2
+	if s.dailyN[h] > 7 {
+		aW = math.Max(aWeeklyHour, 1/(float64(s.weeklyN[w])+1))
+	}
+	if s.weeklyN[w] < math.MaxUint16 {
+		s.weeklyN[w]++
+	}
+	s.weekly[w] += float32(aW * (1 - aD) * m)
+}
+
 // scanW is how many recent points the Poisson scan statistic looks back.
 const scanW = 12
 
-// scanRise is the smallest rise of the rate the scan statistic looks at.
-const scanRise = 2
+// scanRise is the smallest rise of the rate the scan statistic looks at,
+// and scanMin the smallest count in a window: posts come in small clusters
+// (a thread, a few reposts), so a couple of posts where there are usually
+// none is no surge.
+const (
+	scanRise = 2
+	scanMin  = 5
+)
 
 // A scan is a Poisson scan statistic (Kulldorff's): over the windows of
 // the last 1..scanW points, the largest log-likelihood ratio of "the rate
@@ -489,7 +517,7 @@ func (sc *scan) reset() { sc.n, sc.i = 0, 0 }
 // phi, and returns the statistic and the length of the window attaining it.
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	lam = math.Max(lam, minRate)
-	x = math.Min(math.Max(x, 0), lam+2*math.Sqrt(lam*phi)+1)
+	x = math.Min(math.Max(x, 0), lam+2*math.Sqrt(lam*phi)+2)
 	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
 	sc.i = (sc.i + 1) % scanW
 	sc.n = min(sc.n+1, scanW)
@@ -502,7 +530,7 @@ func (sc *scan) push(x, lam, phi float64) (float64, int) {
 		// a surge at least doubles the rate; anything less is left to
 		// the CUSUM of z-scores, which tolerates the slow drifts and
 		// autocorrelated noise of real series
-		if w >= 2 && sx >= scanRise*sl && sx > sl+2*math.Sqrt(sl*phi)+1 {
+		if w >= 2 && sx >= scanMin && sx >= scanRise*sl && sx > sl+2*math.Sqrt(sl*phi)+1 {
 			if g := (sx*math.Log(sx/sl) - (sx - sl)) / phi; g > best {
 				best, bw = g, w
 			}

@@ -94,7 +94,7 @@ func (t *tally) drivers(fastTotal, slowTotal float64, n int) []Driver {
 		lift := (f + 0.5) / (exp + 1)
 		// a driver rose in share, not only in count, and by more than
 		// Poisson noise
-		if f < 3 || lift < 1.25 || (f-exp)/math.Sqrt(exp+1) < 3 {
+		if f < 2 || lift < 1.5 || (f-exp)/math.Sqrt(exp+1) < 2 {
 			continue
 		}
 		out = append(out, Driver{Name: name, Recent: round2(f), Expected: round2(exp), Lift: round2(lift)})
