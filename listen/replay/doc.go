@@ -4,7 +4,8 @@
 //
 // Posts are replayed in time order: by Created, ties in input order. A post
 // without Created keeps its place after the post before it in the input
-// (it is treated as written at the same time), and keeps its zero Created.
+// (it is treated as written at the same time; posts before the first with
+// a Created go with that one), and keeps its zero Created.
 //
 // There are two modes. By default the replay runs as fast as it is read:
 // each Fetch returns the next batch (up to [WithBatchSize] posts). With

@@ -120,7 +120,11 @@ func (s *Source) setPosts(posts []hark.Post) {
 		t time.Time
 	}
 	items := make([]item, len(posts))
+	// Posts before the first with a Created go with that first one.
 	var last time.Time
+	if i := slices.IndexFunc(posts, func(p hark.Post) bool { return !p.Created.IsZero() }); i >= 0 {
+		last = posts[i].Created
+	}
 	for i, p := range posts {
 		if !p.Created.IsZero() {
 			last = p.Created

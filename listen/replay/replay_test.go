@@ -241,6 +241,23 @@ func TestVirtualClock(t *testing.T) {
 	assert.Equal(t, []time.Duration{time.Second, 9 * time.Second, 50 * time.Second}, clock.slept)
 }
 
+func TestVirtualClockUntimed(t *testing.T) {
+	// Posts without Created are released with their neighbours; the ones
+	// before any timed post with the first timed one.
+	clock := newFakeClock()
+	start := clock.Now()
+	in := []hark.Post{post("u0", -1), post("a", time.Hour), post("u1", -1), post("b", 2*time.Hour)}
+	src := replay.New(in, replay.WithSpeed(3600), replay.WithClock(clock))
+	b, err := src.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"u0", "a", "u1"}, ids(b.Posts))
+	assert.Equal(t, time.Duration(0), clock.Now().Sub(start))
+	b, err = src.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, ids(b.Posts))
+	assert.Equal(t, time.Second, clock.Now().Sub(start))
+}
+
 func TestVirtualClockSlowConsumer(t *testing.T) {
 	// A consumer slower than the replay gets what fell due meanwhile, in
 	// batches of at most the batch size.
