@@ -1,0 +1,140 @@
+package jetstream_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/state"
+	"github.com/harkhq/hark/transport"
+	hjs "github.com/harkhq/hark/transport/jetstream"
+	"github.com/harkhq/hark/transport/natstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func posts(source string, from, n int) []hark.Post {
+	out := make([]hark.Post, n)
+	for i := range out {
+		out[i] = hark.Post{ID: fmt.Sprintf("%06d", from+i), Source: source,
+			Text: fmt.Sprintf("post %d about @acme", from+i), ThreadID: fmt.Sprintf("t%d", (from+i)/3)}
+	}
+	return out
+}
+
+// newTransport connects a new client (a process of its own) to srv.
+func newTransport(t *testing.T, srv *natstest.Server, cfg hjs.Config) (*hjs.Transport, jetstream.JetStream) {
+	t.Helper()
+	js, err := jetstream.New(srv.Connect())
+	require.NoError(t, err)
+	tr, err := hjs.New(context.Background(), js, cfg)
+	require.NoError(t, err)
+	return tr, js
+}
+
+// decisions is the effect of the test handlers: each post decided once in
+// effect, whatever the deliveries.
+type decisions struct {
+	seen       *state.KVSeen
+	effective  atomic.Int64
+	deliveries atomic.Int64
+	mu         sync.Mutex
+	byWorker   map[string]int
+}
+
+func newDecisions() *decisions {
+	return &decisions{seen: state.NewSeen(state.NewMemory(nil), ""), byWorker: map[string]int{}}
+}
+
+func (d *decisions) handler(worker string) transport.Handler {
+	return func(ctx context.Context, p hark.Post) error {
+		d.deliveries.Add(1)
+		fresh, err := d.seen.Add(ctx, transport.MessageID(p), 0)
+		if err != nil {
+			return err
+		}
+		if fresh {
+			d.effective.Add(1)
+			d.mu.Lock()
+			d.byWorker[worker]++
+			d.mu.Unlock()
+		}
+		return nil
+	}
+}
+
+func consumerInfo(t *testing.T, js jetstream.JetStream, cfg hjs.Config) *jetstream.ConsumerInfo {
+	t.Helper()
+	c, err := js.Consumer(context.Background(), cfg.Stream, cfg.Durable)
+	require.NoError(t, err)
+	ci, err := c.Info(context.Background())
+	require.NoError(t, err)
+	return ci
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
+	t.Helper()
+	s, err := js.Stream(context.Background(), name)
+	require.NoError(t, err)
+	si, err := s.Info(context.Background())
+	require.NoError(t, err)
+	return si.State.Msgs
+}
+
+// Three workers share 50,000 posts: each is decided once in effect, none is
+// lost, and the duplicates an ingester publishes are dropped.
+func TestThreeWorkersShareFiftyThousand(t *testing.T) {
+	const n = 50_000
+	srv := natstest.Start(t, "")
+	pub, js := newTransport(t, srv, hjs.Config{})
+	cfg := pub.Config()
+	ctx := context.Background()
+
+	all := posts("bluesky", 0, n)
+	for i := 0; i < n; i += 1000 {
+		require.NoError(t, pub.Publish(ctx, all[i:min(i+1000, n)]...))
+	}
+	// A re-published stretch, as after an ingester's crash: dropped.
+	require.NoError(t, pub.Publish(ctx, all[1000:3000]...))
+	require.Equal(t, uint64(n), streamMsgs(t, js, cfg.Stream))
+
+	d := newDecisions()
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for w := range 3 {
+		tr, _ := newTransport(t, srv, hjs.Config{})
+		name := fmt.Sprintf("worker-%d", w)
+		wg.Go(func() {
+			err := tr.Worker(hjs.WithConcurrency(4), hjs.WithBatch(200)).Consume(wctx, d.handler(name))
+			assert.ErrorIs(t, err, context.Canceled)
+		})
+	}
+	require.Eventually(t, func() bool { return d.effective.Load() == n }, 60*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool {
+		ci := consumerInfo(t, js, cfg)
+		return ci.NumPending == 0 && ci.NumAckPending == 0
+	}, 30*time.Second, 20*time.Millisecond, "every post acknowledged")
+	cancel()
+	wg.Wait()
+
+	assert.Equal(t, int64(n), d.effective.Load(), "each post decided once in effect")
+	assert.GreaterOrEqual(t, d.deliveries.Load(), int64(n))
+	for i := range n {
+		ok, err := d.seen.Contains(ctx, transport.MessageID(all[i]))
+		require.NoError(t, err)
+		require.True(t, ok, "post %d decided", i)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	assert.Len(t, d.byWorker, 3, "the work is shared by all three workers")
+	t.Logf("per worker: %v, deliveries %d", d.byWorker, d.deliveries.Load())
+}
