@@ -120,8 +120,9 @@ func TestOrder(t *testing.T) {
 	in := []hark.Post{post("x0", -1), post("a", 3*time.Minute), post("b", -1), post("c", time.Minute), post("d", time.Minute), post("e", 2*time.Minute)}
 	src := replay.New(in)
 	got := flat(drain(t, src, ""))
-	assert.Equal(t, []string{"x0", "c", "d", "e", "a", "b"}, ids(got))
-	assert.True(t, got[0].Created.IsZero(), "a missing Created stays missing")
+	// x0 goes with a, the first timed post; b stays after a.
+	assert.Equal(t, []string{"c", "d", "e", "x0", "a", "b"}, ids(got))
+	assert.True(t, got[3].Created.IsZero(), "a missing Created stays missing")
 	assert.True(t, got[5].Created.IsZero())
 	assert.Equal(t, 6, src.Len())
 
@@ -132,6 +133,7 @@ func TestOrder(t *testing.T) {
 	again := flat(drain(t, src, ""))
 	assert.Equal(t, "text of a", again[4].Text)
 	assert.Equal(t, "@kestrel", again[0].Mentions[0])
+	assert.Equal(t, "text of x0", again[3].Text)
 }
 
 func TestBatching(t *testing.T) {
