@@ -175,3 +175,18 @@ func Script() Facts {
 	f.Bots = slices.Clone(f.Bots)
 	return f
 }
+
+// RoleOf returns the scripted role of the author with the given
+// hark.Author.ID ("brand", "journalist", "youtuber", "podcaster",
+// "outlet", "advocate", "detractor", "helper" or "bot"), or "" for an
+// ordinary customer.
+func (f Facts) RoleOf(authorID string) string {
+	for _, ps := range [][]Persona{f.Accounts, f.HighReach, f.Advocates, f.Detractors, f.Helpers, f.Bots} {
+		for _, p := range ps {
+			if p.AuthorID == authorID {
+				return p.Role
+			}
+		}
+	}
+	return ""
+}

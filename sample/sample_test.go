@@ -467,6 +467,11 @@ func TestPersonas(t *testing.T) {
 		}
 		assert.GreaterOrEqual(t, answers, 2, "helper %s answers", a.Handle)
 	}
+	assert.Equal(t, "journalist", f.RoleOf(f.HighReach[0].AuthorID))
+	assert.Equal(t, "bot", f.RoleOf(f.Bots[3].AuthorID))
+	assert.Equal(t, "helper", f.RoleOf(f.Helpers[1].AuthorID))
+	assert.Equal(t, "brand", f.RoleOf(f.Accounts[0].AuthorID))
+	assert.Empty(t, f.RoleOf("nobody"))
 	require.Len(t, f.Accounts, 2)
 	for i, a := range f.Accounts {
 		assert.Equal(t, f.Handles[i], a.Handle)

@@ -70,7 +70,9 @@ var mustData = sync.OnceValue(func() *data {
 // Week returns the posts of the sample week: about 4,400 posts about the
 // fictional retailer Kestrel, from Monday 2 March 2026 00:00 UTC to the
 // next Monday, sorted by Created and then ID (no two posts share a
-// Created). Replies and reposts come after the posts they refer to. The
+// Created). Replies and reposts come after the posts they refer to. Lang
+// is set where the source declares a language (bluesky, mastodon, the
+// review site), as platforms do; [Labels] has every post's language. The
 // slice and the posts in it are a fresh copy each call; the content is
 // identical on every call and every machine.
 func Week() []hark.Post {

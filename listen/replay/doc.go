@@ -12,8 +12,8 @@
 // [WithSpeed] it runs on a virtual clock: the first post is due when the
 // replay starts, and each later post when its Created, measured from the
 // first post's, has passed at the given speed (1440 replays a day in a
-// minute). Fetch then returns the posts that are due, and blocks, until
-// the next one is due or the context is done, when none is. The clock is
+// minute). Fetch then returns the posts that are due; when none is, it
+// blocks until the next one is due or the context is done. The clock is
 // injectable ([WithClock]) so tests need not wait.
 //
 // The cursor is the position in the replay: the count of posts delivered
