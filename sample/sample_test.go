@@ -96,7 +96,8 @@ func TestTexts(t *testing.T) {
 		case "complaint", "question":
 			assert.GreaterOrEqual(t, x.Urgency, 1, "%s: %s wants an answer", x.ID, x.Intent)
 		}
-		assert.NotContains(t, strings.ReplaceAll(strings.ReplaceAll(x.Text, "{city}", ""), "{code}", ""), "{", x.ID)
+		slots := strings.NewReplacer("{city}", "", "{code}", "", "{journalist}", "")
+		assert.NotContains(t, slots.Replace(x.Text), "{", x.ID)
 	}
 	assert.GreaterOrEqual(t, len(distinct), 600, "distinct hand-written texts")
 	for _, l := range []string{"en", "es", "fr", "de", "pt", "it", "nl"} {
@@ -275,7 +276,7 @@ func TestLabels(t *testing.T) {
 			assert.Contains(t, l.Products, f.Incident.Product, p.ID)
 		}
 		// The text, with its slots filled, is the post's.
-		re := strings.NewReplacer("{city}", "\x00", "{code}", "\x00")
+		re := strings.NewReplacer("{city}", "\x00", "{code}", "\x00", "{journalist}", "\x00")
 		for _, part := range strings.Split(re.Replace(x.Text), "\x00") {
 			assert.Contains(t, p.Text, part, p.ID)
 		}
@@ -319,7 +320,7 @@ func TestContent(t *testing.T) {
 	for _, l := range []string{"es", "fr", "de", "pt"} {
 		assert.Greater(t, langs[l], 40, "posts in %s", l)
 	}
-	var caps, zwj, skin, hashtag, brand, long int
+	var caps, zwj, skin, hashtag, brand, others, long int
 	for _, p := range posts {
 		letters := strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
@@ -342,6 +343,9 @@ func TestContent(t *testing.T) {
 		if slices.Contains(p.Mentions, "@kestrel") || slices.Contains(p.Mentions, "@kestrelhelp") {
 			brand++
 		}
+		if slices.ContainsFunc(p.Mentions, func(m string) bool { return m != "@kestrel" && m != "@kestrelhelp" }) {
+			others++
+		}
 		if len(p.Text) > 280 {
 			long++
 		}
@@ -351,6 +355,15 @@ func TestContent(t *testing.T) {
 	assert.Positive(t, skin, "skin-tone emoji")
 	assert.Greater(t, hashtag, 50, "posts with hashtags")
 	assert.Greater(t, brand, 100, "posts mentioning the brand")
+	assert.Greater(t, others, 100, "posts mentioning someone other than the brand")
+	f := Script()
+	journalist := 0
+	for _, p := range posts {
+		if slices.Contains(p.Mentions, f.HighReach[0].Handle) {
+			journalist++
+		}
+	}
+	assert.Positive(t, journalist, "posts mentioning the journalist")
 	assert.Greater(t, long, 20, "long posts")
 }
 
@@ -572,6 +585,7 @@ func TestMarks(t *testing.T) {
 		{"mail me a@b.com @x.bsky.social #KestrelDown #NeverAgain!", []string{"@x.bsky.social"}, []string{"#KestrelDown", "#NeverAgain"}},
 		{"#a#b ##c #über @", nil, []string{"#a", "#über"}},
 		{"@kestrel @kestrel", []string{"@kestrel"}, nil},
+		{"@pete@mastodon.online thanks! @a@b@c @x@", []string{"@pete@mastodon.online", "@a@b", "@x"}, nil},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.at, marks(tt.in, '@'), tt.in)

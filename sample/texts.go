@@ -28,8 +28,10 @@ type Text struct {
 	// its number, and the text's position in it ("chatter-12", "es-3").
 	ID string `json:"id"`
 	// Text may hold slots the week fills in: {city} (the city of a store
-	// that fits the text's language) and {code} (a short random code, so
-	// that spam posts are near-duplicates).
+	// that fits the text's language), {code} (a short random code, so
+	// that spam posts are near-duplicates) and {journalist} (the handle of
+	// the scripted journalist). On mastodon, a reply starts with the handle
+	// of the author it replies to, as mastodon writes it.
 	Text      string  `json:"text"`
 	Sentiment float64 `json:"sentiment"`
 	Label     string  `json:"label"`

@@ -601,6 +601,9 @@ func (g *gen) fill(i int, incident bool) (string, []string) {
 		body = strings.Replace(body, "{city}", s.City, 1)
 		named = append(named, s.Key)
 	}
+	if strings.Contains(body, "{journalist}") {
+		body = strings.ReplaceAll(body, "{journalist}", g.authors[g.byRole["journalist"][0]].Handle)
+	}
 	for strings.Contains(body, "{code}") {
 		body = strings.Replace(body, "{code}", g.randString("abcdefghijkmnpqrstuvwxyz23456789", 5), 1)
 	}
@@ -652,6 +655,12 @@ func (g *gen) post(t time.Time, a, text int, parent, repostOf int, incident bool
 		}
 	}
 	g.wrote[wrote{a, text}] = true
+	if parent >= 0 && g.authors[a].source == "mastodon" {
+		// Mastodon replies start with the handle of the one replied to.
+		if h := g.authors[g.drafts[parent].author].Handle; g.drafts[parent].author != a {
+			body = h + " " + body
+		}
+	}
 	g.drafts = append(g.drafts, draft{t: t.Truncate(time.Second), author: a, text: text, body: body, stores: named,
 		parent: parent, root: root, repostOf: repostOf, incident: incident})
 	return len(g.drafts) - 1
@@ -1225,8 +1234,8 @@ func (g *gen) incidentPosts() {
 
 // marks returns the words of body that start with mark ('@' or '#') and
 // follow no word character, in order, without repeats. A mention is made
-// of ASCII letters, digits, '_' and inner dots; a hashtag of letters,
-// digits and '_'.
+// of ASCII letters, digits, '_', inner dots and at most one inner '@' (as
+// in "@user@instance"); a hashtag of letters, digits and '_'.
 func marks(body string, mark byte) []string {
 	var out []string
 	for i := 0; i < len(body); i++ {
@@ -1237,18 +1246,20 @@ func marks(body string, mark byte) []string {
 			continue
 		}
 		j := i + 1
+		domain := false // past the second '@' of a mastodon handle
 		for j < len(body) {
 			r, n := utf8.DecodeRuneInString(body[j:])
 			ok := isWordRune(r)
 			if mark == '@' {
-				ok = r < utf8.RuneSelf && (ok || r == '.')
+				ok = r < utf8.RuneSelf && (ok || r == '.' || r == '@' && !domain && j > i+1)
+				domain = domain || r == '@'
 			}
 			if !ok {
 				break
 			}
 			j += n
 		}
-		w := strings.TrimRight(body[i:j], ".")
+		w := strings.TrimRight(body[i:j], ".@")
 		if len(w) > 1 && !slices.Contains(out, w) {
 			out = append(out, w)
 		}
