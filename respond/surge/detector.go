@@ -159,6 +159,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Salts keep the names of the three driver dimensions apart in the global
+// tally.
+const (
+	entitySalt = 0x9e3779b97f4a7c15
+	sourceSalt = 0xc2b2ae3d27d4eb4f
+)
+
 // A Detector watches keyed streams of scored posts for volume and
 // negativity surges and for silences. Its clock is virtual: it moves with
 // the observations' times and with [Detector.Advance], never with the wall
@@ -183,7 +190,8 @@ type Detector struct {
 	// between, only keys with posts are closed and the empty buckets of the
 	// others are fed to their series at the next sweep or post.
 	sweepEvery int64
-	pending    []Alert // raised outside Observe and Advance, returned by the next
+	pending    []Alert      // raised outside Observe and Advance, returned by the next
+	global     *globalTally // names across all posts: the drivers' baseline floor
 	// decays per bucket of the driver tallies
 	fastDecay, slowDecay float32
 	recentWin            time.Duration
@@ -225,6 +233,7 @@ type topPost struct {
 	id     string
 	weight float64
 	t      int64 // unix nanoseconds
+	neg    bool
 }
 
 // New returns a Detector with the configuration cfg.
@@ -235,6 +244,8 @@ func New(cfg Config) *Detector {
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	d.recentWin = max(time.Hour, 3*c.Bucket)
 	d.sweepEvery = max(1, int64(15*time.Minute/c.Bucket))
+	d.global = new(globalTally)
+	d.global.init(d.slowDecay)
 	return d
 }
 
@@ -308,6 +319,16 @@ func (d *Detector) Observe(o Observation) []Alert {
 	if w <= 0 || math.IsNaN(w) {
 		w = 1
 	}
+	d.global.post()
+	for i := 0; i < nt; i++ {
+		d.global.add(th[i])
+	}
+	for i := 0; i < ne; i++ {
+		d.global.add(eh[i] ^ entitySalt)
+	}
+	if o.Source != "" {
+		d.global.add(sh ^ sourceSalt)
+	}
 	for _, key := range o.Keys {
 		k := d.keys[key]
 		if k == nil {
@@ -358,7 +379,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, o.PostID, w, o.Time.UnixNano())
+			d.addTop(k, topPost{o.PostID, w, o.Time.UnixNano(), o.Negative})
 		}
 	}
 	sortAlerts(alerts)
@@ -439,14 +460,18 @@ func (d *Detector) catchUp(k *keyState) {
 	k.slowTotal *= float64(ds)
 }
 
-func (d *Detector) addTop(k *keyState, id string, w float64, t int64) {
-	if len(k.top) < d.cfg.TopPosts {
+// addTop keeps p among the key's candidate top posts: twice as many as an
+// alert names, since an alert names only those of its episode (and, for
+// negativity, the negative ones).
+func (d *Detector) addTop(k *keyState, p topPost) {
+	if len(k.top) < 2*d.cfg.TopPosts {
 		if k.top == nil {
-			k.top = make([]topPost, 0, d.cfg.TopPosts)
+			k.top = make([]topPost, 0, 2*d.cfg.TopPosts)
 		}
-		k.top = append(k.top, topPost{id, w, t})
+		k.top = append(k.top, p)
 		return
 	}
+	id, w, t := p.id, p.weight, p.t
 	// replace a post out of the recent window, else the lightest if
 	// lighter than this one (earlier posts win ties: they started it)
 	m := -1
@@ -461,7 +486,7 @@ func (d *Detector) addTop(k *keyState, id string, w float64, t int64) {
 		}
 	}
 	if m >= 0 {
-		k.top[m] = topPost{id, w, t}
+		k.top[m] = topPost{id, w, t, p.neg}
 	}
 }
 
@@ -516,6 +541,7 @@ func (d *Detector) closeBucket(alerts []Alert) []Alert {
 	d.dirty = d.dirty[:0]
 	d.cur = d.cur.Add(d.cfg.Bucket)
 	d.epoch++
+	d.global.tick()
 	if d.epoch%d.sweepEvery == 0 {
 		alerts = d.sweep(alerts)
 	}
@@ -639,9 +665,9 @@ func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
 func (d *Detector) explain(k *keyState, a *Alert, what string) {
 	d.catchUp(k)
 	n := d.cfg.Drivers
-	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, n)
-	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, n)
-	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, n)
+	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, d.global.share, n)
+	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ entitySalt) }, n)
+	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ sourceSalt) }, n)
 	top := slices.Clone(k.top)
 	slices.SortStableFunc(top, func(x, y topPost) int {
 		if x.weight != y.weight {
@@ -653,9 +679,14 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 		return cmp.Compare(x.id, y.id)
 	})
 	for _, p := range top {
-		if a.At.UnixNano()-p.t <= int64(d.recentWin) {
-			a.Drivers.TopPosts = append(a.Drivers.TopPosts, p.id)
+		if len(a.Drivers.TopPosts) == d.cfg.TopPosts {
+			break
 		}
+		if a.At.UnixNano()-p.t > int64(d.recentWin) || (!a.Start.IsZero() && p.t < a.Start.UnixNano()) ||
+			(a.Kind == KindNegativity && !p.neg) {
+			continue
+		}
+		a.Drivers.TopPosts = append(a.Drivers.TopPosts, p.id)
 	}
 	code := string(a.Kind) + "_surge"
 	if a.Escalation {

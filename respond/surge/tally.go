@@ -50,12 +50,12 @@ func (t *tally) add(h uint64, name string, capacity int) {
 			m = i
 		}
 	}
-	// the newcomer inherits the counts of the name it replaces, the
-	// smallest (space-saving): names that keep coming stay even when many
-	// pass by, and a newcomer's baseline is taken to be that of the
-	// rarest name held, not zero
+	// the newcomer inherits the recent count of the name it replaces,
+	// the smallest (space-saving), so that names that keep coming stay
+	// even when many pass by; its own past is unknown here, and the
+	// global baseline stands in for it
 	e := t.fast[m]
-	t.h[m], t.name[m], t.fast[m], t.slow[m], t.err[m] = h, name, e+1, t.slow[m]+1, e
+	t.h[m], t.name[m], t.fast[m], t.slow[m], t.err[m] = h, name, e+1, 1, e
 }
 
 func (t *tally) decay(df, ds float32) {
@@ -81,20 +81,30 @@ type Driver struct {
 // drivers returns the names whose recent count rose most against the
 // baseline mix: fastTotal and slowTotal are the key's post totals at the two
 // time scales.
-func (t *tally) drivers(fastTotal, slowTotal float64, n int) []Driver {
-	if slowTotal <= 0 || fastTotal <= 0 {
+// drivers returns the names whose recent count rose most against the
+// baseline: fastTotal and slowTotal are the key's post totals at the two
+// time scales, and global gives a name's share of all posts of the
+// detector (a floor for the baseline, where the key's own past is short or
+// unknown).
+func (t *tally) drivers(fastTotal, slowTotal float64, global func(h uint64) float64, n int) []Driver {
+	if fastTotal <= 0 {
 		return nil
 	}
 	var out []Driver
 	for i, name := range t.name[:t.n] {
 		f := float64(t.fast[i] - t.err[i])
-		// the baseline share of the name, without its recent rise
+		if f < 2 {
+			continue
+		}
+		// the baseline share of the name: in the key's past, without its
+		// recent rise, and no less than across all keys
 		base := math.Max(0, float64(t.slow[i]-t.fast[i])) / math.Max(slowTotal-fastTotal, 1)
+		base = math.Max(base, global(t.h[i]))
 		exp := base * fastTotal
 		lift := (f + 0.5) / (exp + 1)
 		// a driver rose in share, not only in count, and by more than
 		// Poisson noise
-		if f < 2 || lift < 1.5 || (f-exp)/math.Sqrt(exp+1) < 2 {
+		if lift < 1.5 || (f-exp)/math.Sqrt(exp+1) < 2 {
 			continue
 		}
 		out = append(out, Driver{Name: name, Recent: round2(f), Expected: round2(exp), Lift: round2(lift)})
@@ -114,6 +124,61 @@ func (t *tally) drivers(fastTotal, slowTotal float64, n int) []Driver {
 		out = out[:n]
 	}
 	return out
+}
+
+// A globalTally estimates how often each name occurs across all posts, in
+// fixed memory (a count-min sketch: the smallest of four hashed counters,
+// an overestimate, so a conservative baseline). Counts decay with a
+// two-day half-life, lazily: each addition weighs more than the last, and
+// all are rescaled when the weights grow large.
+type globalTally struct {
+	c       [cmsDepth][cmsWidth]float32
+	w       float32 // weight of an addition now
+	total   float64 // weighted posts
+	decay   float32 // per bucket
+	buckets int64
+}
+
+const (
+	cmsDepth = 4
+	cmsWidth = 1 << 14
+)
+
+func (g *globalTally) init(decay float32) { g.w, g.decay = 1, decay }
+
+// tick moves to the next bucket: later additions weigh 1/decay more.
+func (g *globalTally) tick() {
+	g.w /= g.decay
+	if g.w > 1e20 {
+		for d := range g.c {
+			for i := range g.c[d] {
+				g.c[d][i] /= g.w
+			}
+		}
+		g.total /= float64(g.w)
+		g.w = 1
+	}
+}
+
+func (g *globalTally) add(h uint64) {
+	for d := 0; d < cmsDepth; d++ {
+		g.c[d][(h>>(14*d))&(cmsWidth-1)] += g.w
+	}
+}
+
+// post counts one post (the denominator of shares).
+func (g *globalTally) post() { g.total += float64(g.w) }
+
+// share returns the estimated share of posts naming h.
+func (g *globalTally) share(h uint64) float64 {
+	if g.total <= 0 {
+		return 0
+	}
+	m := float32(math.MaxFloat32)
+	for d := 0; d < cmsDepth; d++ {
+		m = min(m, g.c[d][(h>>(14*d))&(cmsWidth-1)])
+	}
+	return math.Min(1, float64(m)/g.total)
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
