@@ -179,6 +179,12 @@ func TestOrderAndValidity(t *testing.T) {
 		assert.NotEmpty(t, p.Author.Handle, p.ID)
 		assert.False(t, p.Author.Created.IsZero(), p.ID)
 		assert.True(t, p.Author.Created.Before(p.Created), p.ID)
+		switch p.Source {
+		case "bluesky":
+			assert.False(t, p.Author.Created.Before(time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC)), "%s: account older than bluesky", p.ID)
+		case "mastodon":
+			assert.False(t, p.Author.Created.Before(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), "%s: account older than mastodon", p.ID)
+		}
 		if i > 0 {
 			prev := posts[i-1]
 			assert.True(t, prev.Created.Before(p.Created) ||

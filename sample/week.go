@@ -473,8 +473,11 @@ func (g *gen) person(source, lang string) author {
 		a.Name = first + " " + last[:1] + "."
 	}
 	created := time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.r.Int64N(int64(16.9 * 365 * 24 * float64(time.Hour)))))
-	if source == "bluesky" && created.Year() < 2023 {
+	switch { // no account older than its network
+	case source == "bluesky" && created.Before(time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC)):
 		created = time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.r.Int64N(int64(2.5 * 365 * 24 * float64(time.Hour)))))
+	case source == "mastodon" && created.Year() < 2017:
+		created = time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.r.Int64N(int64(8.9 * 365 * 24 * float64(time.Hour)))))
 	}
 	a.Created = created.Truncate(time.Second)
 	switch source {
