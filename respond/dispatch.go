@@ -539,7 +539,11 @@ func (d *Dispatcher) one(ctx context.Context, dec Decision, a Action, held bool)
 		}
 	}
 
-	adm := d.pacer.Admit(now, a.Kind, d.account(dec, a), dec.Case.Post.Author.Key())
+	author := dec.Case.Post.Author.Key()
+	if author != "" {
+		author = dec.Case.Post.Source + ":" + author // one person per source
+	}
+	adm := d.pacer.Admit(now, a.Kind, d.account(dec, a), author)
 	switch adm.Verdict {
 	case PaceDefer:
 		unclaim()

@@ -63,13 +63,21 @@ func (e *endpoint) Close() {
 }
 
 func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(r.Body)
 	e.mu.Lock()
 	unsigned, script := e.unsigned, e.script
 	e.mu.Unlock()
-	if err := VerifySignature(e.secret, r.Header.Get(SignatureHeader), raw, time.Now(), 365*24*time.Hour*10); err != nil && !unsigned {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
+	var raw []byte
+	if unsigned {
+		raw, _ = io.ReadAll(r.Body)
+	} else {
+		var err error
+		// The signatures carry the fake clock's time; the tolerance only
+		// has to cover the distance to the real one.
+		raw, err = VerifyRequest(e.secret, r, time.Now(), 24*time.Hour*365*10)
+		if err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 	}
 	key := r.Header.Get(IdempotencyHeader)
 	e.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -182,6 +183,27 @@ var (
 	ErrSignatureExpired = errors.New("respond: signature timestamp outside tolerance")
 	ErrSignatureInvalid = errors.New("respond: signature does not match")
 )
+
+// MaxWebhookBody bounds the body VerifyRequest reads.
+const MaxWebhookBody = 1 << 20
+
+// VerifyRequest reads r's body (at most MaxWebhookBody bytes) and checks
+// its SignatureHeader with [VerifySignature]; it returns the body when the
+// signature holds. A receiver calls it first in its handler, then
+// deduplicates on r.Header.Get(IdempotencyHeader).
+func VerifyRequest(secret []byte, r *http.Request, now time.Time, tolerance time.Duration) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > MaxWebhookBody {
+		return nil, fmt.Errorf("respond: webhook body over %d bytes", MaxWebhookBody)
+	}
+	if err := VerifySignature(secret, r.Header.Get(SignatureHeader), body, now, tolerance); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
 
 // DefaultTolerance is how far a signature's timestamp may be from the
 // receiver's clock when no tolerance is given.

@@ -2,6 +2,7 @@ package respond
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -548,4 +549,23 @@ func TestSleepCtx(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, sleepCtx(ctx, time.Hour), context.Canceled)
 	assert.ErrorIs(t, sleepCtx(ctx, 0), context.Canceled)
+}
+
+func TestVerifyRequest(t *testing.T) {
+	secret := []byte("s")
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	body := []byte(`{"key":"k"}`)
+	req := func(b []byte, sig string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(b))
+		r.Header.Set(SignatureHeader, sig)
+		return r
+	}
+	got, err := VerifyRequest(secret, req(body, Sign(secret, now, body)), now, 0)
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+	_, err = VerifyRequest(secret, req(body, Sign([]byte("other"), now, body)), now, 0)
+	assert.ErrorIs(t, err, ErrSignatureInvalid)
+	big := bytes.Repeat([]byte("x"), MaxWebhookBody+1)
+	_, err = VerifyRequest(secret, req(big, Sign(secret, now, big)), now, 0)
+	assert.ErrorContains(t, err, "over")
 }
