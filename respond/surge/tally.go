@@ -127,7 +127,7 @@ func (t *tally) drivers(fastTotal, slowTotal float64, global func(h uint64) floa
 }
 
 // A globalTally estimates how often each name occurs across all posts, in
-// fixed memory (a count-min sketch: the smallest of four hashed counters,
+// fixed memory (a count-min sketch: the smaller of two hashed counters,
 // an overestimate, so a conservative baseline). Counts decay with a
 // two-day half-life, lazily: each addition weighs more than the last, and
 // all are rescaled when the weights grow large.
@@ -140,8 +140,8 @@ type globalTally struct {
 }
 
 const (
-	cmsDepth = 4
-	cmsWidth = 1 << 14
+	cmsDepth = 2
+	cmsWidth = 1 << 15
 )
 
 func (g *globalTally) init(decay float32) { g.w, g.decay = 1, decay }
@@ -162,7 +162,7 @@ func (g *globalTally) tick() {
 
 func (g *globalTally) add(h uint64) {
 	for d := 0; d < cmsDepth; d++ {
-		g.c[d][(h>>(14*d))&(cmsWidth-1)] += g.w
+		g.c[d][(h>>(32*d))&(cmsWidth-1)] += g.w
 	}
 }
 
@@ -176,7 +176,7 @@ func (g *globalTally) share(h uint64) float64 {
 	}
 	m := float32(math.MaxFloat32)
 	for d := 0; d < cmsDepth; d++ {
-		m = min(m, g.c[d][(h>>(14*d))&(cmsWidth-1)])
+		m = min(m, g.c[d][(h>>(32*d))&(cmsWidth-1)])
 	}
 	return math.Min(1, float64(m)/g.total)
 }
