@@ -168,6 +168,7 @@ func TestWeekIsACopy(t *testing.T) {
 
 func TestOrderAndValidity(t *testing.T) {
 	posts := Week()
+	f := Script()
 	ids := make(map[string]bool)
 	for i, p := range posts {
 		require.NoError(t, p.Validate())
@@ -179,6 +180,10 @@ func TestOrderAndValidity(t *testing.T) {
 		assert.NotEmpty(t, p.Author.Handle, p.ID)
 		assert.False(t, p.Author.Created.IsZero(), p.ID)
 		assert.True(t, p.Author.Created.Before(p.Created), p.ID)
+		if role := f.RoleOf(p.Author.ID); role != "bot" && role != "brand" { // a support desk answers all day
+			perDay := float64(p.Author.Posts) / (p.Created.Sub(p.Author.Created).Hours() / 24)
+			assert.Less(t, perDay, 50.0, "%s: %s (%s) posts %.0f a day", p.ID, p.Author.Handle, role, perDay)
+		}
 		switch p.Source {
 		case "bluesky":
 			assert.False(t, p.Author.Created.Before(time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC)), "%s: account older than bluesky", p.ID)

@@ -164,7 +164,6 @@ func generate(fsys fs.FS, seed uint64) (*data, error) {
 		return nil, err
 	}
 	g := &gen{
-		r:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		texts:   texts,
 		stores:  stores(),
 		prods:   products(),
@@ -181,14 +180,13 @@ func generate(fsys fs.FS, seed uint64) (*data, error) {
 	for i, t := range texts {
 		g.textIndex[t.ID] = i
 	}
-	g.buildDecks()
-	g.nameTexts()
-	g.people()
-	g.brandPosts()
-	g.ordinary()
-	g.personaPosts()
-	g.botPosts()
-	g.incidentPosts()
+	// Each phase draws from its own stream, so that a change to one phase
+	// (one more account, one more bot) leaves the others' draws alone.
+	for k, phase := range []func(){g.buildDecks, g.nameTexts, g.people, g.brandPosts, g.ordinary, g.personaPosts, g.botPosts, g.incidentPosts} {
+		g.r = rand.New(rand.NewPCG(seed, uint64(k)+1))
+		phase()
+	}
+	g.r = rand.New(rand.NewPCG(seed, 100))
 	return g.finish()
 }
 
@@ -480,13 +478,17 @@ func (g *gen) person(source, lang string) author {
 		created = time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.r.Int64N(int64(8.9 * 365 * 24 * float64(time.Hour)))))
 	}
 	a.Created = created.Truncate(time.Second)
+	// Posts written so far: the account's age in days times a daily rate
+	// (a median of about 1.4 a day on social sites, rarely over 10; a post
+	// a month or so on a forum or a review site).
+	days := weekStart.Sub(a.Created).Hours() / 24
 	switch source {
 	case "forum", "reviews":
-		a.Posts = int64(g.logNormal(3, 1.2))
+		a.Posts = max(1, int64(days*min(g.logNormal(-3.2, 1), 2)))
 	default:
 		a.Followers = min(int64(g.logNormal(5, 1.4)), 40000)
 		a.Following = min(int64(g.logNormal(5.4, .9)), 7000)
-		a.Posts = int64(g.logNormal(7, 1.3))
+		a.Posts = max(1, int64(days*min(g.logNormal(.3, 1.1), 40)))
 	}
 	return a
 }
