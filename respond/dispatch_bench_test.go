@@ -13,9 +13,9 @@ import (
 // notifier that does nothing.
 func BenchmarkDispatch(b *testing.B) {
 	noop := NotifierFunc(func(context.Context, Message) error { return nil })
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d := NewDispatcher(Routes{"*": noop}, WithDispatchClock(clk))
-	base := testDecision("p")
+	base := dispDecision("p")
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -25,7 +25,7 @@ func BenchmarkDispatch(b *testing.B) {
 		dec.Case.Post.ID, dec.Case.Post.ThreadID = dec.PostID, dec.PostID
 		rep, err := d.Do(ctx, dec)
 		if err != nil || rep.Count(OutSent) != 3 {
-			b.Fatal(err, outcomes(rep))
+			b.Fatal(err, outcomesOf(rep))
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
@@ -35,9 +35,9 @@ func BenchmarkDispatch(b *testing.B) {
 // over one dispatcher.
 func BenchmarkDispatchParallel(b *testing.B) {
 	noop := NotifierFunc(func(context.Context, Message) error { return nil })
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d := NewDispatcher(Routes{"*": noop}, WithDispatchClock(clk), WithPacer(NewPacer(Pacing{AuthorPerDay: 1 << 30})))
-	base := testDecision("p")
+	base := dispDecision("p")
 	var n atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -19,11 +19,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-// reply is what a scripted endpoint does with one request.
-type reply struct {
+// reply is what a scripted hookEndpoint does with one request.
+type epReply struct {
 	status     int
 	retryAfter string
-	// hang makes the endpoint not answer until the client gives up; with
+	// hang makes the hookEndpoint not answer until the client gives up; with
 	// act, it acts on the request first (the receiver got it, the sender
 	// never hears so).
 	hang, act bool
@@ -31,14 +31,14 @@ type reply struct {
 	delay time.Duration
 }
 
-// endpoint is a webhook receiver that checks signatures, acts on each
+// hookEndpoint is a webhook receiver that checks signatures, acts on each
 // idempotency key at most once (as a receiver honouring Idempotency-Key
 // does), and counts what it saw.
-type endpoint struct {
+type hookEndpoint struct {
 	t      *testing.T
 	srv    *httptest.Server
 	secret []byte
-	script func(n int) reply
+	script func(n int) epReply
 	stop   chan struct{}
 	// unsigned accepts requests without a valid signature (Slack's).
 	unsigned bool
@@ -50,19 +50,19 @@ type endpoint struct {
 	bodies   map[string]Message
 }
 
-func newEndpoint(t *testing.T, script func(n int) reply) *endpoint {
-	e := &endpoint{t: t, secret: []byte("whsec"), script: script, stop: make(chan struct{}),
+func newEndpoint(t *testing.T, script func(n int) epReply) *hookEndpoint {
+	e := &hookEndpoint{t: t, secret: []byte("whsec"), script: script, stop: make(chan struct{}),
 		perKey: map[string]int{}, acted: map[string]int{}, bodies: map[string]Message{}}
 	e.srv = httptest.NewServer(http.HandlerFunc(e.serve))
 	return e
 }
 
-func (e *endpoint) Close() {
+func (e *hookEndpoint) Close() {
 	close(e.stop)
 	e.srv.Close()
 }
 
-func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
+func (e *hookEndpoint) serve(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	unsigned, script := e.unsigned, e.script
 	e.mu.Unlock()
@@ -85,7 +85,7 @@ func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	n := e.requests
 	e.perKey[key]++
 	e.mu.Unlock()
-	rep := reply{status: 200}
+	rep := epReply{status: 200}
 	if script != nil {
 		rep = script(n)
 	}
@@ -124,7 +124,7 @@ func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(rep.status)
 }
 
-func (e *endpoint) counts() (requests, keys, effects int) {
+func (e *hookEndpoint) counts() (requests, keys, effects int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, n := range e.acted {
@@ -133,7 +133,7 @@ func (e *endpoint) counts() (requests, keys, effects int) {
 	return e.requests, len(e.perKey), effects
 }
 
-func (e *endpoint) notifier() *Webhook {
+func (e *hookEndpoint) notifier() *Webhook {
 	return &Webhook{URL: e.srv.URL + "/hooks/SECRETTOKEN", Secret: e.secret, Client: e.srv.Client()}
 }
 
@@ -162,7 +162,7 @@ func (s *sleeper) Waits() []time.Duration {
 	return append([]time.Duration(nil), s.waits...)
 }
 
-var t0 = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+var dispT0 = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 
 func newTestDispatcher(r Router, clk *manualClock, opts ...DispatchOption) (*Dispatcher, *sleeper) {
 	s := &sleeper{clk: clk}
@@ -171,7 +171,7 @@ func newTestDispatcher(r Router, clk *manualClock, opts ...DispatchOption) (*Dis
 	return NewDispatcher(r, append(base, opts...)...), s
 }
 
-func outcomes(rep Report) []Outcome {
+func outcomesOf(rep Report) []Outcome {
 	out := make([]Outcome, len(rep.Results))
 	for i, r := range rep.Results {
 		out[i] = r.Outcome
@@ -183,17 +183,17 @@ func TestDispatchSendsEachActionOnce(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ep := newEndpoint(t, nil)
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d, _ := newTestDispatcher(Routes{"*": ep.notifier()}, clk)
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	ctx := context.Background()
 
 	rep, err := d.Do(ctx, dec)
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutSent, OutSent, OutSent}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutSent, OutSent, OutSent}, outcomesOf(rep))
 	rep, err = d.Do(ctx, dec)
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutDuplicate, OutDuplicate, OutDuplicate}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutDuplicate, OutDuplicate, OutDuplicate}, outcomesOf(rep))
 	req, keys, eff := ep.counts()
 	assert.Equal(t, [3]int{3, 3, 3}, [3]int{req, keys, eff})
 	for _, r := range rep.Results {
@@ -206,18 +206,18 @@ func TestDispatchSendsEachActionOnce(t *testing.T) {
 
 func TestDispatchRetriesTransientFailures(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(n int) reply {
+	ep := newEndpoint(t, func(n int) epReply {
 		if n <= 2 {
-			return reply{status: 500}
+			return epReply{status: 500}
 		}
-		return reply{status: 200}
+		return epReply{status: 200}
 	})
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d, s := newTestDispatcher(Routes{"alert": ep.notifier()}, clk)
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutSkipped, OutSent, OutSkipped}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutSkipped, OutSent, OutSkipped}, outcomesOf(rep))
 	assert.Equal(t, 3, rep.Results[1].Attempts)
 	w := s.Waits()
 	require.Len(t, w, 2)
@@ -229,12 +229,12 @@ func TestDispatchRetriesTransientFailures(t *testing.T) {
 
 func TestDispatchBackoffIsCappedAndDeadLetters(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(int) reply { return reply{status: 503} })
+	ep := newEndpoint(t, func(int) epReply { return epReply{status: 503} })
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var dl MemDeadLetter
 	d, s := newTestDispatcher(Routes{"alert": ep.notifier()}, clk, WithDeadLetter(&dl))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.Error(t, err)
 	r := rep.Results[1]
 	assert.Equal(t, OutDeadLettered, r.Outcome)
@@ -253,11 +253,11 @@ func TestDispatchBackoffIsCappedAndDeadLetters(t *testing.T) {
 	assert.Contains(t, e.Err, "HTTP 503")
 
 	// Nothing is lost for good: the key was released, and once the
-	// endpoint recovers a new dispatch of the decision delivers it.
+	// hookEndpoint recovers a new dispatch of the decision delivers it.
 	ep.mu.Lock()
 	ep.script = nil
 	ep.mu.Unlock()
-	rep, err = d.Do(context.Background(), testDecision("p1"))
+	rep, err = d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, OutSent, rep.Results[1].Outcome)
 	_, _, eff := ep.counts()
@@ -266,29 +266,29 @@ func TestDispatchBackoffIsCappedAndDeadLetters(t *testing.T) {
 
 func TestDispatchRateLimited(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(n int) reply {
+	ep := newEndpoint(t, func(n int) epReply {
 		switch n {
 		case 1:
-			return reply{status: 429, retryAfter: "7"}
+			return epReply{status: 429, retryAfter: "7"}
 		case 2:
-			return reply{status: 429, retryAfter: "3600"}
+			return epReply{status: 429, retryAfter: "3600"}
 		}
-		return reply{status: 200}
+		return epReply{status: 200}
 	})
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d, s := newTestDispatcher(Routes{"alert": ep.notifier()}, clk)
 	ctx := context.Background()
-	rep, err := d.Do(ctx, testDecision("p1"))
+	rep, err := d.Do(ctx, dispDecision("p1"))
 	require.NoError(t, err)
 	r := rep.Results[1]
 	assert.Equal(t, []time.Duration{7 * time.Second}, s.Waits(), "Retry-After is honoured")
 	assert.Equal(t, OutDeferred, r.Outcome, "a Retry-After beyond MaxRetryAfter defers")
-	assert.Equal(t, t0.Add(7*time.Second+time.Hour), r.NotBefore)
+	assert.Equal(t, dispT0.Add(7*time.Second+time.Hour), r.NotBefore)
 	assert.Equal(t, 2, r.Attempts)
 
 	clk.Set(r.NotBefore)
-	rep, err = d.Do(ctx, testDecision("p1"))
+	rep, err = d.Do(ctx, dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, OutSent, rep.Results[1].Outcome)
 	req, _, eff := ep.counts()
@@ -298,14 +298,14 @@ func TestDispatchRateLimited(t *testing.T) {
 
 func TestDispatchPermanentFailureIsNotRetried(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(int) reply { return reply{status: 410} })
+	ep := newEndpoint(t, func(int) epReply { return epReply{status: 410} })
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var dl MemDeadLetter
 	var logs bytes.Buffer
 	d, s := newTestDispatcher(Routes{"alert": ep.notifier()}, clk, WithDeadLetter(&dl),
 		WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.Error(t, err)
 	assert.Equal(t, OutDeadLettered, rep.Results[1].Outcome)
 	assert.Equal(t, 1, rep.Results[1].Attempts)
@@ -320,9 +320,9 @@ func TestDispatchPermanentFailureIsNotRetried(t *testing.T) {
 // logs do not carry the post's text.
 func TestDispatchNeverLeaksSecrets(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(int) reply { return reply{hang: true} })
+	ep := newEndpoint(t, func(int) epReply { return epReply{hang: true} })
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var dl MemDeadLetter
 	var logs bytes.Buffer
 	ep.mu.Lock()
@@ -334,9 +334,9 @@ func TestDispatchNeverLeaksSecrets(t *testing.T) {
 	d, _ := newTestDispatcher(Routes{"alert": refused, "route": slack}, clk, WithDeadLetter(&dl),
 		WithAttemptTimeout(50*time.Millisecond), WithRetry(Retry{Attempts: 2}),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.Error(t, err)
-	assert.Equal(t, []Outcome{OutDeadLettered, OutDeadLettered, OutSkipped}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutDeadLettered, OutDeadLettered, OutSkipped}, outcomesOf(rep))
 	assert.NotContains(t, err.Error(), "SECRETTOKEN")
 	for _, r := range rep.Results {
 		if r.Err != nil {
@@ -360,32 +360,32 @@ func TestDispatchNeverLeaksSecrets(t *testing.T) {
 // receiver's dedupe keeps the effect single.
 func TestDispatchTimeoutAfterReceiverActed(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(n int) reply {
+	ep := newEndpoint(t, func(n int) epReply {
 		if n == 1 {
-			return reply{hang: true, act: true}
+			return epReply{hang: true, act: true}
 		}
-		return reply{status: 200}
+		return epReply{status: 200}
 	})
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d, _ := newTestDispatcher(Routes{"alert": ep.notifier()}, clk, WithAttemptTimeout(100*time.Millisecond))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, OutSent, rep.Results[1].Outcome)
 	assert.Equal(t, 2, rep.Results[1].Attempts)
 	req, keys, eff := ep.counts()
-	assert.Equal(t, 2, req, "at-least-once: the endpoint saw the key twice")
+	assert.Equal(t, 2, req, "at-least-once: the hookEndpoint saw the key twice")
 	assert.Equal(t, 1, keys)
 	assert.Equal(t, 1, eff, "exactly-once in effect")
 }
 
 func TestDispatchSlowEndpoint(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(int) reply { return reply{status: 200, delay: 30 * time.Millisecond} })
+	ep := newEndpoint(t, func(int) epReply { return epReply{status: 200, delay: 30 * time.Millisecond} })
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	d, s := newTestDispatcher(Routes{"*": ep.notifier()}, clk, WithAttemptTimeout(5*time.Second))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, 3, rep.Count(OutSent))
 	assert.Empty(t, s.Waits(), "a slow answer within the timeout is not retried")
@@ -409,9 +409,9 @@ func TestDispatchCrashBetweenSendAndRecord(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ep := newEndpoint(t, nil)
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	shared := new(MemLedger)
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	dec.Actions = dec.Actions[1:2] // one alert
 	ctx := context.Background()
 
@@ -452,14 +452,14 @@ func TestDispatchCrashBetweenSendAndRecord(t *testing.T) {
 
 func TestDispatchConcurrentSameDecision(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	ep := newEndpoint(t, func(int) reply { return reply{status: 200, delay: 5 * time.Millisecond} })
+	ep := newEndpoint(t, func(int) epReply { return epReply{status: 200, delay: 5 * time.Millisecond} })
 	defer ep.Close()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	ledger := new(MemLedger)
 	claims := new(MemClaims)
 	a, _ := newTestDispatcher(Routes{"*": ep.notifier()}, clk, WithLedger(ledger), WithClaims(claims), WithWorker("a"))
 	b, _ := newTestDispatcher(Routes{"*": ep.notifier()}, clk, WithLedger(ledger), WithClaims(claims), WithWorker("b"))
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	total := map[Outcome]int{}
@@ -491,7 +491,7 @@ func TestDispatchConcurrentSameDecision(t *testing.T) {
 
 func TestDispatchClaims(t *testing.T) {
 	ctx := context.Background()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var mu sync.Mutex
 	var sent []string
 	rec := NotifierFunc(func(_ context.Context, m Message) error {
@@ -506,8 +506,8 @@ func TestDispatchClaims(t *testing.T) {
 		WithClaimTTL(10*time.Minute))
 	b, _ := newTestDispatcher(Routes{"reply": rec}, clk, WithClaims(claims), WithLedger(ledger), WithWorker("b"),
 		WithClaimTTL(10*time.Minute))
-	p1 := testDecision("p1")
-	p2 := testDecision("p2")
+	p1 := dispDecision("p1")
+	p2 := dispDecision("p2")
 	p2.Case.Post.ThreadID = p1.Case.Post.ThreadID // same conversation
 
 	rep, _ := a.Do(ctx, p1)
@@ -518,7 +518,7 @@ func TestDispatchClaims(t *testing.T) {
 	assert.Equal(t, OutSent, rep.Results[2].Outcome, "the holder replies again")
 
 	// A person takes the thread: no bot replies there.
-	p3 := testDecision("p3")
+	p3 := dispDecision("p3")
 	_, err := claims.Acquire(ctx, "bluesky:t-p3", "agent:alice", clk.Now(), time.Hour)
 	require.NoError(t, err)
 	rep, _ = a.Do(ctx, p3)
@@ -529,7 +529,7 @@ func TestDispatchClaims(t *testing.T) {
 	clk.Advance(11 * time.Minute)
 	rep, _ = b.Do(ctx, p2)
 	assert.Equal(t, OutDuplicate, rep.Results[2].Outcome)
-	p4 := testDecision("p4")
+	p4 := dispDecision("p4")
 	p4.Case.Post.ThreadID = p1.Case.Post.ThreadID
 	rep, _ = b.Do(ctx, p4)
 	assert.Equal(t, OutSent, rep.Results[2].Outcome, "a lapsed claim frees the thread")
@@ -538,7 +538,7 @@ func TestDispatchClaims(t *testing.T) {
 
 func TestDispatchStale(t *testing.T) {
 	ctx := context.Background()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var n int
 	rec := NotifierFunc(func(context.Context, Message) error { n++; return nil })
 	stale := true
@@ -548,22 +548,22 @@ func TestDispatchStale(t *testing.T) {
 		asked = append(asked, dec.PostID)
 		return stale, nil
 	}))
-	rep, err := d.Do(ctx, testDecision("p1"))
+	rep, err := d.Do(ctx, dispDecision("p1"))
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutSent, OutSent, OutStale}, outcomes(rep), "only replies are checked")
+	assert.Equal(t, []Outcome{OutSent, OutSent, OutStale}, outcomesOf(rep), "only replies are checked")
 	assert.Equal(t, []string{"p1"}, asked)
 	_, held := claims.Holder("bluesky:t-p1", clk.Now())
 	assert.False(t, held, "a stale reply releases its claim")
 	stale = false
-	rep, err = d.Do(ctx, testDecision("p1"))
+	rep, err = d.Do(ctx, dispDecision("p1"))
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutDuplicate, OutDuplicate, OutSent}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutDuplicate, OutDuplicate, OutSent}, outcomesOf(rep))
 	assert.Equal(t, 3, n)
 
 	d2, _ := newTestDispatcher(Routes{"*": rec}, clk, WithStale(func(context.Context, Decision) (bool, error) {
 		return false, errors.New("thread API down")
 	}))
-	rep, err = d2.Do(ctx, testDecision("p2"))
+	rep, err = d2.Do(ctx, dispDecision("p2"))
 	assert.ErrorContains(t, err, "thread API down")
 	assert.Equal(t, OutFailed, rep.Results[2].Outcome)
 }
@@ -577,7 +577,7 @@ func TestDispatchPacing(t *testing.T) {
 	p := NewPacer(Pacing{AuthorPerDay: 2, Quiet: QuietHours{Location: ny, Start: 22 * time.Hour, End: 7 * time.Hour}})
 	d, _ := newTestDispatcher(Routes{"reply": rec}, clk, WithPacer(p))
 	replyOutcome := func(id string) Result {
-		rep, err := d.Do(ctx, testDecision(id))
+		rep, err := d.Do(ctx, dispDecision(id))
 		require.NoError(t, err)
 		return rep.Results[2]
 	}
@@ -598,7 +598,7 @@ func TestDispatchPacing(t *testing.T) {
 	hold := NewPacer(Pacing{Quiet: QuietHours{Location: ny, Start: 22 * time.Hour, End: 7 * time.Hour, Hold: true}})
 	dh, _ := newTestDispatcher(Routes{"reply": rec}, clk, WithPacer(hold))
 	clk.Set(time.Date(2026, 11, 27, 23, 0, 0, 0, ny))
-	rep, err := dh.Do(ctx, testDecision("p9"))
+	rep, err := dh.Do(ctx, dispDecision("p9"))
 	require.NoError(t, err)
 	assert.Equal(t, OutHeld, rep.Results[2].Outcome)
 	assert.Equal(t, 3, n)
@@ -606,20 +606,20 @@ func TestDispatchPacing(t *testing.T) {
 
 func TestDispatchHoldAndSkip(t *testing.T) {
 	ctx := context.Background()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var got []Message
 	rec := NotifierFunc(func(_ context.Context, m Message) error { got = append(got, m); return nil })
 	d, _ := newTestDispatcher(Routes{"hold": rec, "reply": rec}, clk)
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	dec.Actions = append(dec.Actions, Action{Kind: ActHold, Reason: "vip author", Rule: "vip"})
 	rep, err := d.Do(ctx, dec)
 	require.NoError(t, err)
-	assert.Equal(t, []Outcome{OutSkipped, OutSkipped, OutHeld, OutSent}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutSkipped, OutSkipped, OutHeld, OutSent}, outcomesOf(rep))
 	require.Len(t, got, 1)
 	assert.Equal(t, ActHold, got[0].Kind)
 	assert.Contains(t, got[0].Text, "draft reply: "+dec.Reply)
 
-	noText := testDecision("p2")
+	noText := dispDecision("p2")
 	noText.Reply = ""
 	rep, err = d.Do(ctx, noText)
 	require.NoError(t, err)
@@ -659,13 +659,13 @@ func (failLedger) MarkSent(context.Context, string, string, time.Time) error {
 func (failLedger) Release(context.Context, string, string) error { return errors.New("ledger down") }
 
 func TestDispatchFailures(t *testing.T) {
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	var n int
 	rec := NotifierFunc(func(context.Context, Message) error { n++; return errors.New("flaky") })
 	d, _ := newTestDispatcher(Routes{"*": rec}, clk, WithLedger(failLedger{}))
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	assert.ErrorContains(t, err, "ledger down")
-	assert.Equal(t, []Outcome{OutFailed, OutFailed, OutFailed}, outcomes(rep))
+	assert.Equal(t, []Outcome{OutFailed, OutFailed, OutFailed}, outcomesOf(rep))
 	assert.Zero(t, n, "nothing is sent without a reservation")
 
 	// ctx ends while waiting between attempts: the action fails, its key
@@ -675,14 +675,14 @@ func TestDispatchFailures(t *testing.T) {
 	var dl MemDeadLetter
 	d, _ = newTestDispatcher(Routes{"alert": rec}, clk, WithLedger(ledger), WithDeadLetter(&dl),
 		WithSleep(func(ctx context.Context, _ time.Duration) error { cancel(); return ctx.Err() }))
-	rep, err = d.Do(ctx, testDecision("p2"))
+	rep, err = d.Do(ctx, dispDecision("p2"))
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, OutFailed, rep.Results[1].Outcome)
 	e, _ := ledger.Get(rep.Results[1].Key)
 	assert.Empty(t, e.Owner, "released")
 	assert.Zero(t, dl.Len())
 
-	rep, err = d.Do(ctx, testDecision("p3"))
+	rep, err = d.Do(ctx, dispDecision("p3"))
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, OutFailed, rep.Results[1].Outcome)
 }
@@ -692,10 +692,10 @@ func TestDispatchEmail(t *testing.T) {
 	srv := newFakeSMTP(t)
 	defer srv.Close()
 	srv.dataReplies = []string{"421 busy"}
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	mail := &Email{Addr: srv.ln.Addr().String(), From: "hark@acme.example", To: []string{"team@acme.example"}, Clock: clk}
 	d, s := newTestDispatcher(Routes{"route": mail}, clk)
-	rep, err := d.Do(context.Background(), testDecision("p1"))
+	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, OutSent, rep.Results[0].Outcome)
 	assert.Equal(t, 2, rep.Results[0].Attempts, "a 4xx reply is retried")
@@ -706,7 +706,7 @@ func TestDispatchEmail(t *testing.T) {
 }
 
 func TestDispatchAccountAndAuthorKeys(t *testing.T) {
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	rec := NotifierFunc(func(context.Context, Message) error { return nil })
 	p := NewPacer(Pacing{Account: Rate{Every: time.Hour, Burst: 1}})
 	var accounts []string
@@ -714,10 +714,10 @@ func TestDispatchAccountAndAuthorKeys(t *testing.T) {
 		accounts = append(accounts, "brand-"+dec.Case.Post.Source)
 		return "brand-" + dec.Case.Post.Source
 	}))
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	rep, _ := d.Do(context.Background(), dec)
 	assert.Equal(t, OutSent, rep.Results[2].Outcome)
-	dec2 := testDecision("p2")
+	dec2 := dispDecision("p2")
 	dec2.Case.Post.Author = hark.Author{Handle: "@other"}
 	rep, _ = d.Do(context.Background(), dec2)
 	assert.Equal(t, OutDeferred, rep.Results[2].Outcome, "one reply per hour on the brand account")
@@ -726,7 +726,7 @@ func TestDispatchAccountAndAuthorKeys(t *testing.T) {
 
 func TestDispatchRunsSLAClocks(t *testing.T) {
 	ctx := context.Background()
-	clk := newManualClock(t0)
+	clk := newManualClock(dispT0)
 	tr := NewTracker(slaForTest(time.UTC), nil, clk)
 	fail := true
 	rec := NotifierFunc(func(context.Context, Message) error {
@@ -736,14 +736,14 @@ func TestDispatchRunsSLAClocks(t *testing.T) {
 		return nil
 	})
 	d, _ := newTestDispatcher(Routes{"reply": rec}, clk, WithTracker(tr))
-	dec := testDecision("p1")
+	dec := dispDecision("p1")
 	dec.Priority = P1
-	dec.Case.Post.Created = t0.Add(-10 * time.Minute)
+	dec.Case.Post.Created = dispT0.Add(-10 * time.Minute)
 	_, err := d.Do(ctx, dec)
 	require.Error(t, err)
 	tm, err := tr.Get(ctx, "p1")
 	require.NoError(t, err, "the clock runs while the reply failed")
-	assert.Equal(t, t0.Add(-10*time.Minute), tm.Started, "counted from the post")
+	assert.Equal(t, dispT0.Add(-10*time.Minute), tm.Started, "counted from the post")
 
 	fail = false
 	clk.Advance(20 * time.Minute)
@@ -756,7 +756,7 @@ func TestDispatchRunsSLAClocks(t *testing.T) {
 	_, err = tr.Get(ctx, "p1")
 	assert.ErrorIs(t, err, ErrNoTimer, "dispatching the answered decision again starts no clock")
 
-	noTarget := testDecision("p2")
+	noTarget := dispDecision("p2")
 	noTarget.Priority = P4
 	_, err = d.Do(ctx, noTarget)
 	assert.NoError(t, err, "a priority without a target is not timed")

@@ -28,7 +28,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-func testDecision(id string) Decision {
+func dispDecision(id string) Decision {
 	return Decision{
 		PostID: id, Priority: P2, Team: "billing",
 		RespondBy: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
@@ -46,7 +46,7 @@ func testDecision(id string) Decision {
 }
 
 func TestMessageFor(t *testing.T) {
-	d := testDecision("p1")
+	d := dispDecision("p1")
 	m := MessageFor(d, d.Actions[1])
 	assert.Equal(t, IdempotencyKey("p1", d.Actions[1]), m.Key)
 	assert.Equal(t, "[P2] alert #support: post p1 on bluesky", m.Subject)
@@ -169,7 +169,7 @@ func TestSlackPayload(t *testing.T) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	d := testDecision("p1")
+	d := dispDecision("p1")
 	d.Case.Post.Text = "a <b> & c"
 	m := MessageFor(d, d.Actions[1])
 	plain := &Slack{URL: srv.URL + "/services/T0/B0/secret", Client: srv.Client()}
@@ -204,7 +204,7 @@ func TestWebhookSignature(t *testing.T) {
 	defer srv.Close()
 	wh := &Webhook{URL: srv.URL + "/hook?token=abc", Secret: secret, Client: srv.Client(), Clock: clk,
 		Header: http.Header{"X-Api-Key": {"k1"}}}
-	d := testDecision("p9")
+	d := dispDecision("p9")
 	m := MessageFor(d, d.Actions[0])
 	require.NoError(t, wh.Notify(context.Background(), m))
 	assert.NoError(t, verr)
@@ -431,7 +431,7 @@ func TestEmail(t *testing.T) {
 	clk := newManualClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	e := &Email{Addr: srv.ln.Addr().String(), From: "Hark <hark@acme.example>",
 		To: []string{"support@acme.example", "Ops <ops@acme.example>"}, Clock: clk}
-	d := testDecision("p1")
+	d := dispDecision("p1")
 	d.Reply = "Zürich: ça ne marche pas\n.\nline after a lone dot, and a long line " + strings.Repeat("x", 100)
 	m := MessageFor(d, d.Actions[2])
 	m.Subject = "Ärger mit Rechnung\r\nBcc: evil@x"
