@@ -471,22 +471,22 @@ func (d *Detector) addTop(k *keyState, p topPost) {
 		k.top = append(k.top, p)
 		return
 	}
-	id, w, t := p.id, p.weight, p.t
-	// replace a post out of the recent window, else the lightest if
-	// lighter than this one (earlier posts win ties: they started it)
-	m := -1
+	// replace a post out of the recent window, else the lightest (the
+	// oldest among equals, so that a new episode's posts get in) if it
+	// is no heavier than this one
+	m := 0
 	win := int64(d.recentWin)
-	for i, p := range k.top {
-		if t-p.t > win {
+	for i, q := range k.top {
+		if p.t-q.t > win {
 			m = i
 			break
 		}
-		if p.weight < w && (m < 0 || p.weight < k.top[m].weight) {
+		if q.weight < k.top[m].weight || q.weight == k.top[m].weight && q.t < k.top[m].t {
 			m = i
 		}
 	}
-	if m >= 0 {
-		k.top[m] = topPost{id, w, t, p.neg}
+	if p.t-k.top[m].t > win || k.top[m].weight <= p.weight {
+		k.top[m] = p
 	}
 }
 
