@@ -203,7 +203,9 @@ func (s *Source) Errors() []error { return slices.Clone(s.errs) }
 // Fetch implements [listen.Source]. It returns the posts after cursor: the
 // next batch, or on the virtual clock the posts now due (blocking until at
 // least one is). The batch that reaches the end has Done set; so has any
-// later one, with no posts.
+// later one, with no posts. The virtual clock starts at the Source's first
+// Fetch and runs on from there: fetching again from an earlier cursor finds
+// those posts already due.
 func (s *Source) Fetch(ctx context.Context, cursor string) (listen.Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return listen.Batch{}, err

@@ -243,6 +243,33 @@ func TestVirtualClock(t *testing.T) {
 	assert.Equal(t, []time.Duration{time.Second, 9 * time.Second, 50 * time.Second}, clock.slept)
 }
 
+func TestStreamOnVirtualClock(t *testing.T) {
+	// listen.Stream over a day of the sample week at 1440x: every post, in
+	// order, the whole day in a minute of the fake clock.
+	f := sample.Script()
+	var day []hark.Post
+	for _, p := range sample.Week() {
+		if !p.Created.Before(f.Incident.Start.Truncate(24*time.Hour)) && p.Created.Before(f.Incident.Start.Truncate(24*time.Hour).Add(24*time.Hour)) {
+			day = append(day, p)
+		}
+	}
+	require.Greater(t, len(day), 500)
+	clock := newFakeClock()
+	start := clock.Now()
+	var got []hark.Post
+	for posts, err := range listen.Stream(t.Context(), replay.New(day, replay.WithSpeed(1440), replay.WithClock(clock))) {
+		require.NoError(t, err)
+		for _, p := range posts {
+			// No post is released before its time.
+			assert.False(t, clock.Now().Sub(start) < p.Created.Sub(day[0].Created)/1440, p.ID)
+		}
+		got = append(got, posts...)
+	}
+	assert.Equal(t, ids(day), ids(got))
+	assert.LessOrEqual(t, clock.Now().Sub(start), time.Minute)
+	assert.InDelta(t, float64(day[len(day)-1].Created.Sub(day[0].Created)/1440), float64(clock.Now().Sub(start)), float64(time.Millisecond))
+}
+
 func TestVirtualClockUntimed(t *testing.T) {
 	// Posts without Created are released with their neighbours; the ones
 	// before any timed post with the first timed one.
