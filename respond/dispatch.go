@@ -379,6 +379,15 @@ func (d *Dispatcher) Do(ctx context.Context, dec Decision) (Report, error) {
 			held = true
 		}
 	}
+	if dec.PostID == "" {
+		for _, a := range dec.Actions {
+			rep.Results = append(rep.Results, Result{Action: a, Outcome: OutFailed, Err: ErrNoPostID})
+		}
+		if len(rep.Results) == 0 {
+			return rep, nil
+		}
+		return rep, ErrNoPostID
+	}
 	var errs []error
 	fresh, replied := true, false
 	for _, a := range dec.Actions {
@@ -595,6 +604,10 @@ func (d *Dispatcher) one(ctx context.Context, dec Decision, a Action, held bool)
 	r.Outcome, r.Err = OutDeadLettered, err
 	return r
 }
+
+// ErrNoPostID fails every action of a decision without a PostID: its
+// idempotency keys would not tell one post from another.
+var ErrNoPostID = errors.New("respond: decision has no post ID")
 
 var (
 	errLeaseLost   = errors.New("respond: ledger lease lost to another dispatch")

@@ -761,3 +761,15 @@ func TestDispatchRunsSLAClocks(t *testing.T) {
 	_, err = d.Do(ctx, noTarget)
 	assert.NoError(t, err, "a priority without a target is not timed")
 }
+
+func TestDispatchNeedsPostID(t *testing.T) {
+	var n int
+	rec := NotifierFunc(func(context.Context, Message) error { n++; return nil })
+	d, _ := newTestDispatcher(Routes{"*": rec}, newManualClock(dispT0))
+	dec := dispDecision("p1")
+	dec.PostID = ""
+	rep, err := d.Do(context.Background(), dec)
+	assert.ErrorIs(t, err, ErrNoPostID)
+	assert.Equal(t, []Outcome{OutFailed, OutFailed, OutFailed}, outcomesOf(rep))
+	assert.Zero(t, n)
+}
