@@ -23,7 +23,7 @@ import (
 type epReply struct {
 	status     int
 	retryAfter string
-	// hang makes the hookEndpoint not answer until the client gives up; with
+	// hang makes the endpoint not answer until the client gives up; with
 	// act, it acts on the request first (the receiver got it, the sender
 	// never hears so).
 	hang, act bool
@@ -368,13 +368,13 @@ func TestDispatchTimeoutAfterReceiverActed(t *testing.T) {
 	})
 	defer ep.Close()
 	clk := newManualClock(dispT0)
-	d, _ := newTestDispatcher(Routes{"alert": ep.notifier()}, clk, WithAttemptTimeout(100*time.Millisecond))
+	d, _ := newTestDispatcher(Routes{"alert": ep.notifier()}, clk, WithAttemptTimeout(300*time.Millisecond))
 	rep, err := d.Do(context.Background(), dispDecision("p1"))
 	require.NoError(t, err)
 	assert.Equal(t, OutSent, rep.Results[1].Outcome)
-	assert.Equal(t, 2, rep.Results[1].Attempts)
+	assert.GreaterOrEqual(t, rep.Results[1].Attempts, 2)
 	req, keys, eff := ep.counts()
-	assert.Equal(t, 2, req, "at-least-once: the hookEndpoint saw the key twice")
+	assert.Equal(t, rep.Results[1].Attempts, req, "at-least-once: the endpoint saw the key on every attempt")
 	assert.Equal(t, 1, keys)
 	assert.Equal(t, 1, eff, "exactly-once in effect")
 }
