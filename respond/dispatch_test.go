@@ -19,7 +19,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// reply is what a scripted hookEndpoint does with one request.
+// epReply is what a scripted endpoint does with one request.
 type epReply struct {
 	status     int
 	retryAfter string
@@ -253,7 +253,7 @@ func TestDispatchBackoffIsCappedAndDeadLetters(t *testing.T) {
 	assert.Contains(t, e.Err, "HTTP 503")
 
 	// Nothing is lost for good: the key was released, and once the
-	// hookEndpoint recovers a new dispatch of the decision delivers it.
+	// endpoint recovers a new dispatch of the decision delivers it.
 	ep.mu.Lock()
 	ep.script = nil
 	ep.mu.Unlock()
