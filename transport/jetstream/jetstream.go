@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -465,14 +466,13 @@ func (t *Transport) keepAlive(m jetstream.Msg) (stop func()) {
 // the publish fails, the message is left to come back after AckWait, so
 // nothing is lost.
 func (t *Transport) deadLetter(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, reason string, onErr func(error)) {
-	src := "unknown"
-	var p struct {
-		Source string `json:"source"`
+	// The source's token is the last of the subject, valid even when the
+	// message is not.
+	src := m.Subject()
+	if i := strings.LastIndexByte(src, '.'); i >= 0 {
+		src = src[i+1:]
 	}
-	if json.Unmarshal(m.Data(), &p) == nil {
-		src = p.Source
-	}
-	dm := &nats.Msg{Subject: t.cfg.Prefix + ".dead." + state.KeyPart(src), Data: m.Data(), Header: nats.Header{}}
+	dm := &nats.Msg{Subject: t.cfg.Prefix + ".dead." + src, Data: m.Data(), Header: nats.Header{}}
 	dm.Header.Set(HeaderReason, reason)
 	dm.Header.Set(HeaderSubject, m.Subject())
 	dm.Header.Set(HeaderStreamSeq, strconv.FormatUint(md.Sequence.Stream, 10))
