@@ -243,7 +243,7 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 func max0(d time.Duration) time.Duration { return max(d, 0) }
 
 func snippet(b []byte) string {
-	const n = 256
+	const n = 1024
 	if len(b) > n {
 		b = b[:n]
 	}
