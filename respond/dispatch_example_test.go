@@ -36,7 +36,7 @@ func ExampleTracker() {
 		fmt.Println(err)
 		return
 	}
-	print := func(e respond.SLAEvent) error {
+	print := func(_ context.Context, e respond.SLAEvent) error {
 		fmt.Println(e.Kind, e.Key, e.At.Format("Mon 15:04"))
 		return nil
 	}

@@ -380,7 +380,7 @@ func (tr *Tracker) get(ctx context.Context, key string) (SLATimer, error) {
 // is called without the tracker's lock held, so it may call the tracker
 // (Stop a breached case, say), though not Check. Concurrent Checks of one
 // tracker take turns.
-func (tr *Tracker) Check(ctx context.Context, fn func(SLAEvent) error) error {
+func (tr *Tracker) Check(ctx context.Context, fn func(context.Context, SLAEvent) error) error {
 	tr.checking.Lock()
 	defer tr.checking.Unlock()
 	now := tr.clock.Now()
@@ -408,7 +408,7 @@ func (tr *Tracker) Check(ctx context.Context, fn func(SLAEvent) error) error {
 			if t.Warned {
 				ev.Kind = SLABreach
 			}
-			if err := fn(ev); err != nil {
+			if err := fn(ctx, ev); err != nil {
 				return err
 			}
 			// Record the delivery on the timer as it is now: fn, or another
@@ -436,7 +436,7 @@ func (tr *Tracker) Check(ctx context.Context, fn func(SLAEvent) error) error {
 // Run calls Check on every value received from ticks until ctx is done or
 // Check fails, and returns that error. Pass a time.Ticker's C in production
 // and a channel of your own in tests.
-func (tr *Tracker) Run(ctx context.Context, ticks <-chan time.Time, fn func(SLAEvent) error) error {
+func (tr *Tracker) Run(ctx context.Context, ticks <-chan time.Time, fn func(context.Context, SLAEvent) error) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -449,5 +449,37 @@ func (tr *Tracker) Run(ctx context.Context, ticks <-chan time.Time, fn func(SLAE
 				return err
 			}
 		}
+	}
+}
+
+// SLANotifier returns a callback for [Tracker.Check] and [Tracker.Run]
+// that sends each event through n as an alert message. The message's key
+// is derived from the timer's key, the event kind and the deadline, so an
+// event delivered twice (Check is at-least-once) carries the same key both
+// times and a deduplicating receiver shows it once.
+func SLANotifier(n Notifier) func(context.Context, SLAEvent) error {
+	return func(ctx context.Context, e SLAEvent) error {
+		return n.Notify(ctx, slaMessage(e))
+	}
+}
+
+func slaMessage(e SLAEvent) Message {
+	word := "75% of the SLA used"
+	if e.Kind == SLABreach {
+		word = "SLA breached"
+	}
+	subj := ""
+	if e.Priority != "" {
+		subj = "[" + string(e.Priority) + "] "
+	}
+	subj += word + ": post " + e.Key
+	text := subj + "\ntarget " + e.Target.String() + ", started " + e.Started.UTC().Format(time.RFC3339)
+	if !e.Due.IsZero() {
+		text += ", due " + e.Due.UTC().Format(time.RFC3339)
+	}
+	return Message{
+		Key:  IdempotencyKey(e.Key, Action{Kind: ActAlert, Rule: "sla:" + string(e.Kind), Channel: e.Due.UTC().Format(time.RFC3339Nano)}),
+		Kind: ActAlert, PostID: e.Key, Rule: "sla:" + string(e.Kind), Priority: e.Priority,
+		RespondBy: e.Due, Subject: oneLine(subj), Text: text,
 	}
 }

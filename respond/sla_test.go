@@ -216,7 +216,7 @@ type eventLog struct {
 	evs []SLAEvent
 }
 
-func (l *eventLog) add(e SLAEvent) error {
+func (l *eventLog) add(_ context.Context, e SLAEvent) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.evs = append(l.evs, e)
@@ -354,7 +354,7 @@ func TestTrackerCallbackErrorRedelivers(t *testing.T) {
 	require.NoError(t, err)
 	clk.Advance(2 * time.Hour)
 	boom := errors.New("pager down")
-	err = tr.Check(ctx, func(SLAEvent) error { return boom })
+	err = tr.Check(ctx, func(context.Context, SLAEvent) error { return boom })
 	assert.ErrorIs(t, err, boom)
 	// A second tracker over the same store (a restart) delivers both.
 	var log eventLog
@@ -375,7 +375,7 @@ func TestTrackerRun(t *testing.T) {
 	events := make(chan SLAEvent, 4)
 	done := make(chan error)
 	go func() {
-		done <- tr.Run(ctx, ticks, func(e SLAEvent) error { events <- e; return nil })
+		done <- tr.Run(ctx, ticks, func(_ context.Context, e SLAEvent) error { events <- e; return nil })
 	}()
 	clk.Advance(50 * time.Minute)
 	ticks <- clk.Now()
@@ -395,7 +395,7 @@ func TestTrackerCallbackMayStop(t *testing.T) {
 	require.NoError(t, err)
 	clk.Advance(2 * time.Hour)
 	var got []SLAEventKind
-	require.NoError(t, tr.Check(ctx, func(e SLAEvent) error {
+	require.NoError(t, tr.Check(ctx, func(_ context.Context, e SLAEvent) error {
 		got = append(got, e.Kind)
 		_, _, err := tr.Stop(ctx, e.Key) // the case is closed on its first event
 		return err
@@ -438,4 +438,32 @@ func TestTrackerConcurrent(t *testing.T) {
 	for k, n := range seen {
 		assert.Equal(t, 1, n, "%s delivered once", k)
 	}
+}
+
+func TestSLANotifier(t *testing.T) {
+	ctx := context.Background()
+	clk := newManualClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	tr := NewTracker(slaForTest(time.UTC), nil, clk)
+	_, err := tr.Start(ctx, "p1", P1, time.Time{})
+	require.NoError(t, err)
+	var got []Message
+	fail := true
+	n := NotifierFunc(func(_ context.Context, m Message) error {
+		got = append(got, m)
+		if fail {
+			return errors.New("down")
+		}
+		return nil
+	})
+	clk.Advance(time.Hour)
+	require.Error(t, tr.Check(ctx, SLANotifier(n)))
+	fail = false
+	require.NoError(t, tr.Check(ctx, SLANotifier(n)))
+	require.Len(t, got, 3, "the failed warning is delivered again, then the breach")
+	assert.Equal(t, got[0].Key, got[1].Key, "a redelivered event keeps its key")
+	assert.NotEqual(t, got[1].Key, got[2].Key)
+	assert.Equal(t, "[P1] 75% of the SLA used: post p1", got[1].Subject)
+	assert.Equal(t, "[P1] SLA breached: post p1", got[2].Subject)
+	assert.Contains(t, got[2].Text, "due 2026-11-25T11:00:00Z")
+	assert.Equal(t, ActAlert, got[2].Kind)
 }
