@@ -76,9 +76,13 @@ const (
 	OutDuplicate Outcome = "duplicate"
 	// OutInFlight: another dispatch holds the key's lease and may be sending.
 	OutInFlight Outcome = "in_flight"
-	// OutClaimed: another responder holds the conversation; no reply.
+	// OutClaimed: another responder holds the conversation; no reply. The
+	// key is released: dispatching the decision again after the claim
+	// lapsed may reply, so pair claims with a StaleFunc that sees the
+	// other responder's answer.
 	OutClaimed Outcome = "claimed"
-	// OutStale: the conversation moved on since the draft; no reply.
+	// OutStale: the conversation moved on since the draft; no reply, and
+	// the key is released.
 	OutStale Outcome = "stale"
 	// OutDeferred: pacing, quiet hours or a long Retry-After; dispatch the
 	// decision again at NotBefore.
