@@ -112,7 +112,8 @@ type Config struct {
 	// must stay silent before a silence alert. Default 6.
 	Silence float64
 	// SilenceExpect is the fewest posts the baseline must have expected
-	// over the silence. Default 15.
+	// over the silence, times the key's overdispersion (so that a bursty
+	// key's lulls are not silences). Default 15.
 	SilenceExpect float64
 	// TopK is how many names each driver tally keeps per key, at most 16.
 	// Default 16.
@@ -599,7 +600,7 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 	k.silentExp += p.Expected
 	if !k.silent && k.seen >= 20 && k.gap > 0 && !k.vol.warm(bt) &&
 		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*math.Max(k.gap, d.cfg.Bucket.Seconds()) &&
-		k.silentExp >= d.cfg.SilenceExpect {
+		k.silentExp >= d.cfg.SilenceExpect*math.Max(1, sq(k.vol.scale())) {
 		k.silent = true
 		a := Alert{Key: k.name, Kind: KindSilence, Start: k.lastSeen, At: at, Score: 1, Expected: round2(k.silentExp)}
 		a.Reasons = []hark.Reason{{Code: "silence",
@@ -832,3 +833,5 @@ func (s *shareTest) tick(t time.Time, ev float64) {
 		s.quiet = false
 	}
 }
+
+func sq(x float64) float64 { return x * x }

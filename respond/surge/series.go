@@ -154,6 +154,7 @@ type Series struct {
 	calibDecay float64
 
 	// episode
+	hot         bool // the last point had evidence enough for an alert
 	active      bool
 	epStart     time.Time
 	epOpened    time.Time
@@ -338,7 +339,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	// overdispersion (it sees what a few posts mean where a key usually
 	// has none)
 	zc := math.Min(z, 4)
-	s.cusum = math.Max(0, s.cusum+zc-s.cfg.allowance)
+	s.cusum = math.Min(2*s.cfg.Sustained, math.Max(0, s.cusum+zc-s.cfg.allowance))
 	var win int
 	if s.cfg.Counts {
 		s.g, win = s.glr.push(v, p.Expected, math.Max(1, sc*sc))
@@ -354,6 +355,9 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	}
 	thZ, thC := s.thresholds(warm)
 	ev := math.Max(z/thZ, math.Max(s.cusum, s.g)/thC)
+	// evidence enough for an alert is kept out of the baseline even when
+	// no alert is raised (in the cooldown after an episode)
+	s.hot = ev >= 1
 	p.Score = 1 / (1 + math.Exp(-5*(ev-1)))
 
 	excess := v - p.Expected
@@ -376,10 +380,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 			p.Alert, p.Escalation = true, true
 			s.lastAlertEx = excess
 		}
-		// quiet is judged without the Poisson CUSUM: where a key
-		// usually has next to nothing it drains too slowly to say when
-		// an episode is over
-		if math.Max(z/thZ, s.cusum/thC) < 0.5 {
+		if ev < 0.5 {
 			if !s.quiet {
 				s.quiet, s.quietSince = true, t
 			}
@@ -405,14 +406,21 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	s.recent[s.recentI%recentN] = float32(r)
 	s.recentI++
 	if s.active && t.Sub(s.epOpened) >= s.cfg.Adapt {
-		// the surge became the norm: accept its level (never lower: a
-		// surge that fades meanwhile is not a fall)
-		s.level += math.Max(0, median32(s.recent[:min(s.recentI, recentN)]))
+		// an episode this long is either a new normal, whose level the
+		// baseline accepts, or a surge long faded that the evidence kept
+		// open, which ends here
+		if m := median32(s.recent[:min(s.recentI, recentN)]); m > 2*sc {
+			s.level += m
+			s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
+			r = 0
+		} else {
+			s.active = false
+			s.epStart = time.Time{}
+			s.cooldown = t.Add(s.cfg.Cooldown)
+		}
 		s.epOpened = t
 		s.cusum, s.g = 0, 0
 		s.glr.reset()
-		s.lastAlertEx = math.Inf(1) // no escalation from a re-baseline
-		r = 0
 	}
 	if !s.lowSince.IsZero() && t.Sub(s.lowSince) >= s.cfg.Adapt {
 		// a fall that lasts is a new, lower normal (or a level that was
@@ -428,9 +436,10 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 
 func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	rc := math.Max(-clipK*sc, math.Min(clipK*sc, r))
-	// during a surge or a lasting fall the baseline must not chase the
-	// anomaly, and the seasonal profiles must not learn it at all
-	anomalous := s.active || !s.lowSince.IsZero()
+	// during a surge or a lasting fall the level must not chase the
+	// anomaly; the seasonal profiles must not learn a surge, but they do
+	// learn falls (before they know it, every night's lull is one)
+	anomalous := s.active || s.hot || !s.lowSince.IsZero()
 	if anomalous {
 		rc *= 0.1
 	}
@@ -440,7 +449,7 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	}
 	s.level += s.trend + aL*rc
 	s.trend = s.phi*s.trend + s.aTrend*aL*rc
-	if anomalous {
+	if s.active || s.hot {
 		return
 	}
 	// the seasonal profiles learn an hour's mean residual once the hour
