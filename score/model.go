@@ -51,6 +51,9 @@ type Model struct {
 	// more" and "level 3" above which the urgency head says 2 and 3.
 	HighThreshold float64 `json:"high_threshold"`
 	CritThreshold float64 `json:"crit_threshold"`
+	// Veto is the fraction of a threshold below which the model overrules
+	// a level the cues support (0: the model alone decides).
+	Veto float64 `json:"veto"`
 	// Trained says which heads have weights, e.g. ["sentiment","intent"].
 	Trained []string `json:"trained"`
 	// Note is free text: what the model was trained on.

@@ -811,13 +811,17 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 			pr := m.predict(headUrgency, sc.dense[:], sc.hashed, sc.probs[:4])
 			ev := pr[1]*1 + pr[2]*2 + pr[3]*3
 			urgScore = ev / 3
+			// the cues propose, the model may veto: a rule level stands
+			// unless the model finds it unlikely (below the threshold's
+			// fraction Veto), and the model alone may raise the level.
 			lvl := 0
+			p3, p23 := pr[3], pr[2]+pr[3]
 			switch {
-			case pr[3] >= m.CritThreshold:
+			case p3 >= m.CritThreshold, urg == 3 && p3 >= m.CritThreshold*m.Veto:
 				lvl = 3
-			case pr[2]+pr[3] >= m.HighThreshold:
+			case p23 >= m.HighThreshold, urg >= 2 && p23 >= m.HighThreshold*m.Veto:
 				lvl = 2
-			case pr[1]+pr[2]+pr[3] >= 0.5:
+			case pr[1]+p23 >= 0.5:
 				lvl = 1
 			}
 			if lvl != urg {
@@ -877,8 +881,14 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		urg = UrgencyCritical
 		urgScore = max(urgScore, 0.9)
 	}
-	if urg == UrgencyCritical && intent != IntentCrisis && intent != IntentSpam && a.cueUrg == 3 {
-		intent = IntentCrisis
+	if s.model == nil && urg == UrgencyCritical && intent != IntentSpam && a.cueUrg == 3 {
+		// a crisis is public: many affected, or attention spreading; one
+		// person's serious incident is a complaint
+		if a.family[famOutage]+a.family[famViral]+a.family[famMany] > 0 {
+			intent = IntentCrisis
+		} else if intent == IntentCrisis {
+			intent = IntentComplaint
+		}
 	}
 	if a.truncated {
 		sc.reasons = append(sc.reasons, hark.Reason{Code: "input.truncated", Weight: 0})
@@ -989,7 +999,8 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 	var v [8]float64
 	fam := a.family
 	v[0] += fam[6] + fam[7] + fam[8] + fam[9] + fam[10]*0.5 + fam[11] + fam[12]*0.8
-	v[5] += fam[0] + fam[1] + fam[2] + fam[3] + fam[4] + fam[5]*0.5
+	v[5] += fam[1] + fam[5] + fam[13]*0.5
+	v[0] += fam[0] + fam[2] + fam[3] + fam[4]
 	v[0] += fam[13] * 0.5
 	v[1] += fam[14] + fam[15]*0.6
 	v[3] += fam[16]

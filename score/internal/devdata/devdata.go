@@ -248,6 +248,9 @@ func Weight(set string) float64 {
 	return 0.3
 }
 
+// Veto is the models' veto fraction (see score.Model.Veto).
+var Veto = 0.3
+
 // WeightOverride and Options let the evaluation try other settings.
 var (
 	WeightOverride = map[string]float64{}
@@ -264,4 +267,89 @@ func Fit(s *score.Scorer, train []score.Example) (*score.Model, error) {
 func unused(s *score.Scorer, train []score.Example) (*score.Model, error) {
 	return s.Fit(train, score.FitOptions{Epochs: 8, Balance: true, Seed: 1,
 		Note: "trained by score/internal/train on the VADER sets (MIT) and Hark's customer-care posts"})
+}
+
+// CrossVal fits one model per fold on the items outside it (sets of weight
+// 0 left out) and returns the models.
+func CrossVal(base *score.Scorer, items []Item, k int) ([]*score.Model, error) {
+	models := make([]*score.Model, k)
+	for f := 0; f < k; f++ {
+		var train []score.Example
+		for _, it := range items {
+			if it.Fold != f && Weight(it.Set) > 0 {
+				train = append(train, it.Example(Weight(it.Set)))
+			}
+		}
+		m, err := Fit(base, train)
+		if err != nil {
+			return nil, err
+		}
+		models[f] = m
+	}
+	return models, nil
+}
+
+// Predict scores each item with the model of its fold.
+func Predict(items []Item, models []*score.Model) ([]score.Result, error) {
+	out := make([]score.Result, len(items))
+	for f, m := range models {
+		s, err := score.New(score.WithModel(m))
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range items {
+			if it.Fold == f {
+				out[i] = s.Score(it.Post())
+			}
+		}
+	}
+	return out, nil
+}
+
+// TuneUrgency chooses the urgency head's thresholds on the out-of-fold
+// predictions of the care items: the highest recall of urgent (2-3) plus
+// critical (3) posts at urgent precision >= 0.75 and critical precision >=
+// 0.6, and sets them on every model.
+func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err error) {
+	for _, m := range models {
+		m.Veto = Veto
+	}
+	var care []Item
+	for _, it := range items {
+		if it.Set == "care" {
+			care = append(care, it)
+		}
+	}
+	best := -1.0
+	high, crit = 0.5, 0.5
+	for h := 0.15; h <= 0.55; h += 0.05 {
+		for c := 0.15; c <= 0.55; c += 0.05 {
+			for _, m := range models {
+				m.HighThreshold, m.CritThreshold = h, c
+			}
+			pred, err := Predict(care, models)
+			if err != nil {
+				return 0, 0, err
+			}
+			var g2, p2, g3, p3 []bool
+			for i, it := range care {
+				g2 = append(g2, it.Urgency >= 2)
+				p2 = append(p2, pred[i].Urgency >= 2)
+				g3 = append(g3, it.Urgency == 3)
+				p3 = append(p3, pred[i].Urgency == 3)
+			}
+			r2, pr2 := RecallPrecision(g2, p2)
+			r3, pr3 := RecallPrecision(g3, p3)
+			if pr2 < 0.75 || pr3 < 0.6 {
+				continue
+			}
+			if v := r2 + r3 + 0.25*(pr2+pr3); v > best {
+				best, high, crit = v, h, c
+			}
+		}
+	}
+	for _, m := range models {
+		m.HighThreshold, m.CritThreshold = high, crit
+	}
+	return high, crit, nil
 }

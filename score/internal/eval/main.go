@@ -35,6 +35,7 @@ func main() {
 	flag.Float64Var(&devdata.Options.L2, "l2", 0, "L2 weight decay (0: default)")
 	flag.Float64Var(&devdata.Options.Rate, "rate", 0, "learning rate (0: default)")
 	flag.Float64Var(&devdata.Options.ValenceRate, "vrate", 0, "valence learning rate factor (0: default)")
+	flag.Float64Var(&devdata.Veto, "veto", devdata.Veto, "urgency veto fraction")
 	flag.Parse()
 	for kv := range strings.SplitSeq(*weights, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -57,29 +58,20 @@ func main() {
 		basePred[i] = base.Score(it.Post())
 	}
 	// cross-validation
-	cvPred := make([]score.Result, len(items))
-	for f := 0; f < *k; f++ {
-		var train []score.Example
-		for _, it := range items {
-			if it.Fold != f && devdata.Weight(it.Set) > 0 {
-				train = append(train, it.Example(devdata.Weight(it.Set)))
-			}
-		}
-		m, err := devdata.Fit(base, train)
-		if err != nil {
-			log.Fatal(err)
-		}
-		s, err := score.New(score.WithModel(m))
-		if err != nil {
-			log.Fatal(err)
-		}
-		for i, it := range items {
-			if it.Fold == f {
-				cvPred[i] = s.Score(it.Post())
-			}
-		}
+	models, err := devdata.CrossVal(base, items, *k)
+	if err != nil {
+		log.Fatal(err)
 	}
-	fmt.Printf("gold labels: VADER sets |mean| < %.1f neutral (of ±4); care: the set's labels. %d-fold CV.\n\n", devdata.NeutralBand, *k)
+	hi, cr, err := devdata.TuneUrgency(items, models)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cvPred, err := devdata.Predict(items, models)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("gold labels: VADER sets |mean| < %.1f neutral (of ±4); care: the set's labels. %d-fold CV.\n", devdata.NeutralBand, *k)
+	fmt.Printf("urgency thresholds tuned on the out-of-fold care predictions: high %.2f critical %.2f\n\n", hi, cr)
 	fmt.Printf("%-8s %6s | %-22s | %-22s\n", "set", "n", "baseline (rules): r  F1", "hark (CV): r     F1")
 	for _, set := range []string{"tweets", "amazon", "movie", "nyt", "care", "care-en", "care-intl"} {
 		var gold, bp, cp []float64
@@ -107,9 +99,24 @@ func main() {
 		report(set, items, cvPred, "hark CV")
 	}
 	if *holdout {
-		var train []score.Example
+		// thresholds by CV within the training part, then one model on it
+		var trainPart []devdata.Item
 		for _, it := range items {
 			if !devdata.HeldOut(it) {
+				trainPart = append(trainPart, it)
+			}
+		}
+		ms, err := devdata.CrossVal(base, trainPart, *k)
+		if err != nil {
+			log.Fatal(err)
+		}
+		hi, cr, err := devdata.TuneUrgency(trainPart, ms)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var train []score.Example
+		for _, it := range trainPart {
+			if devdata.Weight(it.Set) > 0 {
 				train = append(train, it.Example(devdata.Weight(it.Set)))
 			}
 		}
@@ -117,15 +124,14 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		m.HighThreshold, m.CritThreshold, m.Veto = hi, cr, devdata.Veto
 		s, _ := score.New(score.WithModel(m))
-		ho := make([]score.Result, len(items))
 		var sub []devdata.Item
 		var subP []score.Result
-		for i, it := range items {
+		for _, it := range items {
 			if devdata.HeldOut(it) {
-				ho[i] = s.Score(it.Post())
 				sub = append(sub, it)
-				subP = append(subP, ho[i])
+				subP = append(subP, s.Score(it.Post()))
 			}
 		}
 		var g, p []score.Label
@@ -136,8 +142,15 @@ func main() {
 			gv = append(gv, sub[i].Sentiment)
 			pv = append(pv, subP[i].Sentiment)
 		}
-		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d): sentiment r %.3f F1 %.3f\n", len(sub), devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
-		report("care", sub, subP, "held-out")
+		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d, thresholds %.2f/%.2f from CV on the rest): sentiment r %.3f F1 %.3f\n", len(sub), hi, cr, devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
+		var subB []score.Result
+		for _, it := range sub {
+			subB = append(subB, base.Score(it.Post()))
+		}
+		for _, set := range []string{"care", "care-en", "care-intl"} {
+			report(set, sub, subB, "ho-base")
+			report(set, sub, subP, "held-out")
+		}
 	}
 	fmt.Fprintf(os.Stderr, "eval took %v\n", time.Since(start).Round(time.Second))
 }
@@ -180,6 +193,19 @@ func report(set string, items []devdata.Item, pred []score.Result, name string) 
 	}
 	r2, p2 := devdata.RecallPrecision(gu2, pu2)
 	r3, p3 := devdata.RecallPrecision(gu3, pu3)
+	if os.Getenv("CONFUSION") != "" && name == "hark CV" && set == "care" {
+		conf := map[[2]score.Intent]int{}
+		for i := range gi {
+			conf[[2]score.Intent{gi[i], pi[i]}]++
+		}
+		for _, g := range []score.Intent{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"} {
+			fmt.Printf("%16s:", g)
+			for _, p := range []score.Intent{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"} {
+				fmt.Printf(" %4d", conf[[2]score.Intent{g, p}])
+			}
+			fmt.Println()
+		}
+	}
 	fmt.Printf("%-9s %-9s n=%4d  urgent(2-3) recall %.3f precision %.3f | critical recall %.3f precision %.3f | level exact %.3f | intent macro-F1 %.3f | label F1 %.3f\n",
 		set, name, n, r2, p2, r3, p3, float64(exact)/float64(n), devdata.MacroF1(gi, pi), devdata.MacroF1(gl, pl))
 }
