@@ -259,9 +259,10 @@ func (t *Tracker) observe(p hark.Post, s score.Result, key string, at time.Time)
 	}
 	if metRep > e.metRep {
 		if !seen && at.Unix() > 0 {
-			// First sight: spread its reposts over its age for the velocity.
+			// First sight: its reposts came over its age; the counter
+			// holds rate × window.
 			age := max(float64(t.now.Sub(at)), float64(time.Minute))
-			e.addReposts(float64(metRep)*min(1, float64(t.cfg.velocityWindow)/age), at.Unix(), t.cfg.velocityWindow)
+			e.addReposts(float64(metRep)*min(1, float64(t.cfg.velocityWindow)/age), t.now.Unix(), t.cfg.velocityWindow)
 		} else {
 			e.addReposts(float64(metRep-e.metRep), t.now.Unix(), t.cfg.velocityWindow)
 		}

@@ -413,3 +413,16 @@ func TestRankEvery(t *testing.T) {
 	assert.ErrorIs(t, <-done, context.Canceled)
 	assert.NotZero(t, tr.Score(hark.Author{ID: w.stars[0]}).Rank)
 }
+
+// A post first heard an hour after it was written, with 120 reposts, has
+// gone at two reposts a minute on average.
+func TestVelocityOfLateHeardPost(t *testing.T) {
+	tr := NewTracker()
+	a := author("a", 5000, 100, t0.AddDate(-2, 0, 0))
+	require.NoError(t, tr.Observe(hark.Post{ID: "now", Text: "x", Created: t0.Add(time.Hour), Author: hark.Author{ID: "b"}}, res(0, score.IntentOther)))
+	p := hark.Post{ID: "old", Text: "acme", Created: t0, Author: a, Metrics: hark.Engagement{Reposts: 120}}
+	require.NoError(t, tr.Observe(p, res(0, score.IntentOther)))
+	r := tr.Reach(p)
+	assert.InDelta(t, 2.0, r.Velocity, 1e-3)
+	assert.True(t, r.Viral)
+}
