@@ -44,6 +44,7 @@ type config struct {
 	now     func() time.Time
 	timeout time.Duration
 	noSync  bool
+	delay   time.Duration
 }
 
 // WithClock sets the clock expiry is measured with (time.Now by default).
@@ -53,6 +54,12 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // of the file (5s by default).
 func WithLockTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
+// WithBatchDelay sets how long a write waits for other goroutines' writes
+// to share its transaction and disk sync (1ms by default; 0 writes at
+// once). Longer waits raise the throughput of many concurrent writers and
+// the latency of each write.
+func WithBatchDelay(d time.Duration) Option { return func(c *config) { c.delay = max(d, 0) } }
+
 // WithNoSync skips the disk sync after each commit: much faster, but a
 // power loss (not a process crash) may lose recent writes or corrupt the
 // file. For tests and throwaway state only.
@@ -61,7 +68,7 @@ func WithNoSync() Option { return func(c *config) { c.noSync = true } }
 // Open opens (creating it if needed, mode 0600) the store in the file at
 // path.
 func Open(path string, opts ...Option) (*Store, error) {
-	c := config{now: time.Now, timeout: 5 * time.Second}
+	c := config{now: time.Now, timeout: 5 * time.Second, delay: time.Millisecond}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -69,6 +76,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state/bolt: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = c.delay
 	if err := db.Update(func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketName)
 		return err
