@@ -83,7 +83,6 @@ func ReadCSV(r io.Reader, bad func(line int, err error)) ([]Row, int, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
@@ -95,6 +94,7 @@ func ReadCSV(r io.Reader, bad func(line int, err error)) ([]Row, int, error) {
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) <= ti || len(rec) <= vi {
 			nbad++
 			if bad != nil {
