@@ -661,11 +661,12 @@ func isWordByte(b byte) bool {
 }
 
 // textHash hashes a text's words, lower-cased, leaving out links, handles
-// and numbers, so that templated spam hashes alike.
+// and numbers, so that templated spam ("claim now kestrel-deals.shop/rq22f",
+// then ".../7bwm4") hashes alike.
 func textHash(s string) uint64 {
 	h := fnv.New64a()
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace) {
-		if strings.HasPrefix(w, "http") || strings.HasPrefix(w, "@") || strings.HasPrefix(w, "www.") {
+		if strings.HasPrefix(w, "@") || isLink(w) {
 			continue
 		}
 		w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })
@@ -676,6 +677,25 @@ func textHash(s string) uint64 {
 		h.Write([]byte{' '})
 	}
 	return h.Sum64()
+}
+
+// isLink reports whether a word is a link: it has a scheme or a path, or
+// ends in a domain ("kestrel-deals.shop").
+func isLink(w string) bool {
+	if strings.Contains(w, "://") || strings.HasPrefix(w, "www.") || strings.Contains(strings.TrimRight(w, "/.,!?)"), "/") {
+		return true
+	}
+	w = strings.TrimRight(w, ".,!?)")
+	i := strings.LastIndexByte(w, '.')
+	if i <= 0 || len(w)-i-1 < 2 {
+		return false
+	}
+	for _, r := range w[i+1:] {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 func clamp01(x float64) float64 { return max(0, min(1, x)) }

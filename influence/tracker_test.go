@@ -426,3 +426,23 @@ func TestVelocityOfLateHeardPost(t *testing.T) {
 	assert.InDelta(t, 2.0, r.Velocity, 1e-3)
 	assert.True(t, r.Viral)
 }
+
+func TestTextHash(t *testing.T) {
+	same := [][2]string{
+		{"Claim now 👉 kestrel-deals.shop/rq22f", "claim NOW 👉 kestrel-deals.shop/7bwm4"},
+		{"win at https://x.co/1 today", "win at http://y.io/abc today"},
+		{"order #123 shipped @bob", "order #456 shipped @alice"},
+		{"see example.com!", "see other.org"},
+	}
+	for _, p := range same {
+		assert.Equal(t, textHash(p[0]), textHash(p[1]), "%q %q", p[0], p[1])
+	}
+	differ := [][2]string{
+		{"the battery died", "the screen died"},
+		{"version 2.0 is out", "version is out now"},
+		{"e.g. this", "this"},
+	}
+	for _, p := range differ {
+		assert.NotEqual(t, textHash(p[0]), textHash(p[1]), "%q %q", p[0], p[1])
+	}
+}
