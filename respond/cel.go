@@ -33,7 +33,14 @@ type celVar struct {
 	name string
 	typ  *cel.Type
 	doc  string
-	get  func(e *evalCase) ref.Val
+	// One getter gives the variable's value: b, i, f, s or l by its type,
+	// get for timestamps and durations (and, derived, for every variable).
+	b   func(e *evalCase) bool
+	i   func(e *evalCase) int64
+	f   func(e *evalCase) float64
+	s   func(e *evalCase) string
+	l   func(e *evalCase) []string
+	get func(e *evalCase) ref.Val
 	// For lint: the range of a numeric variable (lo <= v <= hi), and the
 	// values a string variable can take (nil if any string).
 	lo, hi float64
@@ -71,6 +78,24 @@ func countLinks(s string) int {
 	return n
 }
 
+// lowerIsASCIIFold reports whether strings.ToLower(s) only lowers s's
+// ASCII letters: s is valid UTF-8 and its other characters have no lower
+// case of their own (emoji, digits, lower-case letters of any script).
+func lowerIsASCIIFold(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.ToLower(r) != r {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
 func capText(s string) string {
 	if len(s) > hark.MaxTextBytes {
 		return s[:hark.MaxTextBytes]
@@ -96,8 +121,6 @@ func sinceDur(now, t time.Time) ref.Val {
 	return types.Duration{Duration: now.Sub(t)}
 }
 
-func boolVal(b bool) ref.Val { return types.Bool(b) }
-
 var (
 	intents   = []string{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"}
 	labels    = []string{"positive", "neutral", "negative", "unknown"}
@@ -107,102 +130,128 @@ var (
 // caseVars lists the variables of a policy's conditions, in the order
 // documented in the package comment. The table is never modified.
 func caseVars() []celVar {
+	vars := rawCaseVars()
+	for i := range vars {
+		v := &vars[i]
+		switch {
+		case v.get != nil:
+		case v.b != nil:
+			b := v.b
+			v.get = func(e *evalCase) ref.Val { return types.Bool(b(e)) }
+		case v.i != nil:
+			f := v.i
+			v.get = func(e *evalCase) ref.Val { return types.Int(f(e)) }
+		case v.f != nil:
+			f := v.f
+			v.get = func(e *evalCase) ref.Val { return types.Double(f(e)) }
+		case v.s != nil:
+			f := v.s
+			v.get = func(e *evalCase) ref.Val { return types.String(f(e)) }
+		case v.l != nil:
+			f := v.l
+			v.get = func(e *evalCase) ref.Val { return strList(f(e)) }
+		}
+	}
+	return vars
+}
+
+func rawCaseVars() []celVar {
 	textSize := uint64(hark.MaxTextBytes)
 	return []celVar{
 		// The post.
 		{name: "post.id", typ: cel.StringType, doc: "the post's ID", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.ID) }},
+			s: func(e *evalCase) string { return e.c.Post.ID }},
 		{name: "post.source", typ: cel.StringType, doc: "where the post was heard: bluesky, reddit, forum, ...", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.Source) }},
+			s: func(e *evalCase) string { return e.c.Post.Source }},
 		{name: "post.url", typ: cel.StringType, doc: "where a person can read the post", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.URL) }},
+			s: func(e *evalCase) string { return e.c.Post.URL }},
 		{name: "post.text", typ: cel.StringType, doc: "the post's text", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(capText(e.c.Post.Text)) }},
+			s: func(e *evalCase) string { return capText(e.c.Post.Text) }},
 		{name: "post.text_lower", typ: cel.StringType, doc: "the post's text in lower case", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.textLower()) }},
+			s: func(e *evalCase) string { return e.textLower() }},
 		{name: "post.lang", typ: cel.StringType, doc: "the language the platform declared, if any", size: 64,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.Lang) }},
+			s: func(e *evalCase) string { return e.c.Post.Lang }},
 		{name: "post.created", typ: cel.TimestampType, doc: "when the post was written (zero time if unknown)",
 			get: func(e *evalCase) ref.Val { return types.Timestamp{Time: e.c.Post.Created} }},
 		{name: "post.age", typ: cel.DurationType, doc: "how long ago the post was written (0s if unknown)",
 			get: func(e *evalCase) ref.Val { return sinceDur(e.now, e.c.Post.Created) }},
 		{name: "post.is_reply", typ: cel.BoolType, doc: "the post replies to another",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Post.ParentID != "") }},
+			b: func(e *evalCase) bool { return e.c.Post.ParentID != "" }},
 		{name: "post.is_repost", typ: cel.BoolType, doc: "the post reposts or quotes another",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Post.RepostOf != "") }},
+			b: func(e *evalCase) bool { return e.c.Post.RepostOf != "" }},
 		{name: "post.links", typ: cel.IntType, doc: "how many words of the text are links, domains or e-mail addresses", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(countLinks(capText(e.c.Post.Text))) }},
+			i: func(e *evalCase) int64 { return int64(countLinks(capText(e.c.Post.Text))) }},
 		{name: "post.mentions", typ: cel.ListType(cel.StringType), doc: "handles the post mentions, with their @", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(e.c.Post.Mentions) }},
+			l: func(e *evalCase) []string { return e.c.Post.Mentions }},
 		{name: "post.tags", typ: cel.ListType(cel.StringType), doc: "the post's hashtags, with their #", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(e.c.Post.Tags) }},
+			l: func(e *evalCase) []string { return e.c.Post.Tags }},
 		{name: "post.likes", typ: cel.IntType, doc: "likes", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Metrics.Likes) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Metrics.Likes) }},
 		{name: "post.reposts", typ: cel.IntType, doc: "reposts", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Metrics.Reposts) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Metrics.Reposts) }},
 		{name: "post.replies", typ: cel.IntType, doc: "replies", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Metrics.Replies) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Metrics.Replies) }},
 		{name: "post.quotes", typ: cel.IntType, doc: "quotes", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Metrics.Quotes) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Metrics.Quotes) }},
 		{name: "post.views", typ: cel.IntType, doc: "views", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Metrics.Views) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Metrics.Views) }},
 		{name: "post.engagement", typ: cel.IntType, doc: "likes + reposts + replies + quotes", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val {
+			i: func(e *evalCase) int64 {
 				m := e.c.Post.Metrics
-				return types.Int(m.Likes + m.Reposts + m.Replies + m.Quotes)
+				return m.Likes + m.Reposts + m.Replies + m.Quotes
 			}},
 
 		// The author, as the source describes them and as influence judged them.
 		{name: "author.id", typ: cel.StringType, doc: "the author's ID on the source", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.Author.ID) }},
+			s: func(e *evalCase) string { return e.c.Post.Author.ID }},
 		{name: "author.handle", typ: cel.StringType, doc: "the author's handle", size: textSize,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Post.Author.Handle) }},
+			s: func(e *evalCase) string { return e.c.Post.Author.Handle }},
 		{name: "author.followers", typ: cel.IntType, doc: "followers", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Author.Followers) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Author.Followers) }},
 		{name: "author.following", typ: cel.IntType, doc: "accounts the author follows", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Post.Author.Following) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Post.Author.Following) }},
 		{name: "author.verified", typ: cel.BoolType, doc: "the source verified the account",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Post.Author.Verified) }},
+			b: func(e *evalCase) bool { return e.c.Post.Author.Verified }},
 		{name: "author.age", typ: cel.DurationType, doc: "the account's age (0s if unknown)",
 			get: func(e *evalCase) ref.Val { return sinceDur(e.now, e.c.Post.Author.Created) }},
 		{name: "author.influence", typ: cel.DoubleType, doc: "influence 0..100", lo: 0, hi: 100, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Author.Influence) }},
+			f: func(e *evalCase) float64 { return e.c.Author.Influence }},
 		{name: "author.reach", typ: cel.DoubleType, doc: "expected impressions of one post", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Author.Reach) }},
+			f: func(e *evalCase) float64 { return e.c.Author.Reach }},
 		{name: "author.rank", typ: cel.IntType, doc: "graph rank, 1 = highest, 0 = unranked", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Author.Rank) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Author.Rank) }},
 		{name: "author.standing", typ: cel.StringType, doc: "advocate, detractor, neutral, or \"\" if unknown", enum: standings, size: 16,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Author.Standing) }},
+			s: func(e *evalCase) string { return string(e.c.Author.Standing) }},
 		{name: "author.helper", typ: cel.BoolType, doc: "the author answers other customers' questions",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Author.Helper) }},
+			b: func(e *evalCase) bool { return e.c.Author.Helper }},
 		{name: "author.bot", typ: cel.DoubleType, doc: "likelihood 0..1 that the account is a bot", lo: 0, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Author.Bot) }},
+			f: func(e *evalCase) float64 { return e.c.Author.Bot }},
 
 		// The scorer's judgement.
 		{name: "scores.sentiment", typ: cel.DoubleType, doc: "-1 (most negative) .. 1", lo: -1, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Scores.Sentiment) }},
+			f: func(e *evalCase) float64 { return e.c.Scores.Sentiment }},
 		{name: "scores.label", typ: cel.StringType, doc: "positive, neutral, negative, unknown", enum: labels, size: 16,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Scores.Label) }},
+			s: func(e *evalCase) string { return string(e.c.Scores.Label) }},
 		{name: "scores.confidence", typ: cel.DoubleType, doc: "confidence 0..1 in the label", lo: 0, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Scores.Confidence) }},
+			f: func(e *evalCase) float64 { return e.c.Scores.Confidence }},
 		{name: "scores.urgency", typ: cel.IntType, doc: "0 none, 1 low, 2 high, 3 critical", lo: 0, hi: 3, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Scores.Urgency) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Scores.Urgency) }},
 		{name: "scores.urgency_score", typ: cel.DoubleType, doc: "urgency 0..1", lo: 0, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Scores.UrgencyScore) }},
+			f: func(e *evalCase) float64 { return e.c.Scores.UrgencyScore }},
 		{name: "scores.intent", typ: cel.StringType, doc: "complaint, question, praise, suggestion, purchase_intent, crisis, spam, other", enum: intents, size: 32,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Scores.Intent) }},
+			s: func(e *evalCase) string { return string(e.c.Scores.Intent) }},
 		{name: "scores.language", typ: cel.StringType, doc: "detected language (ISO 639-1) or und", size: 16,
-			get: func(e *evalCase) ref.Val { return types.String(e.c.Scores.Language) }},
+			s: func(e *evalCase) string { return e.c.Scores.Language }},
 		{name: "scores.spam", typ: cel.DoubleType, doc: "likelihood 0..1 of spam", lo: 0, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Scores.Spam) }},
+			f: func(e *evalCase) float64 { return e.c.Scores.Spam }},
 		{name: "scores.products", typ: cel.ListType(cel.StringType), doc: "products the post is about", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(aboutKind(e.c.Scores.About, "product")) }},
+			l: func(e *evalCase) []string { return aboutKind(e.c.Scores.About, "product") }},
 		{name: "scores.places", typ: cel.ListType(cel.StringType), doc: "places the post is about", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(aboutKind(e.c.Scores.About, "place")) }},
+			l: func(e *evalCase) []string { return aboutKind(e.c.Scores.About, "place") }},
 		{name: "scores.about", typ: cel.ListType(cel.StringType), doc: "names of everything the post is about", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(aboutKind(e.c.Scores.About, "")) }},
+			l: func(e *evalCase) []string { return aboutKind(e.c.Scores.About, "") }},
 		{name: "scores.reasons", typ: cel.ListType(cel.StringType), doc: "codes of the scorer's reasons", size: maxListLen,
-			get: func(e *evalCase) ref.Val {
+			l: func(e *evalCase) []string {
 				rs := e.c.Scores.Reasons
 				if len(rs) > maxListLen {
 					rs = rs[:maxListLen]
@@ -211,28 +260,28 @@ func caseVars() []celVar {
 				for i, r := range rs {
 					codes[i] = r.Code
 				}
-				return types.NewStringList(types.DefaultTypeAdapter, codes)
+				return codes
 			}},
 
 		// The conversation.
 		{name: "thread.replies", typ: cel.IntType, doc: "replies in the thread", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Thread.Replies) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Thread.Replies) }},
 		{name: "thread.answered_by_brand", typ: cel.BoolType, doc: "the brand already replied in the thread",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Thread.AnsweredByBrand) }},
+			b: func(e *evalCase) bool { return e.c.Thread.AnsweredByBrand }},
 		{name: "thread.answered_by_customer", typ: cel.BoolType, doc: "another customer already answered",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Thread.AnsweredByCustomer) }},
+			b: func(e *evalCase) bool { return e.c.Thread.AnsweredByCustomer }},
 		{name: "thread.opted_out", typ: cel.BoolType, doc: "the author asked not to be contacted",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Thread.OptedOut) }},
+			b: func(e *evalCase) bool { return e.c.Thread.OptedOut }},
 		{name: "thread.prior_contacts", typ: cel.IntType, doc: "the author's earlier open posts on the same problem", lo: 0, hi: math.Inf(1), ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Int(e.c.Thread.PriorContacts) }},
+			i: func(e *evalCase) int64 { return int64(e.c.Thread.PriorContacts) }},
 
 		// Surges.
 		{name: "surge.active", typ: cel.BoolType, doc: "a surge alert is open for one of the post's keys",
-			get: func(e *evalCase) ref.Val { return boolVal(e.c.Surge.Active) }},
+			b: func(e *evalCase) bool { return e.c.Surge.Active }},
 		{name: "surge.keys", typ: cel.ListType(cel.StringType), doc: "keys with an open surge alert", size: maxListLen,
-			get: func(e *evalCase) ref.Val { return strList(e.c.Surge.Keys) }},
+			l: func(e *evalCase) []string { return e.c.Surge.Keys }},
 		{name: "surge.score", typ: cel.DoubleType, doc: "highest surge score 0..1", lo: 0, hi: 1, ranged: true,
-			get: func(e *evalCase) ref.Val { return types.Double(e.c.Surge.Score) }},
+			f: func(e *evalCase) float64 { return e.c.Surge.Score }},
 
 		// Time.
 		{name: "now", typ: cel.TimestampType, doc: "the time of the decision",
@@ -262,10 +311,13 @@ func aboutKind(about []score.Entity, kind string) []string {
 // caseEnv is the compiled vocabulary of conditions, shared by the rules of
 // one policy: the CEL environment, the variables and their index.
 type caseEnv struct {
-	env   *cel.Env
-	vars  []celVar
-	index map[string]int
-	pool  sync.Pool // *caseActivation
+	env      *cel.Env
+	vars     []celVar
+	index    map[string]int
+	matchers []*textMatcher // by id, built with the policy
+	// textLowerIdx is the index of post.text_lower.
+	textLowerIdx int
+	pool         sync.Pool // *caseActivation
 }
 
 // Overloads of the functions a policy adds to CEL.
@@ -297,9 +349,16 @@ func newCaseEnv() (*caseEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("respond: condition environment: %w", err)
 	}
+	ce.textLowerIdx = ce.index["post.text_lower"]
 	ce.env = env
 	n := len(vars)
-	ce.pool.New = func() any { return &caseActivation{env: ce, vals: make([]ref.Val, n)} }
+	ce.pool.New = func() any {
+		a := &caseActivation{env: ce, vals: make([]ref.Val, n), done: make([]bool, len(ce.matchers)), bits: make([][]uint64, len(ce.matchers))}
+		for i, m := range ce.matchers {
+			a.bits[i] = make([]uint64, (len(m.pats)+63)/64)
+		}
+		return a
+	}
 	return ce, nil
 }
 
@@ -372,14 +431,43 @@ func isWordChar(r rune) bool {
 // caseActivation resolves a condition's variables from one case, computing each
 // at most once per decision.
 type caseActivation struct {
-	env  *caseEnv
-	ec   evalCase
-	vals []ref.Val
+	env   *caseEnv
+	c     Case
+	ec    evalCase
+	vals  []ref.Val
+	dirty bool       // some vals are set
+	done  []bool     // per text matcher: scanned for this case
+	bits  [][]uint64 // per text matcher: the patterns found
 }
 
+// reset readies the activation for a case, which it copies (so that the
+// caller's case does not escape to the heap).
 func (a *caseActivation) reset(c *Case, now time.Time) {
-	a.ec = evalCase{c: c, now: now}
-	clear(a.vals)
+	a.c = *c
+	a.ec = evalCase{c: &a.c, now: now}
+	if a.dirty {
+		clear(a.vals)
+		a.dirty = false
+	}
+	clear(a.done)
+}
+
+// matches returns the patterns of text matcher id found in the case,
+// scanning its text the first time.
+func (a *caseActivation) matches(id int) []uint64 {
+	bits := a.bits[id]
+	if !a.done[id] {
+		clear(bits)
+		m := a.env.matchers[id]
+		if m.varIdx == a.env.textLowerIdx && !a.ec.low && lowerIsASCIIFold(a.ec.c.Post.Text) {
+			// Lower case by folding while scanning: no copy of the text.
+			m.scan(capText(a.ec.c.Post.Text), bits, true)
+		} else {
+			m.scan(a.env.vars[m.varIdx].s(&a.ec), bits, false)
+		}
+		a.done[id] = true
+	}
+	return bits
 }
 
 // ResolveName implements interpreter.Activation.
@@ -396,6 +484,7 @@ func (a *caseActivation) value(i int) ref.Val {
 	if v == nil {
 		v = a.env.vars[i].get(&a.ec)
 		a.vals[i] = v
+		a.dirty = true
 	}
 	return v
 }

@@ -191,6 +191,7 @@ type rule struct {
 	terminal bool
 	metered  bool
 	maxCost  uint64
+	native   nativeBool // nil if the condition runs on CEL only
 	team     string
 	queue    string
 	actions  []Action // the rule's actions but reply, in order
@@ -312,6 +313,7 @@ func compile(spec Spec, pos *positions, opts []PolicyOption) (*Policy, error) {
 		p.templates[ts.Name] = b.template(ts, at)
 	}
 	names := map[string]int{}
+	b.native = &nativeCompiler{env: env, matchers: map[int]*textMatcher{}}
 	for i, rs := range spec.Rules {
 		r := b.rule(p, env, rs, i, cfg.costLimit)
 		if r == nil {
@@ -328,6 +330,11 @@ func compile(spec Spec, pos *positions, opts []PolicyOption) (*Policy, error) {
 	}
 	if len(b.errs) > 0 {
 		return nil, &PolicyError{Findings: b.errs}
+	}
+	env.matchers = make([]*textMatcher, len(b.native.matchers))
+	for _, m := range b.native.matchers {
+		m.build()
+		env.matchers[m.id] = m
 	}
 	p.findings = lint(p, pos)
 	return p, nil
@@ -379,8 +386,9 @@ func validName(s string) bool {
 
 // policyBuilder collects the errors found while compiling.
 type policyBuilder struct {
-	pos  *positions
-	errs []Finding
+	pos    *positions
+	errs   []Finding
+	native *nativeCompiler
 }
 
 func (b *policyBuilder) errorf(at Position, rule, code, format string, args ...any) {
@@ -512,6 +520,9 @@ func (b *policyBuilder) rule(p *Policy, env *caseEnv, rs RuleSpec, i int, limit 
 		return r
 	}
 	r.prg = prg
+	if !r.metered {
+		r.native = b.native.compile(checked)
+	}
 	return r
 }
 
@@ -594,10 +605,13 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		c.Now = p.clock()
 	}
 	act := p.env.pool.Get().(*caseActivation)
-	defer p.env.pool.Put(act)
+	defer func() {
+		act.c = Case{} // hold no references to the case in the pool
+		p.env.pool.Put(act)
+	}()
 	act.reset(&c, c.Now)
 
-	d := Decision{PostID: c.Post.ID, Trace: make([]RuleTrace, 0, len(p.rules))}
+	d := Decision{PostID: c.Post.ID}
 	var (
 		errs      []error
 		reply     *rule
@@ -605,29 +619,48 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		within    time.Duration
 		hasWithin bool
 		nActions  int
+		// What each rule tried gave, kept on the stack until the trace is
+		// made, so that the trace is allocated once at its size.
+		stackTried [64]tried
+		firedBuf   [16]*rule
 	)
-	fired := make([]*rule, 0, 4)
+	triedRules := stackTried[:0]
+	fired := firedBuf[:0]
 	for _, r := range p.rules {
 		ok, err := r.eval(act)
-		tr := RuleTrace{Rule: r.Name, Matched: ok, Why: r.When}
+		tr := tried{ok: ok}
 		if err != nil {
-			tr.Why = fmt.Sprintf("%s: error: %v", r.When, err)
+			tr.why = fmt.Sprintf("%s: error: %v", r.When, err)
 			errs = append(errs, &RuleError{Rule: r.Name, Err: err})
 		} else if explain {
-			tr.Why = r.When + " [" + r.values(act) + "]"
+			tr.why = r.When + " [" + r.values(act) + "]"
 		}
-		d.Trace = append(d.Trace, tr)
+		triedRules = append(triedRules, tr)
 		if !ok {
 			continue
 		}
 		fired = append(fired, r)
-		nActions += len(r.actions) + 1
+		nActions += len(r.actions)
+		if r.Reply != "" {
+			nActions++
+		}
+		if r.Route != "" {
+			nActions-- // only the winning route is kept
+		}
 		if r.Suppress != "" {
 			suppress = true
 		}
 		if r.terminal {
 			break
 		}
+	}
+	d.Trace = make([]RuleTrace, len(triedRules))
+	for i, tr := range triedRules {
+		why := tr.why
+		if why == "" {
+			why = p.rules[i].When
+		}
+		d.Trace[i] = RuleTrace{Rule: p.rules[i].Name, Matched: tr.ok, Why: why}
 	}
 	// Single-valued outcomes: the last rule that fired with a route (or a
 	// reply) wins, so that in a first-match policy the deciding rule
@@ -646,6 +679,12 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		d.Team, d.Queue = router.team, router.queue
 	}
 	d.Rules = make([]string, len(fired))
+	if router != nil {
+		nActions++
+	}
+	if len(errs) > 0 {
+		nActions++
+	}
 	d.Actions = make([]Action, 0, nActions)
 	for i, r := range fired {
 		d.Rules[i] = r.Name
@@ -686,7 +725,7 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		}
 	}
 	if reply != nil {
-		text, err := p.templates[reply.Reply].render(&c, &d)
+		text, err := p.templates[reply.Reply].render(&act.c, &d)
 		if err != nil {
 			// No text for the case's language (or a template failure): hold
 			// for a person rather than reply in the wrong words.
@@ -703,6 +742,12 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 	return d, errors.Join(errs...)
 }
 
+// tried is what one rule's condition gave in a decision.
+type tried struct {
+	ok  bool
+	why string // set for errors and explanations
+}
+
 func hasAction(as []Action, a Action) bool {
 	for _, b := range as {
 		if b.Kind == a.Kind && b.Tag == a.Tag && b.Channel == a.Channel && (a.Kind != ActHold || b.Reason == a.Reason) {
@@ -714,6 +759,16 @@ func hasAction(as []Action, a Action) bool {
 
 // eval evaluates the rule's condition.
 func (r *rule) eval(act *caseActivation) (bool, error) {
+	if r.native != nil {
+		if v, ok := r.native(act); ok {
+			return v, nil
+		}
+	}
+	return r.evalCEL(act)
+}
+
+// evalCEL evaluates the rule's condition on the CEL interpreter.
+func (r *rule) evalCEL(act *caseActivation) (bool, error) {
 	v, _, err := r.prg.Eval(act)
 	if err != nil {
 		return false, err

@@ -26,7 +26,7 @@ type carePost struct {
 	Lang    string `json:"lang"`
 }
 
-func readCare(t *testing.T) []carePost {
+func readCare(t testing.TB) []carePost {
 	t.Helper()
 	files, err := filepath.Glob("../score/testdata/care/*.jsonl")
 	require.NoError(t, err)

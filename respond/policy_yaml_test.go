@@ -107,7 +107,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "template field",
 			src:  "name: t\ntemplates:\n  ack:\n    en: \"Hi {{.Nmae}}\"\nrules: [{name: r, when: \"true\", reply: ack}]\n",
-			want: `p.yaml:4:10: template "ack" (en): executing "ack/en" at <.Nmae>: can't evaluate field Nmae in type respond.ReplyData`,
+			want: `p.yaml:4:10: template "ack" (en): executing "ack/en" at <.Nmae>: can't evaluate field Nmae in type *respond.ReplyData`,
 		},
 		{
 			name: "template key",

@@ -11,27 +11,17 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/harkhq/hark"
 )
 
-// ReplyData is what a reply template may use. Every field that comes from
-// a post or its author has been through [EscapeText]: a template cannot
-// echo a post's text, a handle or a link as it was written, so a reply can
-// never mention, tag or link anyone the template's author did not write
-// in.
+// ReplyData is what a reply template may use. What comes from a post or
+// its author (Name, Handle, Product, Place, Quote) is only available
+// through methods that pass it through [EscapeText]: a template cannot echo
+// a post's text, a handle or a link as it was written, so a reply can never
+// mention, tag or link anyone the template's author did not write in. The
+// methods compute their value when a template asks for it.
 type ReplyData struct {
-	// Name is the author's display name, or their handle when there is
-	// none (escaped, at most 40 characters).
-	Name string
-	// Handle is the author's handle without its "@" and without any
-	// server part ("maya" for "@maya@mastodon.social"), escaped.
-	Handle string
-	// Product and Place are the first product and place the post is
-	// about, if any (escaped).
-	Product string
-	Place   string
-	// Quote is the start of the post's text, escaped, at most 80
-	// characters.
-	Quote string
 	// Source is where the post was heard ("bluesky", "forum", ...).
 	Source string
 	// Intent and Language are the scorer's.
@@ -41,7 +31,47 @@ type ReplyData struct {
 	Priority  Priority
 	Team      string
 	RespondBy time.Time
+
+	c *Case
 }
+
+// Name is the author's display name, or their handle when there is none,
+// escaped, at most 40 characters.
+func (d *ReplyData) Name() string {
+	if n := EscapeText(d.c.Post.Author.Name, maxNameChars); n != "" {
+		return n
+	}
+	return d.Handle()
+}
+
+// Handle is the author's handle without its "@" and without any server
+// part ("maya" for "@maya@mastodon.social"), escaped, at most 40
+// characters.
+func (d *ReplyData) Handle() string {
+	handle := strings.TrimLeft(d.c.Post.Author.Handle, "@＠﹫")
+	if i := strings.IndexAny(handle, "@＠﹫"); i >= 0 {
+		handle = handle[:i]
+	}
+	return EscapeText(handle, maxNameChars)
+}
+
+// Product is the first product the post is about, if any, escaped.
+func (d *ReplyData) Product() string { return d.about("product") }
+
+// Place is the first place the post is about, if any, escaped.
+func (d *ReplyData) Place() string { return d.about("place") }
+
+func (d *ReplyData) about(kind string) string {
+	for _, e := range d.c.Scores.About {
+		if e.Kind == kind {
+			return EscapeText(e.Name, maxAboutChars)
+		}
+	}
+	return ""
+}
+
+// Quote is the start of the post's text, escaped, at most 80 characters.
+func (d *ReplyData) Quote() string { return EscapeText(d.c.Post.Text, maxQuoteChars) }
 
 // Limits of the untrusted fields of ReplyData, in characters.
 const (
@@ -53,12 +83,13 @@ const (
 type replyTemplate struct {
 	name  string
 	texts map[string]*template.Template // by key: "en", "question/en", "default", ...
+	fast  map[*template.Template]*fastText
 }
 
 var templateLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:(\d+):)? ?(.*)$`)
 
 func (b *policyBuilder) template(ts TemplateSpec, at string) *replyTemplate {
-	rt := &replyTemplate{name: ts.Name, texts: map[string]*template.Template{}}
+	rt := &replyTemplate{name: ts.Name, texts: map[string]*template.Template{}, fast: map[*template.Template]*fastText{}}
 	if len(ts.Text) == 0 {
 		b.errorf(b.pos.at(at), "", "empty-template", "template %q has no text", ts.Name)
 	}
@@ -81,6 +112,9 @@ func (b *policyBuilder) template(ts TemplateSpec, at string) *replyTemplate {
 			continue
 		}
 		rt.texts[key] = t
+		if f := compileFast(t); f != nil {
+			rt.fast[t] = f
+		}
 	}
 	return rt
 }
@@ -124,10 +158,10 @@ func validLang(s string) bool {
 	return true
 }
 
-func sampleReplyData() ReplyData {
-	return ReplyData{Name: "Maya", Handle: "maya", Product: "X2", Place: "Lyon", Quote: "sample",
-		Source: "bluesky", Intent: "question", Language: "en", Priority: P2, Team: "care",
-		RespondBy: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+func sampleReplyData() *ReplyData {
+	c := &Case{Post: hark.Post{Text: "sample", Author: hark.Author{Handle: "@maya", Name: "Maya"}}}
+	return &ReplyData{Source: "bluesky", Intent: "question", Language: "en", Priority: P2, Team: "care",
+		RespondBy: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), c: c}
 }
 
 // errNoText is the reason a reply was not drafted for want of a text.
@@ -157,6 +191,10 @@ func (rt *replyTemplate) render(c *Case, d *Decision) (string, error) {
 	}
 	data := replyData(c, d)
 	var sb strings.Builder
+	if f := rt.fast[t]; f != nil {
+		f.render(&sb, &data)
+		return strings.TrimSpace(sb.String()), nil
+	}
 	if err := t.Execute(&sb, &data); err != nil {
 		return "", fmt.Errorf("reply template %q: %w", rt.name, err)
 	}
@@ -164,34 +202,15 @@ func (rt *replyTemplate) render(c *Case, d *Decision) (string, error) {
 }
 
 func replyData(c *Case, d *Decision) ReplyData {
-	a := c.Post.Author
-	handle := strings.TrimLeft(a.Handle, "@＠﹫")
-	if i := strings.IndexAny(handle, "@＠﹫"); i >= 0 {
-		handle = handle[:i]
-	}
-	rd := ReplyData{
-		Handle:    EscapeText(handle, maxNameChars),
-		Name:      EscapeText(a.Name, maxNameChars),
-		Quote:     EscapeText(c.Post.Text, maxQuoteChars),
+	return ReplyData{
 		Source:    EscapeText(c.Post.Source, 20),
 		Intent:    string(c.Scores.Intent),
 		Language:  c.Scores.Language,
 		Priority:  d.Priority,
 		Team:      d.Team,
 		RespondBy: d.RespondBy,
+		c:         c,
 	}
-	if rd.Name == "" {
-		rd.Name = rd.Handle
-	}
-	for _, e := range c.Scores.About {
-		switch {
-		case e.Kind == "product" && rd.Product == "":
-			rd.Product = EscapeText(e.Name, maxAboutChars)
-		case e.Kind == "place" && rd.Place == "":
-			rd.Place = EscapeText(e.Name, maxAboutChars)
-		}
-	}
-	return rd
 }
 
 // EscapeText makes untrusted text (a post's text, an author's name or
@@ -221,44 +240,50 @@ func EscapeText(s string, maxChars int) string {
 		return cutChars(s, maxChars)
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	// Pass 1: spacing and invisible characters.
 	var sb strings.Builder
-	sb.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r) || r == '\u2028' || r == '\u2029':
-			space = sb.Len() > 0
-			continue
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			continue
-		}
-		if space {
-			sb.WriteByte(' ')
-			space = false
-		}
-		sb.WriteRune(r)
-	}
-	// Pass 2: word by word, links, mentions, tags and markup.
-	words := strings.Split(sb.String(), " ")
-	out := words[:0]
-	for _, w := range words {
+	n := 0 // characters written
+	for w := range strings.FieldsFuncSeq(s, unicode.IsSpace) {
+		w = stripInvisible(w)
 		// A link is judged both before and after mentions and tags are
 		// taken out, so that neither "a@b.co" nor "x.c#a" (x.ca) gets by.
-		if isLink(w) {
-			out = append(out, "[link]")
+		switch {
+		case isLink(w):
+			w = "[link]"
+		default:
+			w = neutralise(w)
+			if isLink(w) {
+				w = "[link]"
+			}
+		}
+		if w == "" {
 			continue
 		}
-		w = neutralise(w)
-		if isLink(w) {
-			out = append(out, "[link]")
-			continue
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+			n++
 		}
-		if w != "" {
-			out = append(out, w)
+		sb.WriteString(w)
+		n += utf8.RuneCountInString(w)
+		if maxChars > 0 && n > maxChars {
+			break // the rest would be cut
 		}
 	}
-	return cutChars(strings.Join(out, " "), maxChars)
+	return cutChars(sb.String(), maxChars)
+}
+
+// stripInvisible removes control and format characters.
+func stripInvisible(w string) string {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 0x20 || c >= 0x7f {
+			return strings.Map(func(r rune) rune {
+				if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+					return -1
+				}
+				return r
+			}, w)
+		}
+	}
+	return w
 }
 
 // isPlainSafe reports whether s holds only characters that need no
@@ -332,41 +357,92 @@ var tlds = map[string]bool{
 // isLink reports whether a word is, or contains, a URL, a domain or an
 // e-mail address.
 func isLink(w string) bool {
-	lw := strings.ToLower(w)
-	if strings.Contains(lw, "://") || strings.Contains(lw, "www.") || strings.HasPrefix(lw, "mailto:") {
+	if !strings.ContainsAny(w, ".:@。．｡＠﹫") {
+		return false
+	}
+	if strings.Contains(w, "://") || containsFold(w, "www.") || hasPrefixFold(w, "mailto:") {
 		return true
 	}
 	if strings.ContainsAny(w, "@＠﹫") && strings.Contains(w, ".") {
 		return true // an address, or a fediverse handle with its server
 	}
 	// A domain: labels of letters, digits and '-' separated by '.' (or a
-	// look-alike dot), ending in a known or two-letter top-level domain.
-	lw = strings.NewReplacer("。", ".", "．", ".", "｡", ".").Replace(lw)
-	for part := range strings.FieldsFuncSeq(lw, func(r rune) bool {
-		return !(r == '.' || r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && unicode.IsLetter(r))
-	}) {
-		part = strings.Trim(part, ".-")
-		labels := strings.Split(part, ".")
-		if len(labels) < 2 {
-			continue
+	// look-alike dot), the last a known or two-letter top-level domain.
+	// Labels are tracked as byte ranges of w, so nothing is allocated.
+	labelStart, labels := -1, 0
+	lastStart, lastEnd := 0, 0
+	dot := false
+	closeLabel := func(i int) {
+		if labelStart >= 0 {
+			lastStart, lastEnd = labelStart, i
+			labels++
+			labelStart = -1
 		}
-		tld := labels[len(labels)-1]
-		if tlds[tld] || len(tld) == 2 && isASCIILetters(tld) {
-			if labels[len(labels)-2] != "" {
+	}
+	endRun := func(i int) bool {
+		closeLabel(i)
+		ok := dot && labels >= 2 && isTLD(w[lastStart:lastEnd])
+		labels, dot = 0, false
+		return ok
+	}
+	for i, r := range w {
+		switch {
+		case r == '.' || r == '。' || r == '．' || r == '｡':
+			closeLabel(i)
+			dot = true
+		case r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 && unicode.IsLetter(r):
+			if labelStart < 0 {
+				labelStart = i
+			}
+		default:
+			if endRun(i) {
 				return true
 			}
+		}
+	}
+	return endRun(len(w))
+}
+
+func isTLD(s string) bool {
+	s = strings.Trim(s, "-")
+	if len(s) == 2 {
+		return isASCIILetterPair(s)
+	}
+	if len(s) > 8 {
+		return false
+	}
+	var buf [8]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return tlds[string(buf[:len(s)])]
+}
+
+func isASCIILetterPair(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
 		}
 	}
 	return false
 }
 
-func isASCIILetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 'a' || s[i] > 'z' {
-			return false
-		}
-	}
-	return s != ""
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // cut shortens s to at most n characters, ending in "…" if cut.
