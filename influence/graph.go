@@ -156,3 +156,36 @@ func (g *Graph) snapshot(now time.Time) (int, edgeChunks) {
 	}
 	return len(g.keys), es
 }
+
+// Prune drops the interactions whose weight, decayed to now, has fallen
+// below minWeight (a fresh repost weighs 1), and returns how many it
+// dropped. Authors stay. A long-running tracker calls it now and then to
+// keep the graph to what still counts: at minWeight 0.001, ten half-lives.
+func (g *Graph) Prune(now time.Time, minWeight float64) int {
+	if g.epoch.IsZero() || now.IsZero() || !(minWeight > 0) {
+		return 0
+	}
+	limit := float32(math.Log2(minWeight) + float64(now.Sub(g.epoch))/float64(g.halfLife))
+	from, to, lw := g.from, g.to, g.lw
+	g.from, g.to, g.lw, g.edges = nil, nil, nil, 0
+	dropped := 0
+	for c := range from {
+		for i, w := range lw[c] {
+			if w < limit {
+				dropped++
+				continue
+			}
+			if g.edges%chunkEdges == 0 {
+				g.from = append(g.from, make([]uint32, 0, chunkEdges))
+				g.to = append(g.to, make([]uint32, 0, chunkEdges))
+				g.lw = append(g.lw, make([]float32, 0, chunkEdges))
+			}
+			k := len(g.from) - 1
+			g.from[k] = append(g.from[k], from[c][i])
+			g.to[k] = append(g.to[k], to[c][i])
+			g.lw[k] = append(g.lw[k], w)
+			g.edges++
+		}
+	}
+	return dropped
+}

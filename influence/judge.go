@@ -35,7 +35,7 @@ func (t *Tracker) Score(a hark.Author) AuthorScore {
 		p = AuthorProfile{Key: key}
 		t.describeOnly(&p, a)
 	}
-	return t.judge(p)
+	return t.judge(p, true)
 }
 
 // describeOnly fills a profile from an author description without touching
@@ -47,30 +47,46 @@ func (t *Tracker) describeOnly(p *AuthorProfile, a hark.Author) {
 }
 
 // Top returns the n most influential authors, highest first (ties by
-// key), leaving out the brand's own accounts. n <= 0 means all.
+// key), leaving out the brand's own accounts. n <= 0 means all. It scores
+// every author without reasons, then gives reasons to the n it returns;
+// Observe waits meanwhile.
 func (t *Tracker) Top(n int) ([]AuthorScore, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var all []AuthorScore
+	type cand struct {
+		key       string
+		influence float64
+	}
+	var all []cand
 	err := t.cfg.store.Range(func(p AuthorProfile) bool {
-		if s := t.judge(p); !s.Brand {
-			all = append(all, s)
+		if s := t.judge(p, false); !s.Brand {
+			all = append(all, cand{p.Key, s.Influence})
 		}
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, func(a, b AuthorScore) int {
-		if c := cmp.Compare(b.Influence, a.Influence); c != 0 {
+	slices.SortFunc(all, func(a, b cand) int {
+		if c := cmp.Compare(b.influence, a.influence); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Author, b.Author)
+		return cmp.Compare(a.key, b.key)
 	})
 	if n > 0 && len(all) > n {
-		all = all[:n:n]
+		all = all[:n]
 	}
-	return all, nil
+	out := make([]AuthorScore, 0, len(all))
+	for _, c := range all {
+		p, ok, err := t.cfg.store.Get(c.key)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, t.judge(p, true))
+		}
+	}
+	return out, nil
 }
 
 func (t *Tracker) visibility(source string) float64 {
@@ -81,7 +97,7 @@ func (t *Tracker) visibility(source string) float64 {
 }
 
 // judge scores a profile as of the tracker's clock. t.mu is held.
-func (t *Tracker) judge(p AuthorProfile) AuthorScore {
+func (t *Tracker) judge(p AuthorProfile, withReasons bool) AuthorScore {
 	now := t.now
 	p.decayTo(now, t.cfg.halfLife)
 	c := p.Counters
@@ -89,6 +105,9 @@ func (t *Tracker) judge(p AuthorProfile) AuthorScore {
 		Brand: t.isBrand(p.Key, p.Handle)}
 	var rs []hark.Reason
 	reason := func(code string, w float64, format string, args ...any) {
+		if !withReasons {
+			return
+		}
 		rs = append(rs, hark.Reason{Code: code, Span: fmt.Sprintf(format, args...), Weight: round3(w)})
 	}
 	cp := &s.Components
@@ -172,7 +191,7 @@ func (t *Tracker) judge(p AuthorProfile) AuthorScore {
 			reason("community_helper", c.Answers, "answered %.1f questions of other people", c.Answers)
 		}
 	}
-	if rs == nil {
+	if rs == nil && withReasons {
 		rs = []hark.Reason{{Code: "little_known", Span: "no followers, engagement or interactions known"}}
 	}
 	s.Reasons = rs

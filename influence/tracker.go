@@ -718,3 +718,12 @@ func (t *Tracker) RankEvery(ctx context.Context, interval time.Duration, onErr f
 		}
 	}
 }
+
+// Prune drops the interactions of the graph whose weight, decayed to the
+// tracker's clock, has fallen below minWeight (see [Graph.Prune]), and
+// returns how many. Ranks change only by what those edges still carried.
+func (t *Tracker) Prune(minWeight float64) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.graph.Prune(t.now, minWeight)
+}

@@ -446,3 +446,20 @@ func TestTextHash(t *testing.T) {
 		assert.NotEqual(t, textHash(p[0]), textHash(p[1]), "%q %q", p[0], p[1])
 	}
 }
+
+func TestPrune(t *testing.T) {
+	tr := NewTracker(WithHalfLife(24 * time.Hour))
+	a, b, c := hark.Author{ID: "a"}, hark.Author{ID: "b"}, hark.Author{ID: "c"}
+	require.NoError(t, tr.Observe(hark.Post{ID: "1", Text: "x", Created: t0, Author: a}, score.Result{}))
+	require.NoError(t, tr.Observe(hark.Post{ID: "2", Text: "x", Created: t0, Author: b, RepostOf: "1"}, score.Result{}))
+	require.NoError(t, tr.Observe(hark.Post{ID: "3", Text: "x", Created: t0.Add(20 * 24 * time.Hour), Author: c, RepostOf: "1"}, score.Result{}))
+	_, edges, _ := tr.Stats()
+	require.Equal(t, 2, edges)
+	assert.Zero(t, tr.Prune(1e-9))
+	assert.Equal(t, 1, tr.Prune(1e-3), "the repost of 20 half-lives ago goes")
+	_, edges, _ = tr.Stats()
+	assert.Equal(t, 1, edges)
+	_, err := tr.Rank(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, tr.Score(a).Rank)
+}
