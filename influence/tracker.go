@@ -201,6 +201,7 @@ func (t *Tracker) Observe(p hark.Post, s score.Result) error {
 	if key == "" {
 		return nil
 	}
+	sanitize(&p, &s)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	at := p.Created
@@ -215,6 +216,24 @@ func (t *Tracker) Observe(p hark.Post, s score.Result) error {
 		t.err = err
 	}
 	return err
+}
+
+// sanitize puts the numbers of a post and its score in their ranges: no
+// negative counts, no NaN.
+func sanitize(p *hark.Post, s *score.Result) {
+	for _, n := range []*int64{&p.Metrics.Likes, &p.Metrics.Reposts, &p.Metrics.Replies, &p.Metrics.Quotes,
+		&p.Metrics.Views, &p.Author.Followers, &p.Author.Following, &p.Author.Posts} {
+		*n = max(*n, 0)
+	}
+	finite := func(x float64) float64 {
+		if math.IsNaN(x) {
+			return 0
+		}
+		return x
+	}
+	s.Sentiment = max(-1, min(1, finite(s.Sentiment)))
+	s.Confidence = clamp01(finite(s.Confidence))
+	s.Spam = clamp01(finite(s.Spam))
 }
 
 func (t *Tracker) observe(p hark.Post, s score.Result, key string, at time.Time) error {
