@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,9 +256,21 @@ func startPeakHeap() *peakHeap {
 
 func (p *peakHeap) Stop() uint64 { close(p.stop); return <-p.done }
 
+// processCPU returns the CPU time (user and system) the process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkRank builds and ranks the power-law graph. One op = build the
 // graph from the edge list and rank it. peak-heap-MB is the highest heap
-// in use during the ops above what was in use before (the edge list).
+// in use during the ops above what was in use before (the edge list);
+// cores is the CPU time of the process over the wall time of the ops (on a
+// shared machine, less than 2 says the process did not get both cores), and
+// cpu-ms/op the CPU time of one op.
 // The gonum run also reports its agreement with Hark.
 func BenchmarkRank(b *testing.B) {
 	g := benchGraph(b)
@@ -269,12 +282,16 @@ func BenchmarkRank(b *testing.B) {
 		base := s[0].Value.Uint64()
 		ph := startPeakHeap()
 		var r []float64
+		cpu0 := processCPU()
 		b.ResetTimer()
 		for b.Loop() {
 			r = rank()
 		}
 		b.StopTimer()
+		cpu := processCPU() - cpu0
 		peak := ph.Stop()
+		b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
+		b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/op")
 		b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(len(g.from))*float64(b.N)/b.Elapsed().Seconds(), "edges/s")
 		return r
