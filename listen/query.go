@@ -2,6 +2,7 @@ package listen
 
 import (
 	"bytes"
+	"math/bits"
 	"fmt"
 	"strings"
 	"sync"
@@ -69,6 +70,9 @@ type qnode struct {
 	id     int
 	str    string
 	needle []byte
+	// hashes are the word hashes (see wordHash) of needle's words, all of
+	// which must be in a text's bloom for needle to be there.
+	hashes []uint32
 }
 
 // A SyntaxError reports why a query did not compile and where.
@@ -374,10 +378,14 @@ func (p *qparser) phrase(t qtok) (*qnode, error) {
 // wordsNode matches one word, or several in a row.
 func (p *qparser) wordsNode(words []string) *qnode {
 	p.q.needText = true
+	n := &qnode{kind: qPhrase, needle: []byte(strings.Join(words, " "))}
 	if len(words) == 1 {
-		return &qnode{kind: qWord, needle: []byte(words[0])}
+		n.kind = qWord
 	}
-	return &qnode{kind: qPhrase, needle: []byte(strings.Join(words, " "))}
+	for _, w := range words {
+		n.hashes = append(n.hashes, wordHash(w))
+	}
+	return n
 }
 
 func (p *qparser) term(t qtok) (*qnode, error) {
@@ -410,7 +418,7 @@ func (p *qparser) term(t qtok) (*qnode, error) {
 			kind = qTag
 		}
 		p.q.needText = true
-		return &qnode{kind: kind, needle: []byte(string(w[0]) + words[0]), str: words[0]}, nil
+		return &qnode{kind: kind, needle: []byte(string(w[0]) + words[0]), str: words[0], hashes: []uint32{wordHash(words[0])}}, nil
 	}
 	if strings.ContainsAny(w, "*?") {
 		pat := strings.ToLower(w)
@@ -661,47 +669,96 @@ func matchPattern(text []byte, p *pattern) bool {
 // --- matching
 
 type matchState struct {
-	text []byte
+	text  []byte
+	bloom bloom
 }
+
+// A bloom holds the hashes of a normalised text's words (sigils are
+// separators here), so a query word absent from the text is ruled out
+// without a search. 1024 bits keep false positives near 2% for a post of
+// 25 words.
+type bloom [16]uint64
+
+func (b *bloom) has(h uint32) bool { return b[(h>>6)&15]&(1<<(h&63)) != 0 }
+
+func (b *bloom) hasAll(hs []uint32) bool {
+	for _, h := range hs {
+		if !b.has(h) {
+			return false
+		}
+	}
+	return true
+}
+
+// wordHash hashes one lower-cased word as fill does.
+func wordHash(w string) uint32 {
+	var h uint32
+	for i := 0; i < len(w); i++ {
+		h = bits.RotateLeft32(h, 5) ^ uint32(w[i])
+	}
+	return h
+}
+
+// fill sets b to the word hashes of the normalised text, without a branch
+// per byte: a separator (space, @, #) adds the hash of the word it ends
+// and resets it; runs of separators add the empty word's hash, harmless.
+func (b *bloom) fill(text []byte) {
+	*b = bloom{}
+	var h uint32
+	for _, c := range text {
+		sep := uint32(isSep[c])
+		b[(h>>6)&15] |= uint64(sep) << (h & 63)
+		h = (bits.RotateLeft32(h, 5) ^ uint32(c)) & (sep - 1)
+	}
+	b[(h>>6)&15] |= 1 << (h & 63)
+}
+
+// isSep is 1 for the bytes that separate words in a normalised text.
+var isSep = func() (t [256]byte) {
+	t[' '], t['@'], t['#'] = 1, 1, 1
+	return t
+}()
 
 // Match reports whether p matches the query.
 func (q *Query) Match(p *hark.Post) bool {
 	if !q.needText {
-		return q.eval(q.root, p, nil)
+		return q.eval(q.root, p, &matchState{})
 	}
 	m := q.pool.Get().(*matchState)
 	m.text = normalize(m.text, p.Text)
-	ok := q.eval(q.root, p, m.text)
+	m.bloom.fill(m.text)
+	ok := q.eval(q.root, p, m)
 	q.pool.Put(m)
 	return ok
 }
 
-func (q *Query) eval(n *qnode, p *hark.Post, text []byte) bool {
+func (q *Query) eval(n *qnode, p *hark.Post, m *matchState) bool {
+	text := m.text
 	switch n.kind {
 	case qAnd:
 		for _, k := range n.kids {
-			if !q.eval(k, p, text) {
+			if !q.eval(k, p, m) {
 				return false
 			}
 		}
 		return true
 	case qOr:
 		for _, k := range n.kids {
-			if q.eval(k, p, text) {
+			if q.eval(k, p, m) {
 				return true
 			}
 		}
 		return false
 	case qNot:
-		return !q.eval(n.kids[0], p, text)
+		return !q.eval(n.kids[0], p, m)
 	case qWord, qPhrase:
-		return hasWord(text, n.needle)
+		return m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
 	case qPattern:
 		return matchPattern(text, &q.pats[n.id])
 	case qMention:
-		return hasFold(p.Mentions, n.str) || hasWord(text, n.needle)
+		return hasFold(p.Mentions, n.str) || m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
 	case qTag:
-		return hasFold(p.Tags, n.str) || hasWord(text, n.needle)
+		return hasFold(p.Tags, n.str) || m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
 	case qLang:
 		l := p.Lang
 		return len(l) >= len(n.str) && strings.EqualFold(l[:len(n.str)], n.str) &&
