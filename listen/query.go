@@ -2,8 +2,8 @@ package listen
 
 import (
 	"bytes"
-	"math/bits"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode"
