@@ -36,7 +36,10 @@ func shippedCases() []respondtest.Case {
 	neg := score.LabelNegative
 	withAuthor := func(c respond.Case, a influence.AuthorScore) respond.Case { c.Author = a; return c }
 	withThread := func(c respond.Case, th respond.ThreadState) respond.Case { c.Thread = th; return c }
-	withSurge := func(c respond.Case) respond.Case { c.Surge = respond.SurgeState{Active: true, Keys: []string{"product:x2"}, Score: 0.9}; return c }
+	withSurge := func(c respond.Case) respond.Case {
+		c.Surge = respond.SurgeState{Active: true, Keys: []string{"product:x2"}, Score: 0.9}
+		return c
+	}
 	return []respondtest.Case{
 		{Name: "spam", Case: scored("spam", "FREE followers click bit.ly/x", score.Result{Intent: score.IntentSpam, Spam: 0.95}),
 			Want: respondtest.Want{Rules: []string{"default-route", "spam"}, Suppressed: true, NoReply: true, NoPriority: true}},
