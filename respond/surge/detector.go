@@ -199,35 +199,34 @@ type Detector struct {
 }
 
 type keyState struct {
-	name     string
-	idx      int       // in Detector.list
-	fed      time.Time // start of the next bucket to feed to the series
-	dirty    bool
-	created  time.Time
-	lastSeen time.Time
-	n, neg   int // open bucket
+	// what every post touches comes first, together
+	n, neg             int       // open bucket
+	fed                time.Time // start of the next bucket to feed to the series
+	lastSeen           time.Time
+	epoch              int64 // buckets closed when the tallies were last decayed
+	fastTotal          float64
+	slowTotal          float64
+	gap                float64 // usual interval between posts, seconds (EWMA)
+	seen               int
+	silentExp          float64
+	bucketExp          float64 // the volume baseline's forecast for the open bucket
+	peekVol, peekNeg   int     // counts at which to look for an early alert again
+	topMin             int     // index of the lightest of top
+	top                []topPost
+	dirty              bool
+	silent             bool
+	earlyVol, earlyNeg bool // alerted early; the close must not again
 
-	vol Series
-	ng  shareTest
+	terms, srcs, ents tally
 
-	// silence
-	gap       float64 // usual interval between posts, seconds (EWMA)
-	seen      int
-	silentExp float64
-	silent    bool
-
-	terms, ents, srcs tally
-	fastTotal         float64
-	slowTotal         float64
-	epoch             int64 // buckets closed when the tallies were last decayed
-	top               []topPost
+	// what bucket closes touch
+	name              string
+	idx               int // in Detector.list
+	created           time.Time
 	volScore, negScr  float64
 	volSince, negFrom time.Time
-
-	// early alerts, within the open bucket
-	bucketExp          float64 // the volume baseline's forecast for it
-	peekVol, peekNeg   int     // counts at which to look again
-	earlyVol, earlyNeg bool    // alerted early; the close must not again
+	ng                shareTest
+	vol               Series
 }
 
 type topPost struct {
@@ -470,13 +469,19 @@ func (d *Detector) addTop(k *keyState, p topPost) {
 			k.top = make([]topPost, 0, 2*d.cfg.TopPosts)
 		}
 		k.top = append(k.top, p)
+		if p.weight < k.top[k.topMin].weight {
+			k.topMin = len(k.top) - 1
+		}
 		return
+	}
+	win := int64(d.recentWin)
+	if q := k.top[k.topMin]; p.weight < q.weight && p.t-q.t <= win {
+		return // lighter than the lightest held, which is still recent
 	}
 	// replace a post out of the recent window, else the lightest (the
 	// oldest among equals, so that a new episode's posts get in) if it
 	// is no heavier than this one
 	m := 0
-	win := int64(d.recentWin)
 	for i, q := range k.top {
 		if p.t-q.t > win {
 			m = i
@@ -488,6 +493,13 @@ func (d *Detector) addTop(k *keyState, p topPost) {
 	}
 	if p.t-k.top[m].t > win || k.top[m].weight <= p.weight {
 		k.top[m] = p
+	}
+	// remember the lightest for the fast path
+	k.topMin = 0
+	for i, q := range k.top {
+		if q.weight < k.top[k.topMin].weight {
+			k.topMin = i
+		}
 	}
 }
 

@@ -518,18 +518,29 @@ const (
 type scan struct {
 	x, lam [scanW]float32
 	n, i   int
+	total  float64 // of x over the window
 }
 
-func (sc *scan) reset() { sc.n, sc.i = 0, 0 }
+func (sc *scan) reset() { *sc = scan{} }
 
 // push adds a point with count x and expectation lam under overdispersion
 // phi, and returns the statistic and the length of the window attaining it.
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	lam = math.Max(lam, minRate)
 	x = math.Min(math.Max(x, 0), lam+2*math.Sqrt(lam*phi)+2)
+	sc.total += float64(float32(x)) - float64(sc.x[sc.i])
 	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
 	sc.i = (sc.i + 1) % scanW
 	sc.n = min(sc.n+1, scanW)
+	if sc.i == 0 { // now and then, the exact sum, so that rounding cannot drift
+		sc.total = 0
+		for _, v := range sc.x {
+			sc.total += float64(v)
+		}
+	}
+	if sc.total < scanMin-0.5 {
+		return 0, 0 // no window can hold enough posts
+	}
 	var sx, sl, best float64
 	bw := 0
 	for w := 1; w <= sc.n; w++ {

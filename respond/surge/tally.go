@@ -36,6 +36,15 @@ func (t *tally) add(h uint64, name string, capacity int) {
 		if x == h && t.name[i] == name {
 			t.fast[i]++
 			t.slow[i]++
+			if i > 0 && t.fast[i] > t.fast[i-1] {
+				// transpose towards the front: frequent names are
+				// found sooner
+				t.h[i], t.h[i-1] = t.h[i-1], t.h[i]
+				t.name[i], t.name[i-1] = t.name[i-1], t.name[i]
+				t.fast[i], t.fast[i-1] = t.fast[i-1], t.fast[i]
+				t.slow[i], t.slow[i-1] = t.slow[i-1], t.slow[i]
+				t.err[i], t.err[i-1] = t.err[i-1], t.err[i]
+			}
 			return
 		}
 	}
