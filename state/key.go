@@ -22,7 +22,7 @@ func KeyPart(s string) string {
 // false if tok is not such a token.
 func ParseKeyPart(tok string) (string, bool) {
 	if rest, ok := strings.CutPrefix(tok, "="); ok {
-		b, err := base64.RawURLEncoding.DecodeString(rest)
+		b, err := base64.RawURLEncoding.Strict().DecodeString(rest)
 		if err != nil || plain(string(b)) {
 			return "", false
 		}
