@@ -363,10 +363,15 @@ func (t *Transport) drain(ctx context.Context, cc consumeConfig, it jetstream.Me
 				return
 			}
 			// Missed heartbeats and the like, while the server is away:
-			// the iterator keeps pulling once it is back.
+			// the iterator keeps pulling once it is back. A consumer gone
+			// or a connection closed for good needs a new iterator.
 			cc.onError(fmt.Errorf("transport/jetstream: next: %w", err))
-			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+				errors.Is(err, nats.ErrConnectionClosed) {
 				_ = sleep(ctx, time.Second)
+				return
+			}
+			if sleep(ctx, 50*time.Millisecond) != nil {
 				return
 			}
 			continue

@@ -138,3 +138,49 @@ func TestThreeWorkersShareFiftyThousand(t *testing.T) {
 	assert.Len(t, d.byWorker, 3, "the work is shared by all three workers")
 	t.Logf("per worker: %v, deliveries %d", d.byWorker, d.deliveries.Load())
 }
+
+// MaxAckPending holds back a group of workers: however many handlers they
+// run, no more posts than that are out unacknowledged at once.
+func TestBackpressureMaxAckPending(t *testing.T) {
+	srv := natstest.Start(t, "")
+	cfg := hjs.Config{MaxAckPending: 5}
+	pub, _ := newTransport(t, srv, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	require.NoError(t, pub.Publish(ctx, posts("reviews", 0, 60)...))
+
+	var inFlight, peak, handled atomic.Int32
+	release := make(chan struct{})
+	h := func(ctx context.Context, p hark.Post) error {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := peak.Load()
+			if n <= m || peak.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		handled.Add(1)
+		return nil
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		tr, _ := newTransport(t, srv, cfg)
+		wg.Go(func() { _ = tr.Worker(hjs.WithConcurrency(10)).Consume(ctx, h) })
+	}
+	require.Eventually(t, func() bool { return inFlight.Load() == 5 }, 10*time.Second, 5*time.Millisecond,
+		"the workers fill the window")
+	// Twenty handlers are idle, yet no sixth post arrives while five are
+	// unacknowledged.
+	require.Never(t, func() bool { return inFlight.Load() > 5 }, 300*time.Millisecond, 10*time.Millisecond)
+	close(release)
+	require.Eventually(t, func() bool { return handled.Load() == 60 }, 20*time.Second, 10*time.Millisecond)
+	cancel()
+	wg.Wait()
+	assert.Equal(t, int32(5), peak.Load())
+}
