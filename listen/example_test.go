@@ -47,3 +47,26 @@ func ExampleRun() {
 	fmt.Println(n, err)
 	// Output: 2 <nil>
 }
+
+func ExampleCompile() {
+	q, err := listen.Compile(`acme AND (refund* OR "never arrived") -#ad lang:en`)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range []hark.Post{
+		{ID: "1", Lang: "en", Text: "Acme refunded me in two days, thanks!"},
+		{ID: "2", Lang: "en", Text: "My acme parcel never arrived #ad"},
+		{ID: "3", Lang: "en-GB", Text: "ACME: parcel never arrived. Again."},
+		{ID: "4", Lang: "de", Text: "acme refund kam nie an"},
+	} {
+		fmt.Println(p.ID, q.Match(&p))
+	}
+	_, err = listen.Compile(`acme AND (refund OR`)
+	fmt.Println(err)
+	// Output:
+	// 1 true
+	// 2 false
+	// 3 true
+	// 4 false
+	// query: column 18: OR needs a term after it
+}
