@@ -131,7 +131,6 @@ func naivePolicy(b *testing.B) []naiveRule {
 	return rules
 }
 
-
 func activationOf(c respond.Case) map[string]any {
 	products := []string{}
 	for _, e := range c.Scores.About {

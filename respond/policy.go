@@ -605,10 +605,9 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 		c.Now = p.clock()
 	}
 	act := p.env.pool.Get().(*caseActivation)
-	defer func() {
-		act.c = Case{} // hold no references to the case in the pool
-		p.env.pool.Put(act)
-	}()
+	// The pooled activation keeps its copy of the case until its next use;
+	// the pool drops idle activations at garbage collection.
+	defer p.env.pool.Put(act)
 	act.reset(&c, c.Now)
 
 	d := Decision{PostID: c.Post.ID}
