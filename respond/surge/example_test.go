@@ -23,7 +23,7 @@ func ExampleSeries() {
 		}
 	}
 	// Output:
-	// Mar 16 01:00: 120 against 22 expected, score 1.00
+	// Mar 16 01:00: 120 against 22 expected, score 0.87
 }
 
 // Scored posts under two keys; the app key surges with posts about a
@@ -60,12 +60,12 @@ func ExampleDetector() {
 		fmt.Println("  top posts:", a.Drivers.TopPosts)
 	}
 	// Output:
-	// product:app negativity at 00:03:00, started 00:00
-	//   term "error": 9 recently, 0.2 expected
-	//   term "login": 9 recently, 0.2 expected
-	//   top posts: [p868 p869 p870]
-	// product:app volume at 00:04:40, started 00:00
-	//   term "error": 14 recently, 0.5 expected
-	//   term "login": 14 recently, 0.5 expected
-	//   top posts: [p873 p874 p875]
+	// product:app negativity at 00:01:20, started 23:55
+	//   term "error": 4 recently, 0.1 expected
+	//   term "login": 4 recently, 0.1 expected
+	//   top posts: [p865 p866 p867]
+	// product:app volume at 00:05:40, started 23:55
+	//   term "error": 15 recently, 0.6 expected
+	//   term "login": 15 recently, 0.6 expected
+	//   top posts: [p876 p877 p878]
 }

@@ -17,8 +17,9 @@ type SeriesConfig struct {
 	// counts cannot trigger on noise. Without it the values are used as they
 	// are and the noise scale is learned alone.
 	Counts bool
-	// Threshold is the standardised residual (robust z) at which one point
-	// alone raises an alert, after warm-up. Default 6.
+	// Threshold is the standardised residual (robust z) at which two
+	// points in a row raise an alert, after warm-up; one point alone needs
+	// half as much again. Default 6.
 	Threshold float64
 	// Sustained is the CUSUM level (sum of z-scores above 1.5) at which a
 	// sustained rise raises an alert. Default 10.
@@ -102,13 +103,16 @@ const (
 	hoursPerWeek = 168
 	tailBins     = 96 // histogram of evidence, bins of tailStep
 	tailStep     = 0.25
-	clipK        = 2.5    // residuals are clipped at clipK scales for learning
-	cusumK       = 1.5    // CUSUM allowance, in scales
-	poissonRise  = 4.0    // the rate ratio the Poisson CUSUM looks for
-	minRate      = 0.02   // the smallest expected count the Poisson CUSUM trusts
-	recentN      = 12     // residuals kept for re-baselining
-	aDailyHour   = 0.2063 // 1-0.5^(1/3): three days' half-life, per day
-	aWeeklyHour  = 0.2929 // 1-0.5^(1/2): two weeks' half-life, per week
+	clipK        = 2.5              // residuals are clipped at clipK scales for learning
+	cusumK       = 1.5              // CUSUM allowance, in scales
+	poissonRise  = 4.0              // the rate ratio the Poisson CUSUM looks for
+	minRate      = 0.02             // the smallest expected count the Poisson CUSUM trusts
+	confirmSpan  = 10 * time.Minute // points shorter than this need a second
+	soloK        = 1.5              // one point alone alerts at soloK times Threshold
+	pairK        = 1.0              // two points in a row alert at pairK times Threshold each
+	recentN      = 12               // residuals kept for re-baselining
+	aDailyHour   = 0.2063           // 1-0.5^(1/3): three days' half-life, per day
+	aWeeklyHour  = 0.2929           // 1-0.5^(1/2): two weeks' half-life, per week
 )
 
 // A Series is a detector for one regularly sampled series: a robust
@@ -140,6 +144,7 @@ type Series struct {
 	accN              int
 
 	cusum      float64
+	zPrev      float64 // the last point's z
 	glr        scan    // Poisson scan statistic (counts only)
 	g          float64 // its last value
 	cusumLo    float64 // CUSUM of falls below the baseline
@@ -354,7 +359,16 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		}
 	}
 	thZ, thC := s.thresholds(warm)
-	ev := math.Max(z/thZ, math.Max(s.cusum, s.g)/thC)
+	// one point alone must be extreme (half again the threshold); two
+	// in a row need the threshold each: a lone blip in heavy-tailed noise
+	// is no surge
+	// (a point of ten minutes or more is enough on its own)
+	pz := z / thZ
+	if s.interval < confirmSpan {
+		pz = math.Max(z/(soloK*thZ), math.Min(z, s.zPrev)/(pairK*thZ))
+	}
+	s.zPrev = z
+	ev := math.Max(pz, math.Max(s.cusum, s.g)/thC)
 	// evidence enough for an alert is kept out of the baseline even when
 	// no alert is raised (in the cooldown after an episode)
 	s.hot = ev >= 1
@@ -527,7 +541,7 @@ func (sc *scan) reset() { *sc = scan{} }
 // phi, and returns the statistic and the length of the window attaining it.
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	lam = math.Max(lam, minRate)
-	x = math.Min(math.Max(x, 0), lam+2*math.Sqrt(lam*phi)+2)
+	x = math.Min(math.Max(x, 0), math.Max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
 	sc.total += float64(float32(x)) - float64(sc.x[sc.i])
 	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
 	sc.i = (sc.i + 1) % scanW
