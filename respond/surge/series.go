@@ -21,8 +21,9 @@ type SeriesConfig struct {
 	// points in a row raise an alert, after warm-up; one point alone needs
 	// half as much again. Default 6.
 	Threshold float64
-	// Sustained is the CUSUM level (sum of z-scores above 1.5) at which a
-	// sustained rise raises an alert. Default 10.
+	// Sustained is the level at which sustained evidence raises an alert:
+	// the CUSUM of z-scores above 1.5, and for counts the Poisson scan
+	// statistic (a log-likelihood ratio). Default 10.
 	Sustained float64
 	// Warmup is the learning period from the first point: during it only
 	// jumps of twice the usual size alert. Default 2 days.
@@ -117,11 +118,12 @@ const (
 
 // A Series is a detector for one regularly sampled series: a robust
 // baseline (level with damped trend, hour-of-day and hour-of-week profiles,
-// robust scale) forecasts each point, the standardised residual and its
-// CUSUM give a score in 0..1, and an episode state machine raises one alert
-// when a surge starts, again only when it escalates, and none during the
-// cooldown after it ends. Memory is fixed (a few KB). A Series is not safe
-// for concurrent use.
+// robust scale) forecasts each point; the standardised residual, its CUSUM
+// and (for counts) a Poisson scan statistic give a score in 0..1; and an
+// episode state machine raises one alert when a surge starts, again only
+// when it escalates, and none during the cooldown after it ends. Seasonal
+// slots follow the timestamps' location. Memory is fixed (about 2 KB). A
+// Series is not safe for concurrent use.
 type Series struct {
 	cfg SeriesConfig
 
