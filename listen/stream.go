@@ -17,7 +17,8 @@ type config struct {
 	checkpoints  Checkpoints
 	pollInterval time.Duration
 	backoff      Backoff
-	dedupe       *Dedupe
+	dedupe       *Dedupe   // the in-memory set, on its fast path
+	seen         SeenStore // any other store
 	logger       *slog.Logger
 	watermarks   *Watermarks
 	silenceAfter time.Duration
@@ -57,7 +58,54 @@ func WithBackoff(b Backoff) Option { return func(cfg *config) { cfg.backoff = b 
 // WithDedupe makes Stream drop posts d remembers, and repeats within a
 // batch, and remember each delivered post once the loop body asks for the
 // next batch. One Dedupe may serve many streams.
-func WithDedupe(d *Dedupe) Option { return func(cfg *config) { cfg.dedupe = d } }
+func WithDedupe(d *Dedupe) Option { return func(cfg *config) { cfg.dedupe, cfg.seen = d, nil } }
+
+// A SeenStore remembers which posts were delivered, as [Dedupe] does in
+// memory; an implementation on durable storage makes the effect once
+// across restarts too, not only within one process. It must be safe for
+// concurrent use when streams share it.
+type SeenStore interface {
+	// Contains reports, for each of ids of source, whether it was
+	// remembered.
+	Contains(ctx context.Context, source string, ids []string) ([]bool, error)
+	// Remember records ids of source as delivered.
+	Remember(ctx context.Context, source string, ids []string) error
+}
+
+// WithSeenStore is [WithDedupe] with any [SeenStore]. Repeats within a batch
+// are dropped too. A store error is yielded like a fetch error and the
+// batch is fetched again after the backoff.
+func WithSeenStore(s SeenStore) Option {
+	return func(cfg *config) {
+		if d, ok := s.(*Dedupe); ok {
+			cfg.dedupe, cfg.seen = d, nil
+			return
+		}
+		cfg.dedupe, cfg.seen = nil, s
+	}
+}
+
+// Contains implements [SeenStore].
+func (d *Dedupe) Contains(_ context.Context, source string, ids []string) ([]bool, error) {
+	out := make([]bool, len(ids))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	set := d.sets[source]
+	if set == nil {
+		return out, nil
+	}
+	now := d.nowNanos()
+	for i, id := range ids {
+		out[i] = set.seen(id, now)
+	}
+	return out, nil
+}
+
+// Remember implements [SeenStore].
+func (d *Dedupe) Remember(_ context.Context, source string, ids []string) error {
+	d.addAll(source, func(i int) string { return ids[i] }, len(ids))
+	return nil
+}
 
 // WithLogger makes Stream log fetch errors (warn), dropped posts (debug) and
 // silences (warn) to l.
@@ -141,15 +189,28 @@ func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool)
 			}
 			continue
 		}
+		posts, err := s.clean(ctx, b.Posts)
+		if err != nil {
+			if ctx.Err() != nil || !s.failed(ctx, err, yield) {
+				return
+			}
+			continue
+		}
 		s.failures = 0
 		now := cfg.now()
-		posts := s.clean(b.Posts)
 		cfg.watermarks.update(s.name, func(w *Watermark) { w.LastFetch = now; w.LastError = "" })
 		if len(posts) > 0 {
 			if !yield(posts, nil) {
 				return
 			}
-			s.commitPosts(posts)
+			if err := s.commitPosts(ctx, posts); err != nil {
+				// The batch was handled but is not remembered: it will
+				// not be redelivered (the cursor moves on), but a copy
+				// served again later would pass. Report it.
+				if ctx.Err() != nil || !yield(nil, err) {
+					return
+				}
+			}
 		}
 		if b.Cursor != cursor {
 			if err := cfg.checkpoints.Save(ctx, s.name, b.Cursor); err != nil {
@@ -197,7 +258,7 @@ func (s *streamer) failed(ctx context.Context, err error, yield func([]hark.Post
 // clean drops posts without ID and, with dedupe, those already delivered or
 // repeated within the batch; it repairs invalid UTF-8 in place. It returns
 // posts itself when nothing is dropped.
-func (s *streamer) clean(posts []hark.Post) []hark.Post {
+func (s *streamer) clean(ctx context.Context, posts []hark.Post) ([]hark.Post, error) {
 	cfg := s.cfg
 	var invalid, dups int64
 	for i := range posts {
@@ -207,11 +268,31 @@ func (s *streamer) clean(posts []hark.Post) []hark.Post {
 		}
 	}
 	keep := s.keepIndex[:0]
-	if cfg.dedupe != nil {
+	switch {
+	case cfg.dedupe != nil:
 		cfg.dedupe.filterIDs(s.name, func(i int) string { return posts[i].ID }, len(posts), func(i int) {
 			keep = append(keep, i)
 		})
-	} else {
+	case cfg.seen != nil:
+		ids := make([]string, len(posts))
+		for i := range posts {
+			ids[i] = posts[i].ID
+		}
+		seen, err := cfg.seen.Contains(ctx, s.name, ids)
+		if err != nil {
+			return nil, fmt.Errorf("listen: seen store of %s: %w", s.name, err)
+		}
+		if len(seen) != len(ids) {
+			return nil, fmt.Errorf("listen: seen store of %s answered %d of %d", s.name, len(seen), len(ids))
+		}
+		batch := make(map[string]bool, len(ids))
+		for i, id := range ids {
+			if !seen[i] && !batch[id] {
+				batch[id] = true
+				keep = append(keep, i)
+			}
+		}
+	default:
 		for i := range posts {
 			keep = append(keep, i)
 		}
@@ -235,7 +316,7 @@ func (s *streamer) clean(posts []hark.Post) []hark.Post {
 			cfg.logger.Debug("listen: dropped posts", "source", s.name, "duplicates", dups, "without_id", invalid)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func hasEmptyID(posts []hark.Post) bool {
@@ -248,15 +329,25 @@ func hasEmptyID(posts []hark.Post) bool {
 }
 
 // commitPosts records delivered posts in the dedupe set and watermark.
-func (s *streamer) commitPosts(posts []hark.Post) {
+func (s *streamer) commitPosts(ctx context.Context, posts []hark.Post) error {
 	cfg := s.cfg
-	if cfg.dedupe != nil {
+	var err error
+	switch {
+	case cfg.dedupe != nil:
 		cfg.dedupe.addAll(s.name, func(i int) string { return posts[i].ID }, len(posts))
+	case cfg.seen != nil:
+		ids := make([]string, len(posts))
+		for i := range posts {
+			ids[i] = posts[i].ID
+		}
+		if e := cfg.seen.Remember(ctx, s.name, ids); e != nil {
+			err = fmt.Errorf("listen: seen store of %s: %w", s.name, e)
+		}
 	}
 	now := cfg.now()
 	s.lastPost, s.silent = now, false
 	if cfg.watermarks == nil {
-		return
+		return err
 	}
 	var newest time.Time
 	for i := range posts {
@@ -272,6 +363,7 @@ func (s *streamer) commitPosts(posts []hark.Post) {
 			w.Newest = newest
 		}
 	})
+	return err
 }
 
 func (s *streamer) checkSilence(ctx context.Context) {

@@ -245,3 +245,90 @@ func atoi(s string) int {
 	fmt.Sscan(s, &n)
 	return n
 }
+
+// mapStore is a SeenStore kept outside the process's streams, as a
+// durable one would be; fail makes its next call fail.
+type mapStore struct {
+	mu   sync.Mutex
+	m    map[string]bool
+	fail int
+}
+
+func (s *mapStore) Contains(_ context.Context, source string, ids []string) ([]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail > 0 {
+		s.fail--
+		return nil, errors.New("store down")
+	}
+	out := make([]bool, len(ids))
+	for i, id := range ids {
+		out[i] = s.m[source+"/"+id]
+	}
+	return out, nil
+}
+
+func (s *mapStore) Remember(_ context.Context, source string, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.m[source+"/"+id] = true
+	}
+	return nil
+}
+
+// crashingCheckpoints fails every Save: the process "dies" after the
+// batch was handled and remembered, before its cursor was saved.
+type crashingCheckpoints struct{ listen.MemoryCheckpoints }
+
+func (c *crashingCheckpoints) Save(context.Context, string, string) error {
+	return errors.New("crashed before the cursor was saved")
+}
+
+func TestSeenStoreMakesEffectOnceAcrossRestarts(t *testing.T) {
+	store := &mapStore{m: map[string]bool{}}
+	src := listentest.NewFakeSource("fake", mkPosts("p", 5)...)
+	src.Finite = true
+	delivered := map[string]int{}
+	// First run: handles everything, but no cursor is ever saved.
+	for posts := range listen.Stream(t.Context(), src, listen.WithSeenStore(store), listen.WithCheckpoints(&crashingCheckpoints{})) {
+		for _, p := range posts {
+			delivered[p.ID]++
+		}
+	}
+	// Restart from no cursor: the source serves everything again.
+	store.fail = 1
+	var waits []time.Duration
+	errs := 0
+	for posts, err := range listen.Stream(t.Context(), src, listen.WithSeenStore(store), noWait(100, &waits)) {
+		if err != nil {
+			errs++
+			continue
+		}
+		for _, p := range posts {
+			delivered[p.ID]++
+		}
+	}
+	assert.Equal(t, 1, errs, "the store's failure is yielded, then the batch fetched again")
+	assert.Len(t, delivered, 5)
+	for id, n := range delivered {
+		assert.Equal(t, 1, n, id)
+	}
+}
+
+func TestDedupeAsSeenStore(t *testing.T) {
+	d := listen.NewDedupe(10, 0)
+	require.NoError(t, d.Remember(t.Context(), "s", []string{"a", "b"}))
+	got, err := d.Contains(t.Context(), "s", []string{"a", "c", "b"})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false, true}, got)
+	src := listentest.NewFakeSource("s", hark.Post{ID: "a", Text: "x"}, hark.Post{ID: "c", Text: "y"})
+	src.Finite = true
+	var ids []string
+	for posts := range listen.Stream(t.Context(), src, listen.WithSeenStore(d)) {
+		for _, p := range posts {
+			ids = append(ids, p.ID)
+		}
+	}
+	assert.Equal(t, []string{"c"}, ids)
+}
