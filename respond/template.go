@@ -312,12 +312,17 @@ func neutralise(w string) string {
 	if !strings.ContainsAny(w, "@＠﹫#＃﹟$<>") {
 		return w
 	}
+	// Mentions first, so that no tag sign is left next to a word by them.
+	w = strings.Map(func(r rune) rune {
+		if r == '@' || r == '＠' || r == '﹫' {
+			return -1
+		}
+		return r
+	}, w)
 	var sb strings.Builder
 	rs := []rune(w)
 	for i, r := range rs {
 		switch r {
-		case '@', '＠', '﹫':
-			continue
 		case '#', '＃', '﹟', '$':
 			// A run of tag signs before a word goes whole ("##x" too);
 			// "$" only before a letter (a cashtag, not an amount).
@@ -355,16 +360,14 @@ var tlds = map[string]bool{
 }
 
 // isLink reports whether a word is, or contains, a URL, a domain or an
-// e-mail address.
+// e-mail address (whose domain part is a domain; so is a fediverse
+// handle's server).
 func isLink(w string) bool {
 	if !strings.ContainsAny(w, ".:@。．｡＠﹫") {
 		return false
 	}
 	if strings.Contains(w, "://") || containsFold(w, "www.") || hasPrefixFold(w, "mailto:") {
 		return true
-	}
-	if strings.ContainsAny(w, "@＠﹫") && strings.Contains(w, ".") {
-		return true // an address, or a fediverse handle with its server
 	}
 	// A domain: labels of letters, digits and '-' separated by '.' (or a
 	// look-alike dot), the last a known or two-letter top-level domain.
