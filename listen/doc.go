@@ -4,8 +4,9 @@
 // HTTP [Client] (per-credential [Quota], capped exponential backoff with
 // jitter, Retry-After and X-RateLimit-Reset, timeouts, body limits), typed
 // errors ([ErrPermanent], [ErrTransient], [RateLimitError]), the bounded
-// [Dedupe] set, [FileCheckpoints], [Watermarks] and the [Silence] signal,
-// and the Boolean [Query] filter. Each adapter lives in its own subpackage
+// [Dedupe] set (or any durable [SeenStore]), [FileCheckpoints],
+// [Watermarks] and the [Silence] signal, [Capabilities], and the Boolean
+// [Query] filter. Each adapter lives in its own subpackage
 // (hn, rss, mastodon, reddit, bluesky, webhook, ...; listen/replay replays
 // JSONL or the embedded sample week); listen/listentest holds fakes and the
 // adapter conformance suite.
@@ -15,4 +16,12 @@
 // only after the loop body has asked for the next batch, so a crash or a
 // break before then redelivers the batch: delivery is at-least-once, and
 // [WithDedupe] makes the effect once.
+//
+// Failures are values of three classes: permanent (ends a stream),
+// transient (retried after a capped, jittered backoff), rate-limited
+// (waited out as the upstream says). The fault suite in faults_test.go
+// drives real adapters through 429 storms, 5xx, hangs, truncated JSON,
+// invalid UTF-8, 10 MB bodies, duplicated items and windows that go back
+// before the cursor, and checks that every post served is delivered once;
+// testdata/fault-suite.svg is its figure.
 package listen

@@ -44,6 +44,7 @@ type Query struct {
 	root     *qnode
 	pats     []pattern
 	needText bool
+	noText   matchState // read-only state for queries on fields alone
 	pool     sync.Pool
 }
 
@@ -722,7 +723,7 @@ var isSep = func() (t [256]byte) {
 // Match reports whether p matches the query.
 func (q *Query) Match(p *hark.Post) bool {
 	if !q.needText {
-		return q.eval(q.root, p, &matchState{})
+		return q.eval(q.root, p, &q.noText)
 	}
 	m := q.pool.Get().(*matchState)
 	m.text = normalize(m.text, p.Text)
