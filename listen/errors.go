@@ -95,10 +95,10 @@ type classError struct {
 	err   error
 }
 
-func (e *classError) Error() string          { return e.err.Error() }
-func (e *classError) Unwrap() []error        { return []error{e.err, e.class} }
-func (e *classError) Is(target error) bool   { return target == e.class }
-func (e *classError) As(target any) bool     { return errors.As(e.err, target) }
+func (e *classError) Error() string         { return e.err.Error() }
+func (e *classError) Unwrap() []error       { return []error{e.err, e.class} }
+func (e *classError) Is(target error) bool  { return target == e.class }
+func (e *classError) As(target any) bool    { return errors.As(e.err, target) }
 func newClass(class, err error) *classError { return &classError{class: class, err: err} }
 
 // Permanent marks err as permanent: errors.Is(Permanent(err), ErrPermanent)
