@@ -1,0 +1,246 @@
+package reply
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/harkhq/hark/respond"
+)
+
+// Rules are a platform's rules for a reply, and the policy's on links.
+type Rules struct {
+	// Platform names the platform in errors ("mastodon").
+	Platform string
+	// MaxChars is the longest reply, as Count counts; 0 means no limit.
+	// A longer draft is refused ([ErrTooLong]), never cut: a cut reply
+	// says something else. Hark does not split a reply into a thread.
+	MaxChars int
+	// Count counts a reply's length as the platform does; nil counts
+	// Unicode code points (never fewer than the graphemes Bluesky counts).
+	Count func(string) int
+	// MentionAuthor puts the author's handle first when the draft does not
+	// mention them: on Mastodon a reply notifies only whom it mentions.
+	MentionAuthor bool
+	// LinkDomains are the domains (and their subdomains) a reply may link
+	// to; a link anywhere else refuses the draft ([ErrLink]). Empty: no
+	// links at all. Set by the policy, see [WithLinkDomains].
+	LinkDomains []string
+	// AnyLanguage skips the check that the reply is in the language of
+	// the post.
+	AnyLanguage bool
+}
+
+// Prepare returns the text that goes out for d under r, or a *RuleError.
+// It:
+//
+//   - removes control and invisible format characters (line breaks stay);
+//   - replies to the author only: an @mention (or a Reddit u/name) of
+//     anyone but the post's author is neutralised (its sign removed, as
+//     [respond.EscapeText] does), so nobody else is pinged; markup ("<",
+//     ">") is escaped the same way;
+//   - with MentionAuthor, puts the author's handle first if missing;
+//   - refuses a link to a domain the policy does not allow ([ErrLink]);
+//   - refuses a reply in another language than the post's, when both are
+//     known ([ErrLanguage]), comparing primary subtags ("pt-BR" ~ "pt");
+//   - refuses a reply over MaxChars ([ErrTooLong]) or one left empty
+//     ([ErrEmpty]).
+//
+// Prepare is deterministic and idempotent: preparing prepared text changes
+// nothing.
+func (r Rules) Prepare(d Draft) (string, error) {
+	fail := func(err error, detail string) (string, error) {
+		return "", &RuleError{Key: d.Key, Err: err, Detail: detail}
+	}
+	if !r.AnyLanguage && d.Lang != "" && d.Post.Lang != "" && !sameLanguage(d.Lang, d.Post.Lang) {
+		return fail(ErrLanguage, "reply "+d.Lang+", post "+d.Post.Lang)
+	}
+	text := strings.ToValidUTF8(d.Text, "\uFFFD")
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	author := authorNames(d)
+	mentioned := false
+	for i, line := range lines {
+		words := strings.FieldsFunc(line, func(c rune) bool { return c != '\n' && unicode.IsSpace(c) })
+		out := words[:0]
+		for _, w := range words {
+			w = stripInvisible(w)
+			if w == "" {
+				continue
+			}
+			lead, core, trail := splitPunct(w)
+			switch {
+			case core == "":
+			case isMention(core):
+				if author[strings.ToLower(strings.TrimLeft(core, "@＠﹫"))] {
+					mentioned = true
+					break
+				}
+				core = respond.EscapeText(core, 0)
+				if core == "[link]" {
+					return fail(ErrLink, "an e-mail address")
+				}
+			case isRedditUser(core):
+				name := strings.TrimPrefix(strings.TrimPrefix(core, "/"), "u/")
+				if author["u/"+strings.ToLower(name)] {
+					mentioned = true
+					break
+				}
+				core = name
+			case respond.EscapeText(core, 0) == "[link]":
+				if !r.linkAllowed(core) {
+					return fail(ErrLink, core)
+				}
+			case strings.ContainsAny(core, "<>"):
+				core = respond.EscapeText(core, 0)
+			}
+			if w = lead + core + trail; w != "" {
+				out = append(out, w)
+			}
+		}
+		lines[i] = strings.Join(out, " ")
+	}
+	text = strings.TrimSpace(strings.Join(lines, "\n"))
+	if text == "" {
+		return fail(ErrEmpty, "")
+	}
+	if r.MentionAuthor && !mentioned {
+		if h := d.Post.Author.Handle; strings.HasPrefix(h, "@") && !strings.ContainsAny(h, " \t\n") {
+			text = h + " " + text
+		}
+	}
+	if r.MaxChars > 0 {
+		n := r.count(text)
+		if n > r.MaxChars {
+			return fail(ErrTooLong, strconv.Itoa(n)+" > "+strconv.Itoa(r.MaxChars)+" on "+r.Platform)
+		}
+	}
+	return text, nil
+}
+
+func (r Rules) count(s string) int {
+	if r.Count != nil {
+		return r.Count(s)
+	}
+	return utf8.RuneCountInString(s)
+}
+
+// linkAllowed reports whether link w points into one of r.LinkDomains.
+func (r Rules) linkAllowed(w string) bool {
+	host := strings.ToLower(w)
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+	}
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		return false // userinfo or an address: never
+	}
+	if i := strings.IndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	for _, d := range r.LinkDomains {
+		d = strings.ToLower(strings.TrimPrefix(d, "."))
+		if d != "" && (host == d || strings.HasSuffix(host, "."+d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// authorNames returns the lower-cased names the post's author goes by:
+// handle without "@", the handle's local part, the ID, and "u/name".
+func authorNames(d Draft) map[string]bool {
+	m := map[string]bool{}
+	a := d.Post.Author
+	for _, s := range []string{a.Handle, a.ID} {
+		s = strings.ToLower(strings.TrimLeft(s, "@"))
+		if s == "" {
+			continue
+		}
+		m[s] = true
+		if strings.HasPrefix(s, "u/") {
+			m[s] = true
+			continue
+		}
+		// "@bob@example.social" may be written "@bob" on its own instance.
+		if local, _, ok := strings.Cut(s, "@"); ok && local != "" {
+			m[local] = true
+		}
+	}
+	return m
+}
+
+func isMention(w string) bool { return strings.ContainsAny(w, "@＠﹫") }
+
+func isRedditUser(w string) bool {
+	w = strings.TrimPrefix(w, "/")
+	return len(w) > 2 && (w[:2] == "u/" || w[:2] == "U/")
+}
+
+// splitPunct splits the punctuation around a word off it.
+func splitPunct(w string) (lead, core, trail string) {
+	i := 0
+	for i < len(w) && strings.IndexByte("([{\"'", w[i]) >= 0 {
+		i++
+	}
+	j := len(w)
+	for j > i && strings.IndexByte(".,!?:;)]}\"'", w[j-1]) >= 0 {
+		j--
+	}
+	return w[:i], w[i:j], w[j:]
+}
+
+// stripInvisible removes control and format characters.
+func stripInvisible(w string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, w)
+}
+
+// sameLanguage compares the primary subtags of two BCP 47 tags.
+func sameLanguage(a, b string) bool {
+	p := func(s string) string {
+		s, _, _ = strings.Cut(strings.ReplaceAll(s, "_", "-"), "-")
+		return strings.ToLower(s)
+	}
+	return p(a) == p(b)
+}
+
+// CountX counts text as X does: most scripts' characters weigh 1, others
+// (CJK, emoji) 2, and a link 23 whatever its length. Compare with
+// MaxChars 280.
+func CountX(s string) int {
+	n := 0
+	for _, w := range strings.FieldsFunc(s, unicode.IsSpace) {
+		if strings.Contains(w, "://") || strings.HasPrefix(strings.ToLower(w), "www.") {
+			n += 23
+			continue
+		}
+		for _, r := range w {
+			n += xWeight(r)
+		}
+	}
+	// Spaces weigh 1 each.
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// xWeight is the weight of one code point under X's counting: the ranges
+// of Latin, Greek, Cyrillic, Hebrew, Arabic, Devanagari and the like, and
+// some punctuation, weigh 1; everything else 2.
+func xWeight(r rune) int {
+	switch {
+	case r <= 0x10FF, r >= 0x2000 && r <= 0x200D, r >= 0x2010 && r <= 0x201F, r >= 0x2032 && r <= 0x2037:
+		return 1
+	}
+	return 2
+}
