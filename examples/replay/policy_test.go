@@ -45,6 +45,8 @@ func shippedCases() []respondtest.Case {
 			Want: respondtest.Want{Rules: []string{"default-route", "spam"}, Suppressed: true, NoReply: true, NoPriority: true}},
 		{Name: "bot", Case: withAuthor(scored("bot", "great product", score.Result{Intent: score.IntentPraise}), influence.AuthorScore{Bot: 0.95}),
 			Want: respondtest.Want{Fired: []string{"spam"}, NoReply: true}},
+		{Name: "promotional link", Case: scored("promo", "Claim your FREE x2 now: acme-deals.shop/win", score.Result{Intent: score.IntentOther, Spam: 0.3}),
+			Want: respondtest.Want{Fired: []string{"promo-link"}, Team: "trust-safety", Tags: []string{"possible-phishing"}, Suppressed: true, NoReply: true}},
 		{Name: "crisis", Case: scored("crisis", "charger caught fire", score.Result{Intent: score.IntentCrisis, Urgency: 3, Label: neg}),
 			Want: respondtest.Want{Priority: respond.P1, Team: "comms", Alerts: []string{"comms-pager", "care-leads"}, Held: true, Within: 30 * time.Minute}},
 		{Name: "surge", Case: withSurge(scored("surge", "x2 won't turn on, same as everyone", score.Result{Intent: score.IntentComplaint, Urgency: 2, Label: neg})),
