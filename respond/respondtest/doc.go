@@ -18,4 +18,8 @@
 //		})
 //		pt.RequireCoverage(t) // every rule fired in some case
 //	}
+//
+// Cases can also live in a YAML file that the authors of a policy write
+// without Go ([LoadCases], [Tester.RunFile]), and whole sets of decisions
+// can be pinned in a golden file ([Golden]).
 package respondtest

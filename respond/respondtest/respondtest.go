@@ -103,6 +103,10 @@ type Case struct {
 	Case respond.Case
 	Post hark.Post
 	Want Want
+
+	// context is the rest of the case (author, thread, surge, time) of a
+	// post to be scored, for cases loaded from a file.
+	context *respond.Case
 }
 
 // Want is what a test expects of a decision. Zero fields are not checked.
@@ -148,10 +152,18 @@ func (tr *Tester) Run(t *testing.T, cases []Case) {
 		}
 		t.Run(name, func(t *testing.T) {
 			var d respond.Decision
-			if isZeroCase(c.Case) {
-				d = tr.DecidePost(t, c.Post)
-			} else {
+			switch {
+			case !isZeroCase(c.Case):
 				d = tr.Decide(t, c.Case)
+			case c.context != nil:
+				if tr.scorer == nil {
+					t.Fatalf("respondtest: case %q has no scores and the Tester no scorer (WithScorer)", name)
+				}
+				rc := *c.context
+				rc.Scores = tr.scorer.Score(rc.Post)
+				d = tr.Decide(t, rc)
+			default:
+				d = tr.DecidePost(t, c.Post)
 			}
 			Check(t, d, c.Want)
 		})

@@ -2,6 +2,7 @@ package respondtest_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,4 +152,22 @@ func TestGolden(t *testing.T) {
 
 	assert.Equal(t, `{"id":"3","priority":"P1","team":"care","queue":"billing","respond_by":"2026-01-05T18:00:00Z","actions":[{"kind":"route","team":"care","queue":"billing","rule":"complaint"},{"kind":"reply","template":"sorry","rule":"complaint"}],"reply":"Sorry .","rules":["complaint"]}`+"\n",
 		string(respondtest.FormatGolden(ds[2:3])))
+}
+
+func TestRunFile(t *testing.T) {
+	pt := respondtest.New(mustPolicy(t), respondtest.WithScorer(fakeScorer{}))
+	pt.RunFile(t, "testdata/cases.yaml")
+	assert.Equal(t, []string{"never"}, pt.Coverage().Unexercised())
+
+	cases, err := respondtest.LoadCases("testdata/cases.yaml")
+	require.NoError(t, err)
+	require.Len(t, cases, 3)
+	assert.Equal(t, "testdata/cases.yaml:3 fire is P1 and pages", cases[0].Name)
+	assert.Equal(t, 30*time.Minute, cases[0].Want.Within)
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("cases:\n  - name: x\n    want: {within: soon}\n"), 0o600))
+	_, err = respondtest.LoadCases(bad)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad.yaml:2: want.within")
 }
