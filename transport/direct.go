@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/harkhq/hark"
 )
@@ -21,11 +23,21 @@ import (
 type Direct struct {
 	Handler Handler
 	// Dead, if not nil, receives the posts the handler failed permanently.
+	// With Concurrency above 1 it is called from several goroutines.
 	Dead func(p hark.Post, err error)
+	// Concurrency is how many posts of a batch are handled at once (1 if
+	// 0 or less: in order). On a store that syncs every write to disk,
+	// handling several posts at once lets their writes share syncs (see
+	// state/bolt); the posts of a batch are then handled in no set order,
+	// and the batch ends when all are handled.
+	Concurrency int
 }
 
 // Publish implements [Publisher].
 func (d Direct) Publish(ctx context.Context, posts ...hark.Post) error {
+	if d.Concurrency > 1 && len(posts) > 1 {
+		return d.parallel(ctx, posts)
+	}
 	for _, p := range posts {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -42,4 +54,46 @@ func (d Direct) Publish(ctx context.Context, posts ...hark.Post) error {
 		}
 	}
 	return nil
+}
+
+func (d Direct) parallel(ctx context.Context, posts []hark.Post) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan hark.Post)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for range min(d.Concurrency, len(posts)) {
+		wg.Go(func() {
+			for p := range next {
+				err := d.Handler(ctx, p)
+				if err != nil && IsPermanent(err) {
+					if d.Dead != nil {
+						d.Dead(p, err)
+					}
+					continue
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					cancel() // the batch fails; stop handing out its posts
+				}
+			}
+		})
+	}
+feed:
+	for _, p := range posts {
+		select {
+		case next <- p:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return context.Cause(ctx) // nil unless the caller's ctx ended
 }

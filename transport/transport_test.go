@@ -50,7 +50,7 @@ func (r *replies) count() (posts, total int) {
 // run is one life of a single-machine Hark process: it opens the store,
 // ingests src straight into a reply pipeline, and dies at crash (returning
 // what it handled), or runs to the source's end.
-func run(t *testing.T, path string, src listen.Source, out *replies,
+func run(t *testing.T, path string, conc int, src listen.Source, out *replies,
 	crash func(p hark.Post, kill context.CancelFunc) (hang bool)) error {
 	t.Helper()
 	kv, err := bolt.Open(path)
@@ -82,7 +82,7 @@ func run(t *testing.T, path string, src listen.Source, out *replies,
 		}
 		return nil
 	}
-	return transport.Ingest(ctx, src, transport.Direct{Handler: h}, nil,
+	return transport.Ingest(ctx, src, transport.Direct{Handler: h, Concurrency: conc}, nil,
 		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Millisecond))
 }
 
@@ -92,6 +92,15 @@ func run(t *testing.T, path string, src listen.Source, out *replies,
 // the source is read on from the checkpoint, and every post gets its reply
 // once.
 func TestDirectOnBoltSurvivesCrashes(t *testing.T) {
+	for _, conc := range []int{1, 4} {
+		t.Run(fmt.Sprintf("concurrency=%d", conc), func(t *testing.T) {
+			t.Parallel()
+			testDirectOnBolt(t, conc)
+		})
+	}
+}
+
+func testDirectOnBolt(t *testing.T, conc int) {
 	const n = 200
 	path := filepath.Join(t.TempDir(), "hark.db")
 	src := listentest.NewFakeSource("forum", posts("forum", n)...)
@@ -101,7 +110,7 @@ func TestDirectOnBoltSurvivesCrashes(t *testing.T) {
 
 	// Life 1 dies right after the reply to post 60 (in the middle of the
 	// batch 51..67), before that batch's cursor is saved.
-	err := run(t, path, src, out, func(p hark.Post, kill context.CancelFunc) bool {
+	err := run(t, path, conc, src, out, func(p hark.Post, kill context.CancelFunc) bool {
 		if p.ID == "0060" {
 			kill()
 		}
@@ -112,7 +121,7 @@ func TestDirectOnBoltSurvivesCrashes(t *testing.T) {
 	require.GreaterOrEqual(t, got, 51)
 
 	// Life 2 dies with the reply to post 130 hanging in the notifier.
-	err = run(t, path, src, out, func(p hark.Post, kill context.CancelFunc) bool {
+	err = run(t, path, conc, src, out, func(p hark.Post, kill context.CancelFunc) bool {
 		if p.ID == "0130" {
 			kill()
 			return true
@@ -122,7 +131,7 @@ func TestDirectOnBoltSurvivesCrashes(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 
 	// Life 3 runs to the end.
-	require.NoError(t, run(t, path, src, out, nil))
+	require.NoError(t, run(t, path, conc, src, out, nil))
 
 	postsReplied, total := out.count()
 	assert.Equal(t, n, postsReplied, "every post got a reply")
@@ -180,4 +189,42 @@ func TestPermanentAndRetry(t *testing.T) {
 	assert.False(t, ok)
 	assert.Nil(t, transport.Permanent(nil))
 	assert.Equal(t, "bluesky/42", transport.MessageID(hark.Post{Source: "bluesky", ID: "42"}))
+}
+
+func TestDirectConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ps := posts("x", 50)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var dead []string
+	d := transport.Direct{Concurrency: 4,
+		Handler: func(_ context.Context, p hark.Post) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[p.ID]++
+			if p.ID == "0007" {
+				return transport.Permanent(errors.New("poison"))
+			}
+			return nil
+		},
+		Dead: func(p hark.Post, _ error) { mu.Lock(); dead = append(dead, p.ID); mu.Unlock() },
+	}
+	require.NoError(t, d.Publish(ctx, ps...))
+	assert.Len(t, seen, 50)
+	assert.Equal(t, []string{"0007"}, dead)
+
+	boom := errors.New("boom")
+	d.Handler = func(_ context.Context, p hark.Post) error {
+		if p.ID == "0003" {
+			return boom
+		}
+		return nil
+	}
+	assert.ErrorIs(t, d.Publish(ctx, ps...), boom, "a failed post fails the batch")
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	d.Handler = func(context.Context, hark.Post) error { return nil }
+	assert.ErrorIs(t, d.Publish(cctx, ps...), context.Canceled, "an ended context fails the batch")
 }

@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.follow, "follow", false, "ingest, local: wait for lines appended to -in instead of stopping at its end")
 	fs.StringVar(&o.policy, "policy", "", "work, local: response policy (YAML)")
 	fs.StringVar(&o.worker, "worker", fmt.Sprintf("%s-%d", host, os.Getpid()), "work, ingest: this replica's name in leases and claims")
-	fs.IntVar(&o.concurrency, "concurrency", 4, "work: posts handled at once")
+	fs.IntVar(&o.concurrency, "concurrency", 4, "work, local: posts handled at once")
 	fs.StringVar(&o.db, "db", "hark.db", "local: the state file")
 	fs.DurationVar(&o.idle, "idle", 0, "work: stop after this long without a post (0: never)")
 	fs.DurationVar(&o.lease, "lease", 15*time.Second, "ingest: how long a dead ingester's lease on its source lasts")
@@ -258,7 +258,7 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 	}
 	src := &fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log}
 	dead := func(p hark.Post, err error) { log.Error("dead letter", "source", p.Source, "post", p.ID, "err", err) }
-	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead},
+	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead, Concurrency: o.concurrency},
 		func(err error) { log.Warn("ingest", "err", err) },
 		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second), listen.WithLogger(log))
 }
