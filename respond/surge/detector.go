@@ -234,6 +234,7 @@ type topPost struct {
 	weight float64
 	t      int64 // unix nanoseconds
 	neg    bool
+	claim  float64 // log2(weight) + age discount: see addTop
 }
 
 // New returns a Detector with the configuration cfg.
@@ -379,7 +380,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{o.PostID, w, o.Time.UnixNano(), o.Negative})
+			d.addTop(k, topPost{id: o.PostID, weight: w, t: o.Time.UnixNano(), neg: o.Negative})
 		}
 	}
 	sortAlerts(alerts)
@@ -462,42 +463,29 @@ func (d *Detector) catchUp(k *keyState) {
 
 // addTop keeps p among the key's candidate top posts: twice as many as an
 // alert names, since an alert names only those of its episode (and, for
-// negativity, the negative ones).
+// negativity, the negative ones). A candidate's claim to its place is its
+// weight discounted by its age (halved every ten minutes), so that a new
+// episode's posts get in even where heavier posts came before; the claims
+// of posts held keep their order as time passes, so the weakest is known.
 func (d *Detector) addTop(k *keyState, p topPost) {
+	p.claim = math.Log2(p.weight) + float64(p.t)/float64(10*time.Minute)
 	if len(k.top) < 2*d.cfg.TopPosts {
 		if k.top == nil {
 			k.top = make([]topPost, 0, 2*d.cfg.TopPosts)
 		}
 		k.top = append(k.top, p)
-		if p.weight < k.top[k.topMin].weight {
+		if p.claim < k.top[k.topMin].claim {
 			k.topMin = len(k.top) - 1
 		}
 		return
 	}
-	win := int64(d.recentWin)
-	if q := k.top[k.topMin]; p.weight < q.weight && p.t-q.t <= win {
-		return // lighter than the lightest held, which is still recent
+	if p.claim < k.top[k.topMin].claim {
+		return
 	}
-	// replace a post out of the recent window, else the lightest (the
-	// oldest among equals, so that a new episode's posts get in) if it
-	// is no heavier than this one
-	m := 0
-	for i, q := range k.top {
-		if p.t-q.t > win {
-			m = i
-			break
-		}
-		if q.weight < k.top[m].weight || q.weight == k.top[m].weight && q.t < k.top[m].t {
-			m = i
-		}
-	}
-	if p.t-k.top[m].t > win || k.top[m].weight <= p.weight {
-		k.top[m] = p
-	}
-	// remember the lightest for the fast path
+	k.top[k.topMin] = p
 	k.topMin = 0
 	for i, q := range k.top {
-		if q.weight < k.top[k.topMin].weight {
+		if q.claim < k.top[k.topMin].claim {
 			k.topMin = i
 		}
 	}
@@ -761,6 +749,13 @@ func (s *shareTest) init(c Config) {
 func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc bool, score, expected float64) {
 	if s.first.IsZero() {
 		s.first = t
+	}
+	if n == 0 && !s.active && s.cusum == 0 && s.scan.total == 0 {
+		// nothing to judge and nothing in flight: an empty window stays
+		// empty (the scan only needs to know this point held nothing)
+		s.scan.push(0, 0, 1)
+		s.g, s.score = 0, 0
+		return false, false, 0, 0
 	}
 	fn, fk := float64(n), float64(neg)
 	if s.buckets == 0 && n > 0 {

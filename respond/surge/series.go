@@ -159,6 +159,10 @@ type Series struct {
 	tailW      float32 // weight of the next histogram entry
 	tailTotal  float32
 	calibDecay float64
+	calibAt    int     // point count at which to look the tail up again
+	tailN      int     // points added to the tail
+	calibZ     float64 // calibrated thresholds, as last looked up
+	calibC     float64
 
 	// episode
 	hot         bool // the last point had evidence enough for an alert
@@ -582,14 +586,17 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 	}
 	if !s.cfg.NoCalibration && s.tailTotal > 0 && s.interval > 0 {
 		// the rarest evidence of ordinary times: exceeded about once a
-		// week of points
-		p := float64(s.interval) / float64(7*24*time.Hour)
-		if q := tailQuantile(&s.tailZ, s.tailTotal, p); q*1.1 > thZ {
-			thZ = q * 1.1
+		// week of points (the tail moves slowly: looked up every 16
+		// points)
+		if s.n >= s.calibAt {
+			if s.tailN > 2000 {
+				s.calibAt = s.n + 16
+			}
+			p := float64(s.interval) / float64(7*24*time.Hour)
+			s.calibZ = 1.1 * tailQuantile(&s.tailZ, s.tailTotal, p)
+			s.calibC = 1.1 * tailQuantile(&s.tailC, s.tailTotal, p)
 		}
-		if q := tailQuantile(&s.tailC, s.tailTotal, p); q*1.1 > thC {
-			thC = q * 1.1
-		}
+		thZ, thC = math.Max(thZ, s.calibZ), math.Max(thC, s.calibC)
 	}
 	return thZ, thC
 }
@@ -608,6 +615,12 @@ func (s *Series) addTail(z, c float64) {
 	s.tailZ[bin(z)] += s.tailW
 	s.tailC[bin(c)] += s.tailW
 	s.tailTotal += s.tailW
+	s.tailN++
+	if 1.1*z >= s.calibZ || 1.1*c >= s.calibC {
+		// mass at or above a threshold can raise it: look again now
+		// (mass below can only lower it, and a late lowering is safe)
+		s.calibAt = 0
+	}
 	// exponential forgetting by growing the weight of new entries
 	s.tailW /= float32(s.calibDecay)
 	if s.tailW > 1e20 {
