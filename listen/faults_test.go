@@ -174,13 +174,14 @@ type faultResult struct {
 	adapter            string
 	served, delivered  int
 	duplicates, errors int
+	redelivered        int // after the cursor went back
 	counts             map[string]int
 	heapGrowthMB       float64
 }
 
 // runFaults streams src until every one of served posts arrived (or a
 // bound of polls), and checks the outcome.
-func runFaults(t *testing.T, name string, c *chaos, src listen.Source, served []string) faultResult {
+func runFaults(t *testing.T, name string, c *chaos, src listen.Source, served []string, rewind func(cursor string) string) faultResult {
 	t.Helper()
 	runtime.GC()
 	var before runtime.MemStats
@@ -202,8 +203,9 @@ func runFaults(t *testing.T, name string, c *chaos, src listen.Source, served []
 		return ctx.Err()
 	}
 	dd := listen.NewDedupe(1000, 0) // smaller than the posts: memory stays bounded
+	cp := &listen.MemoryCheckpoints{}
 	for posts, err := range listen.Stream(ctx, src, listen.WithDedupe(dd), listen.WithClock(nil, sleep),
-		listen.WithCheckpoints(&listen.MemoryCheckpoints{})) {
+		listen.WithCheckpoints(cp)) {
 		if err != nil {
 			errs++
 			continue
@@ -219,6 +221,33 @@ func runFaults(t *testing.T, name string, c *chaos, src listen.Source, served []
 			cancel()
 		}
 	}
+	// The checkpoint goes backwards (restored from an old copy): the
+	// stream re-reads what it delivered, and the dedupe set (which holds
+	// the last 1000) lets none of it through twice.
+	redelivered := 0
+	if rewind != nil && len(got) == len(want) {
+		cur, err := cp.Load(t.Context(), src.Name())
+		require.NoError(t, err)
+		require.NoError(t, cp.Save(t.Context(), src.Name(), rewind(cur)))
+		ctx2, cancel2 := context.WithCancel(t.Context())
+		empty := 0
+		sleep2 := func(ctx context.Context, d time.Duration) error {
+			if empty++; empty > 40 {
+				cancel2()
+			}
+			return ctx.Err()
+		}
+		for posts, err := range listen.Stream(ctx2, src, listen.WithDedupe(dd), listen.WithClock(nil, sleep2), listen.WithCheckpoints(cp)) {
+			if err == nil {
+				redelivered += len(posts)
+			}
+		}
+		cancel2()
+		back, _ := cp.Load(t.Context(), src.Name())
+		assert.Equal(t, cur, back, "%s: the re-read reached the cursor again", name)
+	}
+	assert.Zero(t, redelivered, "%s: posts delivered again after the cursor went back", name)
+
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -243,7 +272,7 @@ func runFaults(t *testing.T, name string, c *chaos, src listen.Source, served []
 	for _, k := range faultKinds[1:] {
 		assert.Positive(t, counts[k], "%s: fault %s never injected", name, k)
 	}
-	return faultResult{adapter: name, served: len(want), delivered: len(got), duplicates: dups, errors: errs, counts: counts, heapGrowthMB: growth}
+	return faultResult{adapter: name, served: len(want), delivered: len(got), duplicates: dups, errors: errs, redelivered: redelivered, counts: counts, heapGrowthMB: growth}
 }
 
 // faultClient is a client on a fake clock (waits are not slept) with a
@@ -309,7 +338,13 @@ func hnFaults(t *testing.T, seed uint64) faultResult {
 	srv.Handle("/search_by_date", c.wrap(backlog))
 	src := hn.New(hn.Config{Query: "acme", BaseURL: srv.URL, HitsPerPage: 50, Client: faultClient(),
 		Now: func() time.Time { return time.Unix(1771286400, 0) }})
-	return runFaults(t, "hn", c, src, served)
+	// Back 300 posts (150 seconds-slots of 7s), within the dedupe set.
+	rewind := func(cur string) string {
+		at, _, _ := strings.Cut(cur, ":")
+		n, _ := strconv.ParseInt(at, 10, 64)
+		return strconv.FormatInt(n-150*7, 10)
+	}
+	return runFaults(t, "hn", c, src, served, rewind)
 }
 
 func mastodonFaults(t *testing.T, seed uint64) faultResult {
@@ -363,7 +398,12 @@ func mastodonFaults(t *testing.T, seed uint64) faultResult {
 	srv.Handle("/api/v1/timelines/tag/acme", c.wrap(timeline))
 	src, err := mastodon.New(mastodon.Config{Instance: srv.URL, Hashtag: "acme", Limit: 10, Client: faultClient()})
 	require.NoError(t, err)
-	return runFaults(t, "mastodon", c, startFrom{src, "112999999999999999"}, served)
+	// Back 400 statuses (IDs step by 7), within the dedupe set.
+	rewind := func(cur string) string {
+		n, _ := strconv.ParseInt(cur, 10, 64)
+		return strconv.FormatInt(n-400*7, 10)
+	}
+	return runFaults(t, "mastodon", c, startFrom{src, "112999999999999999"}, served, rewind)
 }
 
 // startFrom makes a source start from a given cursor instead of "".
@@ -410,7 +450,7 @@ func faultFigure(results []faultResult) []byte {
 	const barW, gap, h = 22, 6, 220
 	top := 75 + 16*len(results)
 	groupW := len(faultKinds)*(barW+gap) + 60
-	width := max(60+len(results)*groupW, 760)
+	width := max(60+len(results)*groupW, 860)
 	maxCount := 1
 	for _, r := range results {
 		for _, k := range faultKinds {
@@ -423,8 +463,8 @@ func faultFigure(results []faultResult) []byte {
 	fmt.Fprintf(&b, `<text x="10" y="20" font-size="14" font-weight="bold">listen fault suite: requests by fault, and posts served vs delivered (once each)</text>`+"\n")
 	for gi, r := range results {
 		x0 := 50 + gi*groupW
-		fmt.Fprintf(&b, `<text x="10" y="%d" font-size="12">%s: served %d, delivered %d, delivered twice %d, heap +%.1f MB, fetch errors seen by Stream %d</text>`+"\n",
-			40+16*gi, r.adapter, r.served, r.delivered, r.duplicates, r.heapGrowthMB, r.errors)
+		fmt.Fprintf(&b, `<text x="10" y="%d" font-size="12">%s: served %d, delivered %d, delivered twice %d, again after the cursor went back %d, heap +%.1f MB, errors seen by Stream %d</text>`+"\n",
+			40+16*gi, r.adapter, r.served, r.delivered, r.duplicates, r.redelivered, r.heapGrowthMB, r.errors)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" font-weight="bold">%s</text>`+"\n", x0, top-22, r.adapter)
 		for i, k := range faultKinds {
 			v := r.counts[k]

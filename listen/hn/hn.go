@@ -161,14 +161,16 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		return cmpID(a.ObjectID, b.ObjectID)
 	})
 	next := cursor{at: c.at, ids: slices.Clone(c.ids)}
+	done := make(map[string]bool, len(hits)) // a hit served twice in one answer
 	if cur == "" {
 		next = cursor{at: lo}
 	}
 	var posts []hark.Post
 	for _, h := range hits {
-		if h.ObjectID == "" || h.CreatedAtI < c.at || (h.CreatedAtI == c.at && seen[h.ObjectID]) {
+		if h.ObjectID == "" || h.CreatedAtI < c.at || (h.CreatedAtI == c.at && seen[h.ObjectID]) || done[h.ObjectID] {
 			continue
 		}
+		done[h.ObjectID] = true
 		switch {
 		case h.CreatedAtI > next.at:
 			next = cursor{at: h.CreatedAtI, ids: []string{h.ObjectID}}

@@ -168,8 +168,8 @@ func (s *Source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 	var posts []hark.Post
 	for i := range statuses {
 		st := &statuses[i]
-		if st.ID == "" || (cursor != "" && ids.Compare(st.ID, cursor) <= 0) {
-			continue
+		if st.ID == "" || (cursor != "" && ids.Compare(st.ID, cursor) <= 0) || (i > 0 && statuses[i-1].ID == st.ID) {
+			continue // empty, already delivered, or repeated in this answer
 		}
 		next = ids.Max(next, st.ID)
 		if p, ok := s.post(st); ok {
