@@ -78,24 +78,6 @@ func countLinks(s string) int {
 	return n
 }
 
-// lowerIsASCIIFold reports whether strings.ToLower(s) only lowers s's
-// ASCII letters: s is valid UTF-8 and its other characters have no lower
-// case of their own (emoji, digits, lower-case letters of any script).
-func lowerIsASCIIFold(s string) bool {
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || unicode.ToLower(r) != r {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
 func capText(s string) string {
 	if len(s) > hark.MaxTextBytes {
 		return s[:hark.MaxTextBytes]
@@ -459,10 +441,10 @@ func (a *caseActivation) matches(id int) []uint64 {
 	if !a.done[id] {
 		clear(bits)
 		m := a.env.matchers[id]
-		if m.varIdx == a.env.textLowerIdx && !a.ec.low && lowerIsASCIIFold(a.ec.c.Post.Text) {
-			// Lower case by folding while scanning: no copy of the text.
-			m.scan(capText(a.ec.c.Post.Text), bits, true)
-		} else {
+		// Lower case by folding while scanning, with no copy of the text,
+		// unless the text has characters folding does not lower.
+		if m.varIdx != a.env.textLowerIdx || a.ec.low || !m.scan(capText(a.ec.c.Post.Text), bits, true) {
+			clear(bits)
 			m.scan(a.env.vars[m.varIdx].s(&a.ec), bits, false)
 		}
 		a.done[id] = true

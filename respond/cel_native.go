@@ -2,6 +2,7 @@ package respond
 
 import (
 	"math"
+	"unicode"
 	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
@@ -447,14 +448,24 @@ func (m *textMatcher) build() {
 }
 
 // scan sets, in bits, the patterns found in s. With fold, s is read as if
-// its ASCII letters were in lower case.
-func (m *textMatcher) scan(s string, bits []uint64, fold bool) {
+// its ASCII letters were in lower case; scan then gives up, reporting
+// false, at the first character for which that is not what strings.ToLower
+// does (invalid UTF-8, or a character with a lower case of its own).
+func (m *textMatcher) scan(s string, bits []uint64, fold bool) bool {
 	classes := &m.classes
 	if fold {
 		classes = &m.fold
 	}
 	state := int32(0)
+	checked := 0 // with fold: s[:checked] is known to lower by folding
 	for i := 0; i < len(s); i++ {
+		if fold && s[i] >= utf8.RuneSelf && i >= checked {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || unicode.ToLower(r) != r {
+				return false
+			}
+			checked = i + size
+		}
 		state = m.next[int(state)*m.nclass+int(classes[s[i]])]
 		for _, id := range m.out[state] {
 			if bits[id>>6]&(1<<(id&63)) != 0 {
@@ -472,4 +483,5 @@ func (m *textMatcher) scan(s string, bits []uint64, fold bool) {
 			bits[id>>6] |= 1 << (id & 63)
 		}
 	}
+	return true
 }

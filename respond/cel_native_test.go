@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -157,7 +159,7 @@ func FuzzTextMatcher(f *testing.F) {
 			// Folding ASCII case while scanning equals scanning the lower case.
 			if lowerIsASCIIFold(text) {
 				b1, b2 := make([]uint64, 1), make([]uint64, 1)
-				m.scan(text, b1, true)
+				require.True(t, m.scan(text, b1, true))
 				m.scan(strings.ToLower(text), b2, false)
 				if b1[0] != b2[0] {
 					t.Fatalf("fold scan of %q differs from scan of its lower case", text)
@@ -200,4 +202,22 @@ func TestFastTemplateEqualsTextTemplate(t *testing.T) {
 	rt := b.template(TemplateSpec{Name: "u", Text: map[string]string{"default": `{{.RespondBy.Format "15:04"}} {{printf "%s" .Name}}`}}, "templates[1]")
 	require.Empty(t, b.errs)
 	require.Nil(t, rt.fast[rt.texts["default"]])
+}
+
+// lowerIsASCIIFold reports whether strings.ToLower(s) only lowers s's
+// ASCII letters: s is valid UTF-8 and its other characters have no lower
+// case of their own (emoji, digits, lower-case letters of any script).
+func lowerIsASCIIFold(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.ToLower(r) != r {
+			return false
+		}
+		i += size
+	}
+	return true
 }

@@ -31,11 +31,21 @@ func benchCases(b *testing.B) []respond.Case {
 
 // BenchmarkDecideShipped measures decisions per second of the shipped
 // policy on pre-scored customer-care posts, replies drafted included.
-func BenchmarkDecideShipped(b *testing.B) {
+func BenchmarkDecideShipped(b *testing.B) { benchDecide(b, false) }
+
+// BenchmarkDecideShippedInterpreter is the same with every condition on
+// the CEL interpreter (with the custom activation), to measure the native
+// evaluator.
+func BenchmarkDecideShippedInterpreter(b *testing.B) { benchDecide(b, true) }
+
+func benchDecide(b *testing.B, interpreter bool) {
 	cases := benchCases(b)
 	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
 	if err != nil {
 		b.Fatal(err)
+	}
+	if interpreter {
+		respond.InterpreterOnly(p)
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
