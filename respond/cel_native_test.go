@@ -6,9 +6,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
