@@ -1,6 +1,7 @@
 package respond
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -71,6 +72,21 @@ func ParsePolicy(filename string, data []byte, opts ...PolicyOption) (*Policy, e
 		return nil, err
 	}
 	return compile(spec, pos, opts)
+}
+
+// LintPolicy returns every finding about the YAML policy in data: the
+// errors that stop it from loading, or, if it loads, what [Policy.Lint]
+// reports. It is meant for editors and CI checks of policy files.
+func LintPolicy(filename string, data []byte, opts ...PolicyOption) []Finding {
+	p, err := ParsePolicy(filename, data, opts...)
+	if err != nil {
+		var pe *PolicyError
+		if errors.As(err, &pe) {
+			return pe.Findings
+		}
+		return []Finding{{Pos: Position{File: filename}, Severity: SeverityError, Code: "load", Msg: err.Error()}}
+	}
+	return p.Lint()
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -22,6 +22,10 @@
 // stream with no times at all falls back to the clock. The same input and
 // flags give the same output.
 //
+// With -lint, replay reads no posts: it prints every finding about the
+// policy (load errors, lint warnings and notes) and exits 1 if one is an
+// error.
+//
 // With -diff OTHER, both policies decide every post; the posts whose
 // decision differs are printed as {"id", "changed": [fields], "before":
 // decision by OTHER, "after": decision by -policy}, and a summary of the
@@ -95,12 +99,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	nowFlag := fs.String("now", "", "time of every decision, RFC 3339 (default: each post's creation time)")
 	diffPath := fs.String("diff", "", "another policy file: print the posts whose decision changes from it to -policy")
 	explain := fs.Bool("explain", false, "add each decision's trace, with the values the conditions read")
+	lintOnly := fs.Bool("lint", false, "only check the policy: print every finding (errors, warnings, notes) and exit 1 on an error")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
 	if *policyPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: replay -policy FILE [-now RFC3339] [-diff OTHER_POLICY] [-explain] < posts.jsonl")
+		fmt.Fprintln(stderr, "usage: replay -policy FILE [-now RFC3339] [-diff OTHER_POLICY] [-explain] [-lint] < posts.jsonl")
 		return 1
+	}
+	if *lintOnly {
+		return lint(*policyPath, stdout, stderr)
 	}
 	var now time.Time
 	if *nowFlag != "" {
@@ -171,6 +179,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cli.ExitSkipped
 	}
 	return 0
+}
+
+// lint prints every finding about a policy file.
+func lint(path string, stdout, stderr io.Writer) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "replay: %v\n", err)
+		return 1
+	}
+	code := 0
+	for _, f := range respond.LintPolicy(path, data) {
+		fmt.Fprintln(stdout, f)
+		if f.Severity == respond.SeverityError {
+			code = 1
+		}
+	}
+	return code
 }
 
 // load loads a policy, printing why it does not load, or its lint warnings.

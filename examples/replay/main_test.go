@@ -109,3 +109,24 @@ func TestReplayDiff(t *testing.T) {
 		t.Errorf("self-diff: out %q, stderr %q", out.String(), errb.String())
 	}
 }
+
+func TestReplayLint(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-policy", "policy.yaml", "-lint"}, strings.NewReader(""), &out, &errb); code != 0 || out.Len() != 0 {
+		t.Errorf("shipped policy: exit %d, findings %q", code, out.String())
+	}
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	src := "name: p\nteams: [care, idle]\nrules:\n  - name: all\n    when: \"true\"\n    route: care\n  - name: late\n    when: scores.urgency > 2\n    route: care\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"-policy", path, "-lint"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Errorf("exit %d for warnings only", code)
+	}
+	for _, want := range []string{`p.yaml:2:15: info: team "idle" is declared but no rule routes`, `p.yaml:7:5: warning: rule "late": unreachable: rule "all" before it always fires`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lint output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
