@@ -39,6 +39,7 @@ const (
 	akSet
 	akBool
 	akOpaque
+	akContains // v.containsAny(set) (b false) or v.containsAnyWord(set) (b true)
 )
 
 // numRange is a range of numbers, bounds included unless open.
@@ -154,6 +155,12 @@ func (an *analyzer) build(e ast.Expr) dnf {
 			if a, ok := an.in(args[0], args[1]); ok {
 				return a
 			}
+		case "containsAny", "containsAnyWord":
+			if vi, ok := an.varOf(call.Target()); ok && call.IsMemberFunction() && len(args) == 1 {
+				if set, ok := constStrings(args[0]); ok {
+					return dnf{conj{{kind: akContains, v: vi, set: set, b: call.FunctionName() == "containsAnyWord"}}}
+				}
+			}
 		}
 	}
 	return an.opaque(e)
@@ -215,7 +222,7 @@ func (a atom) negate() []atom {
 		a.neg = !a.neg
 	case akBool:
 		a.b = !a.b
-	case akOpaque:
+	case akOpaque, akContains:
 		a.neg = !a.neg
 	}
 	return []atom{a}
@@ -437,6 +444,13 @@ func intersectSets(a, b atom) atom {
 
 func (an *analyzer) atomTruth(a atom) truth {
 	switch a.kind {
+	case akContains:
+		if len(a.set) == 0 {
+			if a.neg {
+				return truthTrue
+			}
+			return truthFalse
+		}
 	case akRange:
 		iv := a.iv.intersect(an.domain(a.v))
 		if an.isInt(a.v) {
@@ -624,6 +638,15 @@ func (an *analyzer) atomImplies(x, y atom) bool {
 		return x.b == y.b
 	case akOpaque:
 		return x.text == y.text && x.neg == y.neg
+	case akContains:
+		// Finding one of fewer strings implies finding one of more.
+		if x.b != y.b || x.neg != y.neg {
+			return false
+		}
+		if x.neg {
+			return setSubset(y.set, x.set)
+		}
+		return setSubset(x.set, y.set)
 	case akSet:
 		xs := x.set
 		if enum := an.env.vars[x.v].enum; enum != nil && !x.neg {

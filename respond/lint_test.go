@@ -67,6 +67,20 @@ func TestLint(t *testing.T) {
 			[]finding{{"n", "unreachable"}},
 		},
 		{
+			"fewer words",
+			rule("w", `post.text_lower.containsAnyWord(["refund*", "charged", "bank"])`) +
+				rule("n", `scores.urgency >= 2 && post.text_lower.containsAnyWord(["charged", "bank"])`),
+			[]finding{{"n", "unreachable"}},
+		},
+		{
+			"more words is not implied",
+			rule("w", `post.text_lower.containsAnyWord(["charged"])`) +
+				rule("n", `post.text_lower.containsAnyWord(["charged", "bank"])`) +
+				rule("m", `post.text_lower.containsAny(["charged"])`),
+			nil,
+		},
+		{"empty word list", rule("a", `post.text.containsAnyWord([])`), []finding{{"a", "always-false"}}},
+		{
 			"continue rules do not shadow",
 			rule("tag", "true", "continue: true") + rule("b", "scores.urgency >= 2"),
 			nil,
