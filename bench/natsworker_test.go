@@ -35,7 +35,8 @@ var natsTexts = []string{
 
 // BenchmarkNATSPipeline measures posts per second end to end on loopback:
 // an ingester publishes b.N posts to the stream (batches of 500, message
-// IDs set), and 1 or 2 workers, each with its own connection, score each
+// IDs set), and 1 or 2 workers, each with its own connection and 16
+// handlers, score each
 // post, decide with the example policy, and acknowledge it. With
 // "+dispatch", each decision is also dispatched through a reply ledger and
 // conversation claims in a JetStream key-value bucket (notifiers that do
@@ -116,7 +117,7 @@ func benchPipeline(b *testing.B, policy *respond.Policy, scorer *score.Scorer, w
 			}
 			return nil
 		}
-		wg.Go(func() { _ = tr.Worker(hjs.WithConcurrency(4), hjs.WithBatch(200)).Consume(wctx, h) })
+		wg.Go(func() { _ = tr.Worker(hjs.WithConcurrency(16), hjs.WithBatch(200)).Consume(wctx, h) })
 	}
 	b.ResetTimer()
 	start := time.Now()

@@ -54,7 +54,8 @@ func claimTTL(ttl time.Duration) time.Duration { return max(ttl, 0) + ClaimGrace
 func (c *Claims) Acquire(ctx context.Context, conv, owner string, now time.Time, ttl time.Duration) (respond.Claim, error) {
 	var held *respond.ClaimedError
 	next := claimValue{Owner: owner, Expires: now.Add(ttl)}
-	_, _, err := Modify(ctx, c.kv, Key(c.ns, conv), claimTTL(ttl), func(cur Entry, ok bool) ([]byte, bool, error) {
+	// Most conversations are unclaimed: try to create first.
+	_, _, err := ModifyFrom(ctx, c.kv, Key(c.ns, conv), claimTTL(ttl), Entry{}, false, func(cur Entry, ok bool) ([]byte, bool, error) {
 		held = nil
 		if ok {
 			v, err := decodeClaim(cur)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/harkhq/hark/respond"
@@ -19,6 +20,12 @@ type Ledger struct {
 	kv        KV
 	ns        string
 	retention time.Duration
+
+	// held caches the entry this Ledger last wrote for each key it holds a
+	// reservation of, so MarkSent and Release can write without reading
+	// first. A stale guess costs one conflict and a read.
+	mu   sync.Mutex
+	held map[string]Entry
 }
 
 var _ respond.Ledger = (*Ledger)(nil)
@@ -38,7 +45,7 @@ func NewLedger(kv KV, ns string, opts ...LedgerOption) *Ledger {
 	if ns == "" {
 		ns = "ledger"
 	}
-	l := &Ledger{kv: kv, ns: ns}
+	l := &Ledger{kv: kv, ns: ns, held: make(map[string]Entry)}
 	for _, o := range opts {
 		o(l)
 	}
@@ -70,7 +77,8 @@ func decodeLedger(e Entry) (ledgerValue, error) {
 func (l *Ledger) Reserve(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (respond.LedgerEntry, bool, error) {
 	var out ledgerValue
 	var taken bool
-	_, _, err := Modify(ctx, l.kv, Key(l.ns, key), l.retention, func(cur Entry, ok bool) ([]byte, bool, error) {
+	// Most keys are new: try to create first.
+	e, wrote, err := ModifyFrom(ctx, l.kv, Key(l.ns, key), l.retention, Entry{}, false, func(cur Entry, ok bool) ([]byte, bool, error) {
 		var v ledgerValue
 		if ok {
 			var err error
@@ -90,12 +98,41 @@ func (l *Ledger) Reserve(ctx context.Context, key, owner string, now time.Time, 
 	if err != nil {
 		return respond.LedgerEntry{}, false, err
 	}
+	if wrote {
+		l.remember(key, e)
+	}
 	return out.entry(key), taken, nil
+}
+
+func (l *Ledger) remember(key string, e Entry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held[key] = e
+}
+
+// guess returns and forgets the entry last written for key.
+func (l *Ledger) guess(key string) (Entry, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.held[key]
+	delete(l.held, key)
+	return e, ok
+}
+
+func (l *Ledger) modify(ctx context.Context, key string, f func(cur Entry, ok bool) ([]byte, bool, error)) error {
+	k := Key(l.ns, key)
+	var err error
+	if g, ok := l.guess(key); ok {
+		_, _, err = ModifyFrom(ctx, l.kv, k, l.retention, g, true, f)
+	} else {
+		_, _, err = Modify(ctx, l.kv, k, l.retention, f)
+	}
+	return err
 }
 
 // MarkSent implements [respond.Ledger].
 func (l *Ledger) MarkSent(ctx context.Context, key, owner string, at time.Time) error {
-	_, _, err := Modify(ctx, l.kv, Key(l.ns, key), l.retention, func(cur Entry, ok bool) ([]byte, bool, error) {
+	return l.modify(ctx, key, func(cur Entry, ok bool) ([]byte, bool, error) {
 		if !ok {
 			return nil, false, respond.ErrNotReserved
 		}
@@ -107,12 +144,11 @@ func (l *Ledger) MarkSent(ctx context.Context, key, owner string, at time.Time) 
 		b, err := json.Marshal(v)
 		return b, true, err
 	})
-	return err
 }
 
 // Release implements [respond.Ledger].
 func (l *Ledger) Release(ctx context.Context, key, owner string) error {
-	_, _, err := Modify(ctx, l.kv, Key(l.ns, key), l.retention, func(cur Entry, ok bool) ([]byte, bool, error) {
+	return l.modify(ctx, key, func(cur Entry, ok bool) ([]byte, bool, error) {
 		if !ok {
 			return nil, false, nil
 		}
@@ -124,7 +160,6 @@ func (l *Ledger) Release(ctx context.Context, key, owner string) error {
 		b, err := json.Marshal(v)
 		return b, true, err
 	})
-	return err
 }
 
 // Get returns the entry of key, and false if the ledger has none.

@@ -288,6 +288,26 @@ func testLedger(t *testing.T, kv state.KV) {
 	_, ok, err = state.NewLedger(kv, "").Reserve(ctx, key, "w9", t0.Add(time.Hour), time.Minute)
 	require.NoError(t, err)
 	assert.False(t, ok)
+
+	// A worker whose lease lapsed and was taken over still records its
+	// send (it happened), though what it last wrote is stale.
+	a, b := state.NewLedger(kv, ""), state.NewLedger(kv, "")
+	const k2 = "k2"
+	_, ok, err = a.Reserve(ctx, k2, "a", t0, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, ok, err = b.Reserve(ctx, k2, "b", t0.Add(2*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, a.MarkSent(ctx, k2, "a", t0.Add(3*time.Minute)))
+	got, _, err = b.Get(ctx, k2)
+	require.NoError(t, err)
+	assert.Equal(t, respond.LedgerSent, got.State)
+	assert.Equal(t, "a", got.Owner)
+	require.NoError(t, b.Release(ctx, k2, "b"), "b's stale release does nothing to a sent key")
+	got, _, err = a.Get(ctx, k2)
+	require.NoError(t, err)
+	assert.Equal(t, respond.LedgerSent, got.State)
 }
 
 func testLedgerConcurrent(t *testing.T, kv state.KV) {
