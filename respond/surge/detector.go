@@ -280,7 +280,7 @@ func (d *Detector) Status(key string) Status {
 		return Status{}
 	}
 	d.pending = d.feedZeros(k, d.cur, d.pending)
-	st := Status{Silent: k.silent, Score: math.Max(k.volScore, k.negScr)}
+	st := Status{Silent: k.silent, Score: max(k.volScore, k.negScr)}
 	if k.vol.Active() {
 		st.Active, st.Since = true, k.volSince
 	}
@@ -320,6 +320,8 @@ func (d *Detector) Observe(o Observation) []Alert {
 	if w <= 0 || math.IsNaN(w) {
 		w = 1
 	}
+	// a post's claim to be a top post: see addTop
+	claim := math.Log2(w) + float64(o.Time.UnixNano())/float64(10*time.Minute)
 	d.global.post()
 	for i := 0; i < nt; i++ {
 		d.global.add(th[i])
@@ -357,7 +359,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 				if k.seen == 1 {
 					k.gap = g
 				} else {
-					k.gap += 0.05 * (math.Min(g, 10*k.gap+1) - k.gap)
+					k.gap += 0.05 * (min(g, 10*k.gap+1) - k.gap)
 				}
 			}
 		}
@@ -380,7 +382,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{id: o.PostID, weight: w, t: o.Time.UnixNano(), neg: o.Negative})
+			d.addTop(k, topPost{id: o.PostID, weight: w, t: o.Time.UnixNano(), neg: o.Negative, claim: claim})
 		}
 	}
 	sortAlerts(alerts)
@@ -468,7 +470,6 @@ func (d *Detector) catchUp(k *keyState) {
 // episode's posts get in even where heavier posts came before; the claims
 // of posts held keep their order as time passes, so the weakest is known.
 func (d *Detector) addTop(k *keyState, p topPost) {
-	p.claim = math.Log2(p.weight) + float64(p.t)/float64(10*time.Minute)
 	if len(k.top) < 2*d.cfg.TopPosts {
 		if k.top == nil {
 			k.top = make([]topPost, 0, 2*d.cfg.TopPosts)
@@ -599,8 +600,8 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 	}
 	k.silentExp += p.Expected
 	if !k.silent && k.seen >= 20 && k.gap > 0 && !k.vol.warm(bt) &&
-		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*math.Max(k.gap, d.cfg.Bucket.Seconds()) &&
-		k.silentExp >= d.cfg.SilenceExpect*math.Max(1, sq(k.vol.scale())) {
+		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
+		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) {
 		k.silent = true
 		a := Alert{Key: k.name, Kind: KindSilence, Start: k.lastSeen, At: at, Score: 1, Expected: round2(k.silentExp)}
 		a.Reasons = []hark.Reason{{Code: "silence",
@@ -762,7 +763,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 		s.p = fk / fn
 	}
 	warm := s.buckets < 30 || t.Sub(s.first) < s.cfg.Warmup
-	pp := math.Min(math.Max(s.p, 0.02), 0.98)
+	pp := min(max(s.p, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
 		thZ, thC = 2*thZ, 3*thC
@@ -779,14 +780,14 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 	if n > 0 {
 		expected = fn * pp
 		z = (fk - expected) / math.Sqrt(fn*pp*(1-pp)*s.od+0.25)
-		s.cusum = math.Max(0, s.cusum+math.Min(z, 4)-cusumK)
+		s.cusum = max(0, s.cusum+min(z, 4)-cusumK)
 	}
 	if s.cusum == 0 && s.g == 0 {
 		s.runStart = time.Time{}
 	} else if s.runStart.IsZero() {
 		s.runStart = t.Add(-time.Duration(max(win-1, 0)) * s.cfg.Interval)
 	}
-	ev := math.Max(z/thZ, math.Max(s.cusum, s.g)/thC)
+	ev := max(z/thZ, max(s.cusum, s.g)/thC)
 	s.score = 1 / (1 + math.Exp(-5*(ev-1)))
 	enough := neg >= s.minNeg || s.runNeg >= s.minNeg
 	excess := fk - expected
@@ -798,7 +799,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 			if s.start.IsZero() || z >= thZ {
 				s.start = t
 			}
-			s.lastExcess = math.Max(excess, 1)
+			s.lastExcess = max(excess, 1)
 			s.quiet = false
 			alert = true
 		}
@@ -806,17 +807,17 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 		alert, esc = true, true
 		s.lastExcess = excess
 	}
-	s.tick(t, math.Max(z/thZ, s.cusum/thC))
+	s.tick(t, max(z/thZ, s.cusum/thC))
 	// learn the baseline share, but not from an episode
 	if !s.active && n > 0 {
 		s.buckets++
-		a := math.Max(s.aShare, 1/float64(s.buckets))
+		a := max(s.aShare, 1/float64(s.buckets))
 		s.negEW += a * (fk - s.negEW)
 		s.nEW += a * (fn - s.nEW)
-		s.p = s.negEW / math.Max(s.nEW, 1e-9)
+		s.p = s.negEW / max(s.nEW, 1e-9)
 		if !warm {
-			s.od += 0.01 * (math.Min(z*z, 9) - s.od)
-			s.od = math.Max(s.od, 1)
+			s.od += 0.01 * (min(z*z, 9) - s.od)
+			s.od = max(s.od, 1)
 		}
 	}
 	return alert, esc, s.score, expected

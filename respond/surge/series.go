@@ -228,7 +228,7 @@ func (s *Series) untransform(y float64) float64 {
 	// (Mäkitalo and Foi): the naive (y/2)^2-3/8 underestimates low rates
 	c := math.Sqrt(1.5)
 	v := y*y/4 - 0.125 + 0.25*c/y - 1.375/(y*y) + 0.625*c/(y*y*y)
-	return math.Max(v, 0)
+	return max(v, 0)
 }
 
 // scale is the robust noise scale in the transformed domain.
@@ -349,11 +349,11 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	// statistic over the last points, tempered by the learned
 	// overdispersion (it sees what a few posts mean where a key usually
 	// has none)
-	zc := math.Min(z, 4)
-	s.cusum = math.Min(2*s.cfg.Sustained, math.Max(0, s.cusum+zc-s.cfg.allowance))
+	zc := min(z, 4)
+	s.cusum = min(2*s.cfg.Sustained, max(0, s.cusum+zc-s.cfg.allowance))
 	var win int
 	if s.cfg.Counts {
-		s.g, win = s.glr.push(v, p.Expected, math.Max(1, sc*sc))
+		s.g, win = s.glr.push(v, p.Expected, max(1, sc*sc))
 	}
 	switch {
 	case s.cusum == 0 && s.g == 0:
@@ -371,10 +371,10 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	// (a point of ten minutes or more is enough on its own)
 	pz := z / thZ
 	if s.interval < confirmSpan {
-		pz = math.Max(z/(soloK*thZ), math.Min(z, s.zPrev)/(pairK*thZ))
+		pz = max(z/(soloK*thZ), min(z, s.zPrev)/(pairK*thZ))
 	}
 	s.zPrev = z
-	ev := math.Max(pz, math.Max(s.cusum, s.g)/thC)
+	ev := max(pz, max(s.cusum, s.g)/thC)
 	// evidence enough for an alert is kept out of the baseline even when
 	// no alert is raised (in the cooldown after an episode)
 	s.hot = ev >= 1
@@ -393,7 +393,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 			s.quiet = false
 			p.Alert = true
 		} else if !warm && !s.cfg.NoCalibration && !t.Before(s.cooldown) {
-			s.addTail(z, math.Max(s.cusum, s.g))
+			s.addTail(z, max(s.cusum, s.g))
 		}
 	} else {
 		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx {
@@ -445,7 +445,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	if !s.lowSince.IsZero() && t.Sub(s.lowSince) >= s.cfg.Adapt {
 		// a fall that lasts is a new, lower normal (or a level that was
 		// set too high): accept it
-		s.level += math.Min(0, median32(s.recent[:min(s.recentI, recentN)]))
+		s.level += min(0, median32(s.recent[:min(s.recentI, recentN)]))
 		s.lowSince = time.Time{}
 		s.cusumLo = 0
 		r = 0
@@ -455,7 +455,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 }
 
 func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
-	rc := math.Max(-clipK*sc, math.Min(clipK*sc, r))
+	rc := max(-clipK*sc, min(clipK*sc, r))
 	// during a surge or a lasting fall the level must not chase the
 	// anomaly; the seasonal profiles must not learn a surge, but they do
 	// learn falls (before they know it, every night's lull is one)
@@ -463,9 +463,9 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	if anomalous {
 		rc *= 0.1
 	}
-	aL := math.Max(s.aLevel, 1/float64(s.n))
+	aL := max(s.aLevel, 1/float64(s.n))
 	if gapPts > 1 && gapPts < 1e6 {
-		aL = 1 - math.Pow(1-aL, math.Min(gapPts, 50))
+		aL = 1 - math.Pow(1-aL, min(gapPts, 50))
 	}
 	s.level += s.trend + aL*rc
 	s.trend = s.phi*s.trend + s.aTrend*aL*rc
@@ -483,10 +483,10 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	s.accN++
 	// scale: mean absolute residual, clipped so outliers do not inflate it
 	ar := math.Abs(r)
-	if cap := clipK * 2 * math.Max(sc, 1e-12); ar > cap && s.n > 8 {
+	if cap := clipK * 2 * max(sc, 1e-12); ar > cap && s.n > 8 {
 		ar = cap
 	}
-	aS := math.Max(s.aScale, 1/float64(s.n))
+	aS := max(s.aScale, 1/float64(s.n))
 	s.mad += aS * (ar - s.mad)
 }
 
@@ -500,14 +500,14 @@ func (s *Series) flushSeason() {
 	w := s.accW
 	h := w % 24
 	s.accSum, s.accN = 0, 0
-	aD := math.Max(aDailyHour, 1/(float64(s.dailyN[h])+1))
+	aD := max(aDailyHour, 1/(float64(s.dailyN[h])+1))
 	if s.dailyN[h] < math.MaxUint16 {
 		s.dailyN[h]++
 	}
 	s.daily[h] += float32(aD * m)
 	aW := aWeeklyHour / 2
 	if s.dailyN[h] > 7 {
-		aW = math.Max(aWeeklyHour, 1/(float64(s.weeklyN[w])+1))
+		aW = max(aWeeklyHour, 1/(float64(s.weeklyN[w])+1))
 	}
 	if s.weeklyN[w] < math.MaxUint16 {
 		s.weeklyN[w]++
@@ -546,8 +546,8 @@ func (sc *scan) reset() { *sc = scan{} }
 // push adds a point with count x and expectation lam under overdispersion
 // phi, and returns the statistic and the length of the window attaining it.
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
-	lam = math.Max(lam, minRate)
-	x = math.Min(math.Max(x, 0), math.Max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
+	lam = max(lam, minRate)
+	x = min(max(x, 0), max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
 	sc.total += float64(float32(x)) - float64(sc.x[sc.i])
 	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
 	sc.i = (sc.i + 1) % scanW
@@ -596,7 +596,7 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 			s.calibZ = 1.1 * tailQuantile(&s.tailZ, s.tailTotal, p)
 			s.calibC = 1.1 * tailQuantile(&s.tailC, s.tailTotal, p)
 		}
-		thZ, thC = math.Max(thZ, s.calibZ), math.Max(thC, s.calibC)
+		thZ, thC = max(thZ, s.calibZ), max(thC, s.calibC)
 	}
 	return thZ, thC
 }

@@ -107,8 +107,8 @@ func (t *tally) drivers(fastTotal, slowTotal float64, global func(h uint64) floa
 		}
 		// the baseline share of the name: in the key's past, without its
 		// recent rise, and no less than across all keys
-		base := math.Max(0, float64(t.slow[i]-t.fast[i])) / math.Max(slowTotal-fastTotal, 1)
-		base = math.Max(base, global(t.h[i]))
+		base := max(0, float64(t.slow[i]-t.fast[i])) / max(slowTotal-fastTotal, 1)
+		base = max(base, global(t.h[i]))
 		exp := base * fastTotal
 		lift := (f + 0.5) / (exp + 1)
 		// a driver rose in share, not only in count, and by more than
@@ -187,7 +187,7 @@ func (g *globalTally) share(h uint64) float64 {
 	for d := 0; d < cmsDepth; d++ {
 		m = min(m, g.c[d][(h>>(32*d))&(cmsWidth-1)])
 	}
-	return math.Min(1, float64(m)/g.total)
+	return min(1, float64(m)/g.total)
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
