@@ -71,7 +71,10 @@ type Result struct {
 // the ledger's record leaves the key pending; when the lease lapses, the
 // next poster finds the reply instead of posting it. What remains is the
 // window of the platform's own consistency: a Finder that cannot yet see a
-// reply the platform accepted a moment ago.
+// reply the platform accepted a moment ago, or a request the platform is
+// still working on after the client gave up on it (the wait between
+// attempts gives it that time; keep the attempt timeout well above the
+// platform's usual answer time).
 //
 // A Replier that is neither idempotent nor a Finder gets at-least-once
 // delivery, as the [respond.Dispatcher] gives. A Poster is safe for

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/listen/mastodon"
 	"github.com/harkhq/hark/reply"
 	"github.com/harkhq/hark/reply/replytest"
 	"github.com/harkhq/hark/respond"
@@ -25,8 +26,8 @@ func newClock() *fakeClock {
 	c.ns.Store(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
-func (c *fakeClock) Now() time.Time              { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *fakeClock) Advance(d time.Duration)     { c.ns.Add(int64(d)) }
+func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.Advance(d)
 	return ctx.Err()
@@ -45,7 +46,15 @@ func draft(i int) reply.Draft {
 func newPoster(srv *replytest.Server, clk *fakeClock, l respond.Ledger, opts ...reply.PosterOption) *reply.Poster {
 	base := []reply.PosterOption{reply.WithLedger(l), reply.WithClock(clk), reply.WithSleep(clk.Sleep),
 		reply.WithAttemptTimeout(2 * time.Second), reply.WithJitterSeed(1)}
-	return reply.NewPoster(srv.Replier(), append(base, opts...)...)
+	cfg := srv.ReplyConfig()
+	hc := *srv.Client()
+	hc.Transport = replytest.NoReplay(hc.Transport)
+	cfg.Client.HTTP = &hc
+	r, err := mastodon.NewReplier(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return reply.NewPoster(r, append(base, opts...)...)
 }
 
 // faultsAt returns a Faults function that injects the given faults at the
@@ -85,10 +94,13 @@ func TestPosterFaults(t *testing.T) {
 		for _, f := range []replytest.Fault{replytest.FaultRateLimit, replytest.FaultUnavailable,
 			replytest.FaultErrorAfter, replytest.FaultDropAfter, replytest.FaultHangAfter} {
 			t.Run(fmt.Sprintf("%v/ignoreKey=%v", f, ignoreKey), func(t *testing.T) {
-				srv := replytest.NewServer(replytest.Options{IgnoreIdempotency: ignoreKey,
-					Faults: faultsAt(map[int]replytest.Fault{0: f, 1: f})})
-				defer srv.Close()
 				clk := newClock()
+				opt := replytest.Options{Now: clk.Now, Faults: faultsAt(map[int]replytest.Fault{0: f, 1: f})}
+				if ignoreKey {
+					opt.KeyWindow = -1
+				}
+				srv := replytest.NewServer(opt)
+				defer srv.Close()
 				p := newPoster(srv, clk, new(respond.MemLedger), reply.WithAttemptTimeout(300*time.Millisecond))
 				d := draft(2)
 				start := clk.Now()
@@ -112,9 +124,9 @@ func TestPosterFaults(t *testing.T) {
 }
 
 func TestPosterCrashBetweenPostAndRecord(t *testing.T) {
-	srv := replytest.NewServer(replytest.Options{IgnoreIdempotency: true})
-	defer srv.Close()
 	clk := newClock()
+	srv := replytest.NewServer(replytest.Options{Now: clk.Now, KeyWindow: -1})
+	defer srv.Close()
 	ledger := new(respond.MemLedger)
 	first := newPoster(srv, clk, ledger, reply.WithWorker("w1"))
 	reply.SetCrash(first, func(string) bool { return true })
@@ -144,9 +156,9 @@ func TestPosterCrashBetweenPostAndRecord(t *testing.T) {
 }
 
 func TestPosterConcurrentSameDraft(t *testing.T) {
-	srv := replytest.NewServer(replytest.Options{IgnoreIdempotency: true})
-	defer srv.Close()
 	clk := newClock()
+	srv := replytest.NewServer(replytest.Options{Now: clk.Now, KeyWindow: -1})
+	defer srv.Close()
 	ledger := new(respond.MemLedger)
 	d := draft(4)
 	var wg sync.WaitGroup

@@ -31,6 +31,8 @@ type Received struct {
 	Key string `json:"key,omitempty"`
 	// At is when the stand-in stored it.
 	At time.Time `json:"at"`
+	// Fault is the fault injected into the answer of its creation.
+	Fault Fault `json:"fault,omitempty"`
 }
 
 // A Fault is what the stand-in does to one status creation.
@@ -64,10 +66,16 @@ type Options struct {
 	Token string
 	// Account is the brand account's username; default "acme".
 	Account string
-	// IgnoreIdempotency makes the stand-in ignore the Idempotency-Key
-	// header (as an instance does after its one-hour window), so only a
-	// Finder keeps a retry from posting twice.
-	IgnoreIdempotency bool
+	// KeyWindow is how long the stand-in remembers an Idempotency-Key, on
+	// its clock (Now): a creation with a key seen within the window returns
+	// the status created first, as Mastodon does for an hour (the
+	// default). Past it, only a Finder keeps a retry from posting twice.
+	// Negative: keys are ignored altogether, as on a platform without
+	// idempotency. Note that net/http's transport itself resends a
+	// request carrying an Idempotency-Key when a reused connection fails
+	// before the answer: against a stand-in that ignores keys, use a
+	// client that does not (see [NoReplay]).
+	KeyWindow time.Duration
 	// Faults picks a fault for the n-th status creation (from 0); nil
 	// means none. See [RandomFaults].
 	Faults func(n int) Fault
@@ -137,6 +145,9 @@ func NewServer(opt Options) *Server {
 	if opt.RetryAfter <= 0 {
 		opt.RetryAfter = 1
 	}
+	if opt.KeyWindow == 0 {
+		opt.KeyWindow = time.Hour
+	}
 	if opt.MaxChars <= 0 {
 		opt.MaxChars = 500
 	}
@@ -153,11 +164,18 @@ func NewServer(opt Options) *Server {
 	return s
 }
 
-// Replier returns a Mastodon replier wired to the stand-in as its brand
-// account, making one attempt per call (the [reply.Poster] retries).
+// ReplyConfig returns the configuration of a Mastodon replier wired to the
+// stand-in as its brand account, making one attempt per call (the
+// [reply.Poster] retries).
+func (s *Server) ReplyConfig() mastodon.ReplyConfig {
+	return mastodon.ReplyConfig{Instance: s.URL, Token: s.opt.Token,
+		Client: &listen.Client{HTTP: s.Client(), MaxAttempts: 1, Timeout: 10 * time.Second}}
+}
+
+// Replier returns a Mastodon replier wired to the stand-in (see
+// [Server.ReplyConfig]).
 func (s *Server) Replier() *mastodon.Replier {
-	r, err := mastodon.NewReplier(mastodon.ReplyConfig{Instance: s.URL, Token: s.opt.Token,
-		Client: &listen.Client{HTTP: s.Client(), MaxAttempts: 1, Timeout: 10 * time.Second}})
+	r, err := mastodon.NewReplier(s.ReplyConfig())
 	if err != nil {
 		panic("replytest: " + err.Error()) // the stand-in's URL is always valid
 	}
@@ -297,19 +315,18 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	var rc Received
-	if i, ok := s.byKey[key]; ok && key != "" && !s.opt.IgnoreIdempotency {
+	now := s.opt.Now()
+	if i, ok := s.byKey[key]; ok && key != "" && now.Sub(s.replies[i].At) < s.opt.KeyWindow {
 		rc = s.replies[i]
 	} else {
 		s.seq++
 		rc = Received{ID: strconv.FormatInt(110000000000000000+s.seq, 10), InReplyTo: in.InReplyToID,
-			Text: in.Status, Lang: in.Language, Key: key, At: s.opt.Now()}
+			Text: in.Status, Lang: in.Language, Key: key, At: now, Fault: fault}
 		s.replies = append(s.replies, rc)
 		i := len(s.replies) - 1
 		s.byID[rc.ID] = i
 		if key != "" {
-			if _, seen := s.byKey[key]; !seen {
-				s.byKey[key] = i
-			}
+			s.byKey[key] = i
 		}
 		if rc.InReplyTo != "" {
 			s.kids[rc.InReplyTo] = append(s.kids[rc.InReplyTo], i)
@@ -367,3 +384,24 @@ func (s *Server) verify(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, s.account())
 }
 
+// NoReplay wraps an HTTP transport so that it never resends a request by
+// itself: net/http resends a request with a body when a reused connection
+// fails and the request carries an Idempotency-Key, which is right
+// against a platform that honours the key and wrong against one that does
+// not. A nil rt means http.DefaultTransport.
+func NoReplay(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return noReplay{rt}
+}
+
+type noReplay struct{ rt http.RoundTripper }
+
+func (n noReplay) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody && r.GetBody != nil {
+		r = r.Clone(r.Context())
+		r.GetBody = nil
+	}
+	return n.rt.RoundTrip(r)
+}
