@@ -294,14 +294,23 @@ func (d *Detector) Status(key string) Status {
 }
 
 // Observe counts o under each of its keys and returns the alerts raised by
-// the buckets its time closed, if any. An observation earlier than the
-// open bucket counts in the open bucket.
+// the buckets its time closed and by o itself, if any. An observation
+// earlier than the open bucket, or without a time, counts in the open
+// bucket (one without a time before any with a time is dropped: there is
+// no clock yet).
 func (d *Detector) Observe(o Observation) []Alert {
 	var alerts []Alert
-	if d.cur.IsZero() {
+	switch {
+	case o.Time.IsZero():
+		if d.cur.IsZero() {
+			return nil // no clock yet to count it on
+		}
+		o.Time = d.cur
+	case d.cur.IsZero():
 		d.cur = o.Time.Truncate(d.cfg.Bucket)
 		d.start = d.cur
-	} else if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
+	}
+	if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
 		alerts = d.Advance(o.Time)
 	}
 	var th, eh [16]uint64
@@ -332,7 +341,10 @@ func (d *Detector) Observe(o Observation) []Alert {
 	if o.Source != "" {
 		d.global.add(sh ^ sourceSalt)
 	}
-	for _, key := range o.Keys {
+	for i, key := range o.Keys {
+		if i > 0 && slices.Contains(o.Keys[:i], key) {
+			continue // a key named twice counts once
+		}
 		k := d.keys[key]
 		if k == nil {
 			k = d.newKey(key, o.Time)

@@ -262,3 +262,15 @@ func TestSeriesSaturatedCountersStayFinite(t *testing.T) {
 		require.False(t, math.IsNaN(p.Score))
 	}
 }
+
+func TestDetectorOddObservations(t *testing.T) {
+	d := New(Config{})
+	assert.Nil(t, d.Observe(Observation{Keys: []string{"k"}}), "no time, no clock: dropped")
+	assert.Zero(t, d.Len())
+	d.Observe(Observation{Keys: []string{"k", "k"}, Time: t0.Add(time.Minute)})
+	d.Observe(Observation{Keys: []string{"k"}})                           // no time: the open bucket
+	d.Observe(Observation{Keys: []string{"k"}, Time: t0.Add(-time.Hour)}) // late: the open bucket
+	require.Equal(t, 1, d.Len())
+	assert.Equal(t, 3, d.keys["k"].n, "a key named twice counts once")
+	assert.Equal(t, t0, d.Now())
+}
