@@ -67,13 +67,27 @@ func (e *evalCase) textLower() string {
 	return e.lower
 }
 
-// countLinks counts the words of s that are links (see isLink).
+// countLinks counts the words of s that are links (see isLink). Only the
+// words around a '.', ':' or '@' (or their look-alikes) are looked at.
 func countLinks(s string) int {
 	n := 0
-	for w := range strings.FieldsSeq(s) {
-		if strings.ContainsAny(w, ".:@") && isLink(w) {
+	for i := 0; i < len(s); {
+		k := strings.IndexAny(s[i:], ".:@。．｡＠﹫")
+		if k < 0 {
+			break
+		}
+		k += i
+		start := strings.LastIndexFunc(s[:k], unicode.IsSpace) + 1
+		end := strings.IndexFunc(s[k:], unicode.IsSpace)
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += k
+		}
+		if isLink(s[start:end]) {
 			n++
 		}
+		i = end
 	}
 	return n
 }

@@ -221,3 +221,47 @@ func lowerIsASCIIFold(s string) bool {
 	}
 	return true
 }
+
+func TestCountLinks(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{"", 0},
+		{"no links here.", 0},
+		{"see evil.com and https://x.io/a, mail a@b.org", 3},
+		{"e.g. 3.50 @acme: fine", 0},
+		{"www.x.y\tfoo.co.uk\nbar", 2},
+		{"@maya@mastodon.social hi", 1},
+	} {
+		if got := countLinks(tt.text); got != tt.want {
+			t.Errorf("countLinks(%q) = %d, want %d", tt.text, got, tt.want)
+		}
+		// The same as judging every word.
+		n := 0
+		for w := range strings.FieldsSeq(tt.text) {
+			if isLink(w) {
+				n++
+			}
+		}
+		if n != tt.want {
+			t.Errorf("word by word %q: %d", tt.text, n)
+		}
+	}
+}
+
+func FuzzCountLinks(f *testing.F) {
+	f.Add("see evil.com and https://x.io/a, mail a@b.org")
+	f.Add("a\u00a0b.com\u2028c.io")
+	f.Fuzz(func(t *testing.T, s string) {
+		n := 0
+		for w := range strings.FieldsSeq(s) {
+			if isLink(w) {
+				n++
+			}
+		}
+		if got := countLinks(s); got != n {
+			t.Fatalf("countLinks(%q) = %d, word by word %d", s, got, n)
+		}
+	})
+}
