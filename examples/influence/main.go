@@ -10,7 +10,7 @@
 // graph is ranked once at the end. A malformed line is reported on stderr
 // with its line number and skipped; the exit status is then 2.
 //
-// With -brand FILE (YAML or JSON, see score.Brand), the brand's names,
+// With -brand FILE (as score.ReadBrand reads it), the brand's names,
 // aliases and products are the topics of its field and its handles are its
 // own accounts (left out of the list). -topics adds topics; -top limits the
 // list. With -reach, the output is instead one object per post, in input
@@ -41,7 +41,7 @@ func main() {
 }
 
 func run() int {
-	brandFile := flag.String("brand", "", "YAML or JSON file with the brand's names, handles and products (score.Brand)")
+	brandFile := flag.String("brand", "", "file with the brand's names, handles and products (score.Brand)")
 	topics := flag.String("topics", "", "comma-separated words of the brand's field")
 	top := flag.Int("top", 0, "list only the n most influential authors (0: all)")
 	reach := flag.Bool("reach", false, "write the reach of each post instead of the authors")
