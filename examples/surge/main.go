@@ -4,7 +4,9 @@
 // "timestamp" and "value" are used (the first two columns when the header
 // names neither). Timestamps are RFC 3339 or "2006-01-02 15:04:05"; the
 // sampling interval is inferred from them (the median step) unless -interval
-// is given, and a gap in the timestamps is missing data, not zeros.
+// is given, and a gap in the timestamps is missing data, not zeros. Whole
+// non-negative values are taken for counts (Poisson noise, so low counts do
+// not trigger); any other values are judged on their own learned scale.
 //
 // Output, on stdout: the CSV "timestamp,value,score,alert", one row per
 // input row, with the timestamp and value as given; score is the surge score
@@ -26,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -57,8 +60,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg.Interval == 0 {
 		cfg.Interval = surge.InferInterval(rows)
 	}
+	// counts are whole and non-negative; other values (rates, gauges)
+	// are judged on their own learned scale
 	for _, r := range rows {
-		if r.Value < 0 {
+		if r.Value < 0 || r.Value != math.Trunc(r.Value) {
 			cfg.Counts = false
 			break
 		}

@@ -80,3 +80,27 @@ func TestRunExplain(t *testing.T) {
 	require.Equal(t, 0, run([]string{"-explain"}, strings.NewReader(series()), &out, &errb))
 	assert.Contains(t, errb.String(), "2026-03-07 14:25:00 surge: value 90 against")
 }
+
+func TestRunNonCounts(t *testing.T) {
+	// a gauge between 0.2 and 0.3 with a jump to 0.9
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	for i := 0; i < 2016; i++ {
+		v := 0.2 + 0.01*float64(i%10)
+		if i >= 1950 {
+			v = 0.9
+		}
+		fmt.Fprintf(&b, "2026-03-%02d %02d:%02d:00,%.2f\n", 1+i/288, i%288/12, i%12*5, v)
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(nil, strings.NewReader(b.String()), &out, &errb))
+	rows, err := csv.NewReader(&out).ReadAll()
+	require.NoError(t, err)
+	var alerts []string
+	for _, r := range rows[1:] {
+		if r[3] == "1" {
+			alerts = append(alerts, r[0])
+		}
+	}
+	assert.Equal(t, []string{"2026-03-07 18:30:00"}, alerts)
+}

@@ -800,7 +800,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 		s.runStart = t.Add(-time.Duration(max(win-1, 0)) * s.cfg.Interval)
 	}
 	ev := max(z/thZ, max(s.cusum, s.g)/thC)
-	s.score = 1 / (1 + math.Exp(-5*(ev-1)))
+	s.score = scoreOf(ev)
 	enough := neg >= s.minNeg || s.runNeg >= s.minNeg
 	excess := fk - expected
 	switch {

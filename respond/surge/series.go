@@ -378,7 +378,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	// evidence enough for an alert is kept out of the baseline even when
 	// no alert is raised (in the cooldown after an episode)
 	s.hot = ev >= 1
-	p.Score = 1 / (1 + math.Exp(-5*(ev-1)))
+	p.Score = scoreOf(ev)
 
 	excess := v - p.Expected
 	if !s.active {
@@ -665,3 +665,15 @@ func median32(xs []float32) float64 {
 	}
 	return float64(b[m-1]+b[m]) / 2
 }
+
+// scoreOf maps evidence (1 at the alert threshold) to a score in 0..1: a
+// logistic, 0.5 at the threshold.
+func scoreOf(ev float64) float64 {
+	if ev <= 0 {
+		return scoreAtZero // the common case, without an exponential
+	}
+	return 1 / (1 + math.Exp(-5*(ev-1)))
+}
+
+// scoreAtZero is scoreOf(0): 1/(1+e^5).
+const scoreAtZero = 0.0066928509242848554
