@@ -33,19 +33,26 @@ func NewLease(claims respond.Claims, name, owner string, ttl time.Duration, now 
 
 // Hold waits until it holds the lease, trying again every third of the
 // TTL, then runs job with a context that is cancelled when the lease is
-// lost (a renewal failed) or ctx ends; it renews the lease while job runs
-// and releases it when job returns. It returns job's error, or ctx's error
-// if ctx ended before the lease was taken. A job must stop what it does
-// when its context ends: past that, another replica may hold the lease.
+// lost or ctx ends; it renews the lease while job runs and releases it when
+// job returns. The lease is lost when a renewal finds another owner, or
+// when renewals keep failing (the store is unreachable) until the lease
+// would lapse: past that, another replica may hold it. A renewal that
+// fails for a while (a server restarting) does not lose the lease by
+// itself. Hold returns job's error, or ctx's error if ctx ended before the
+// lease was taken. A job must stop what it does when its context ends.
+//
+// To keep a job running across lost leases, call Hold in a loop until ctx
+// ends.
 func (l *Lease) Hold(ctx context.Context, job func(ctx context.Context) error) error {
 	every := l.ttl / 3
+	var held respond.Claim
 	for {
-		_, err := l.claims.Acquire(ctx, l.name, l.owner, l.now(), l.ttl)
+		c, err := l.claims.Acquire(ctx, l.name, l.owner, l.now(), l.ttl)
 		if err == nil {
+			held = c
 			break
 		}
-		var held *respond.ClaimedError
-		if !errors.As(err, &held) && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		t := time.NewTimer(every)
@@ -61,17 +68,25 @@ func (l *Lease) Hold(ctx context.Context, job func(ctx context.Context) error) e
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(every)
+		until := held.Expires
+		t := time.NewTimer(every)
 		defer t.Stop()
 		for {
 			select {
 			case <-jctx.Done():
 				return
 			case <-t.C:
-				if _, err := l.claims.Renew(jctx, l.name, l.owner, l.now(), l.ttl); err != nil {
-					cancel()
-					return
-				}
+			}
+			c, err := l.claims.Renew(jctx, l.name, l.owner, l.now(), l.ttl)
+			switch {
+			case err == nil:
+				until = c.Expires
+				t.Reset(every)
+			case errors.Is(err, respond.ErrClaimLost) || !l.now().Add(every/2).Before(until):
+				cancel()
+				return
+			default:
+				t.Reset(min(every, time.Second)) // try again soon
 			}
 		}
 	}()

@@ -162,12 +162,20 @@ func ingest(ctx context.Context, o options, log *slog.Logger) error {
 	log.Info("waiting for the source's lease", "source", o.source, "replica", o.worker)
 	var published atomic.Int64
 	pub := countingPublisher{tr, &published}
-	err = lease.Hold(ctx, func(ctx context.Context) error {
-		log.Info("polling", "source", o.source)
-		return transport.Ingest(ctx, src, pub, func(err error) { log.Warn("ingest", "err", err) },
-			listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second),
-			listen.WithLogger(log))
-	})
+	for {
+		err = lease.Hold(ctx, func(ctx context.Context) error {
+			log.Info("polling", "source", o.source)
+			return transport.Ingest(ctx, src, pub, func(err error) { log.Warn("ingest", "err", err) },
+				listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second),
+				listen.WithLogger(log))
+		})
+		// The job ends when the source is done, ctx ends, or the lease was
+		// lost (then another replica polls; wait to take it back).
+		if ctx.Err() != nil || err == nil || listen.IsPermanent(err) {
+			break
+		}
+		log.Warn("lost the source's lease", "source", o.source, "err", err)
+	}
 	log.Info("ingester stopped", "published", published.Load(), "err", err)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Profiles", func(t *testing.T) { testProfiles(t, open(t)) })
 	t.Run("Snapshots", func(t *testing.T) { testSnapshots(t, open(t)) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, open(t)) })
+	t.Run("LeaseLoss", func(t *testing.T) { testLeaseLoss(t, open(t)) })
 }
 
 func testKV(t *testing.T, kv state.KV) {
@@ -499,4 +500,64 @@ func testLease(t *testing.T, kv state.KV) {
 	h, ok, err := claims.Holder(ctx, "poll/hn", time.Now())
 	require.NoError(t, err)
 	assert.False(t, ok, "released after the job, held by %q", h.Owner)
+}
+
+// flakyClaims fails renewals while failing is set.
+type flakyClaims struct {
+	respond.Claims
+	failing  atomic.Bool
+	failures atomic.Int32
+}
+
+func (f *flakyClaims) Renew(ctx context.Context, conv, owner string, now time.Time, ttl time.Duration) (respond.Claim, error) {
+	if f.failing.Load() {
+		f.failures.Add(1)
+		return respond.Claim{}, errors.New("store unreachable")
+	}
+	return f.Claims.Renew(ctx, conv, owner, now, ttl)
+}
+
+func testLeaseLoss(t *testing.T, kv state.KV) {
+	ctx := context.Background()
+	claims := &flakyClaims{Claims: state.NewClaims(kv, "lease")}
+	var clock atomic.Int64
+	clock.Store(t0.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	l := state.NewLease(claims, "poll/x", "a", time.Second, now)
+	running := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- l.Hold(ctx, func(jctx context.Context) error {
+			close(running)
+			<-jctx.Done()
+			return jctx.Err()
+		})
+	}()
+	<-running
+
+	// Renewals fail for a while, but the lease has not lapsed on the
+	// clock: the job goes on.
+	claims.failing.Store(true)
+	require.Eventually(t, func() bool { return claims.failures.Load() >= 2 }, 10*time.Second, 10*time.Millisecond)
+	claims.failing.Store(false)
+	select {
+	case err := <-errc:
+		t.Fatalf("job stopped on transient renewal failures: %v", err)
+	default:
+	}
+
+	// The lease lapses on the clock and b takes it: a's job is stopped.
+	clock.Add(int64(time.Hour))
+	_, err := claims.Acquire(ctx, "poll/x", "b", now(), time.Minute)
+	require.NoError(t, err)
+	select {
+	case err := <-errc:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job kept running after its lease was taken")
+	}
+	h, ok, err := state.NewClaims(kv, "lease").Holder(ctx, "poll/x", now())
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "b", h.Owner, "a's release did not free b's lease")
 }
