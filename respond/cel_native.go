@@ -368,6 +368,10 @@ type textMatcher struct {
 	nclass  int
 	next    []int32   // state*nclass + class
 	out     [][]int32 // patterns ending at each state
+	// row is the scanning form of next: the entry for (state, class) at
+	// state*nclass+class is the next state's row offset (its number times
+	// nclass), negated minus one when patterns end there.
+	row []int32
 }
 
 func (m *textMatcher) add(p acPattern) int {
@@ -445,6 +449,18 @@ func (m *textMatcher) build() {
 			}
 		}
 	}
+	m.buildRows()
+}
+
+func (m *textMatcher) buildRows() {
+	m.row = make([]int32, len(m.next))
+	for i, st := range m.next {
+		off := st * int32(m.nclass)
+		if len(m.out[st]) > 0 {
+			off = -off - 1
+		}
+		m.row[i] = off
+	}
 }
 
 // scan sets, in bits, the patterns found in s. With fold, s is read as if
@@ -456,7 +472,7 @@ func (m *textMatcher) scan(s string, bits []uint64, fold bool) bool {
 	if fold {
 		classes = &m.fold
 	}
-	state := int32(0)
+	row := int32(0)
 	checked := 0 // with fold: s[:checked] is known to lower by folding
 	for i := 0; i < len(s); i++ {
 		if fold && s[i] >= utf8.RuneSelf && i >= checked {
@@ -466,8 +482,12 @@ func (m *textMatcher) scan(s string, bits []uint64, fold bool) bool {
 			}
 			checked = i + size
 		}
-		state = m.next[int(state)*m.nclass+int(classes[s[i]])]
-		for _, id := range m.out[state] {
+		row = m.row[row+int32(classes[s[i]])]
+		if row >= 0 {
+			continue
+		}
+		row = -row - 1
+		for _, id := range m.out[row/int32(m.nclass)] {
 			if bits[id>>6]&(1<<(id&63)) != 0 {
 				continue
 			}
