@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Interaction kinds: what one author did to another.
+// A Kind is what one author did to another: an edge of the interaction
+// graph.
 type Kind uint8
 
 // Kinds of interaction, edges of the interaction graph.
@@ -17,6 +18,7 @@ const (
 	numKinds
 )
 
+// String returns the kind's name: "repost", "reply" or "mention".
 func (k Kind) String() string {
 	switch k {
 	case KindRepost:
