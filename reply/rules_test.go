@@ -1,0 +1,101 @@
+package reply_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/reply"
+)
+
+func TestRulesPrepare(t *testing.T) {
+	post := hark.Post{ID: "1", Lang: "en", Author: hark.Author{ID: "bob@example.social", Handle: "@bob@example.social"}}
+	tests := []struct {
+		name  string
+		rules reply.Rules
+		text  string
+		lang  string
+		want  string
+		err   error
+	}{
+		{name: "plain", text: "Thanks, we are on it.", want: "Thanks, we are on it."},
+		{name: "author mention kept", text: "@bob@example.social thanks!", want: "@bob@example.social thanks!"},
+		{name: "author local mention kept", text: "Hi @bob, sorry.", want: "Hi @bob, sorry."},
+		{name: "others neutralised", text: "Hi @bob, @carol and ＠dave will help.", want: "Hi @bob, carol and dave will help."},
+		{name: "reddit user neutralised", text: "ask u/carol or /u/dave", want: "ask carol or dave"},
+		{name: "markup escaped", text: "<b>sorry</b> <!channel>", want: "‹b›sorry‹/b› ‹!channel›"},
+		{name: "invisible removed", text: "sor\u200bry\u202e", want: "sorry"},
+		{name: "lines kept", text: "Sorry.\n\nWe refunded you.", want: "Sorry.\n\nWe refunded you."},
+		{name: "link refused", text: "see https://evil.example.com/x", err: reply.ErrLink},
+		{name: "bare domain refused", text: "see evil.example.com", err: reply.ErrLink},
+		{name: "email refused", text: "write to help@acme.com", err: reply.ErrLink},
+		{name: "allowed link", rules: reply.Rules{LinkDomains: []string{"acme.com"}}, text: "see https://help.acme.com/refunds.", want: "see https://help.acme.com/refunds."},
+		{name: "lookalike domain refused", rules: reply.Rules{LinkDomains: []string{"acme.com"}}, text: "see https://evilacme.com/x", err: reply.ErrLink},
+		{name: "userinfo refused", rules: reply.Rules{LinkDomains: []string{"acme.com"}}, text: "see https://acme.com@evil.io/", err: reply.ErrLink},
+		{name: "too long", rules: reply.Rules{MaxChars: 10}, text: "this is longer than ten", err: reply.ErrTooLong},
+		{name: "empty", text: "\u200b  ", err: reply.ErrEmpty},
+		{name: "language mismatch", text: "Lo sentimos", lang: "es", err: reply.ErrLanguage},
+		{name: "language region ok", text: "Sorry", lang: "en-GB", want: "Sorry"},
+		{name: "any language", rules: reply.Rules{AnyLanguage: true}, text: "Lo sentimos", lang: "es", want: "Lo sentimos"},
+		{name: "mention author first", rules: reply.Rules{MentionAuthor: true}, text: "Sorry!", want: "@bob@example.social Sorry!"},
+		{name: "mention author not twice", rules: reply.Rules{MentionAuthor: true}, text: "@bob sorry!", want: "@bob sorry!"},
+		{name: "mention counts in length", rules: reply.Rules{MentionAuthor: true, MaxChars: 20}, text: "Sorry about it", err: reply.ErrTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.rules.Prepare(reply.Draft{Key: "k", Post: post, Text: tt.text, Lang: tt.lang})
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				assert.True(t, reply.Permanent(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			again, err := tt.rules.Prepare(reply.Draft{Key: "k", Post: post, Text: got, Lang: tt.lang})
+			require.NoError(t, err)
+			assert.Equal(t, got, again, "idempotent")
+		})
+	}
+}
+
+func TestCountX(t *testing.T) {
+	assert.Equal(t, 5, reply.CountX("hello"))
+	assert.Equal(t, 4, reply.CountX("日本"))
+	assert.Equal(t, 23+1+2, reply.CountX("https://example.com/"+strings.Repeat("a", 100)+" hi"))
+	assert.Equal(t, 280, reply.CountX(strings.Repeat("a", 280)))
+	assert.Equal(t, 280, reply.CountX(strings.Repeat("日", 140)))
+}
+
+func TestSameText(t *testing.T) {
+	assert.True(t, reply.SameText("@bob@example.social Sorry,  we\nare on it.", "@bob Sorry, we are on it."))
+	assert.False(t, reply.SameText("Sorry, we are on it.", "Sorry, we are on it!"))
+}
+
+func FuzzPrepare(f *testing.F) {
+	for _, s := range []string{"hi @bob", "see https://acme.com/x", "<b>x</b>", "a@b.co", "u/x y", "\u202e\u200b", "Sorry.\n\nx"} {
+		f.Add(s)
+	}
+	post := hark.Post{ID: "1", Author: hark.Author{Handle: "@bob@example.social"}}
+	rules := reply.Rules{LinkDomains: []string{"acme.com"}}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := rules.Prepare(reply.Draft{Key: "k", Post: post, Text: s})
+		if err != nil {
+			return
+		}
+		again, err := rules.Prepare(reply.Draft{Key: "k", Post: post, Text: got})
+		if err != nil || again != got {
+			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", s, got, again, err)
+		}
+		for w := range strings.FieldsSeq(got) {
+			if strings.ContainsAny(w, "<>") {
+				t.Fatalf("markup left in %q", got)
+			}
+			if strings.ContainsAny(w, "@＠﹫") && !strings.HasPrefix(strings.ToLower(strings.Trim(w, "([{\"'.,!?:;)]}")), "@bob") {
+				t.Fatalf("mention of another left in %q", got)
+			}
+		}
+	})
+}
