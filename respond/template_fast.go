@@ -13,6 +13,7 @@ import (
 // text/template; both give the same text.
 type fastText struct {
 	nodes []fastNode
+	size  int // bytes of literal text, plus room for fields
 }
 
 type fastNode struct {
@@ -48,7 +49,20 @@ func compileFast(t *template.Template) *fastText {
 	if !ok {
 		return nil
 	}
-	return &fastText{nodes: nodes}
+	size := 0
+	var count func([]fastNode)
+	count = func(ns []fastNode) {
+		for _, n := range ns {
+			size += len(n.text)
+			if n.field != nil {
+				size += 24
+			}
+			count(n.then)
+			count(n.els)
+		}
+	}
+	count(nodes)
+	return &fastText{nodes: nodes, size: size}
 }
 
 func fastField(p *parse.PipeNode) (func(*ReplyData) string, bool) {
@@ -97,6 +111,7 @@ func fastNodes(l *parse.ListNode) ([]fastNode, bool) {
 }
 
 func (f *fastText) render(sb *strings.Builder, d *ReplyData) {
+	sb.Grow(f.size)
 	renderFast(sb, f.nodes, d)
 }
 
