@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,13 +41,6 @@ func benchPosts(n int) []hark.Post {
 	return posts
 }
 
-// cpuTime returns the process's user+system CPU time. On a shared, noisy
-// machine posts per CPU-second is steadier than posts per wall second.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkStreamOverhead measures what Stream adds per post: dedupe (a
 // bounded set of 100k or 1M keys with a TTL), the cursor checkpoint per batch
