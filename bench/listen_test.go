@@ -41,7 +41,6 @@ func benchPosts(n int) []hark.Post {
 	return posts
 }
 
-
 // BenchmarkStreamOverhead measures what Stream adds per post: dedupe (a
 // bounded set of 100k or 1M keys with a TTL), the cursor checkpoint per batch
 // (memory), watermarks, UTF-8 repair. Target: at least 1M posts/s.

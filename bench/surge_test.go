@@ -113,4 +113,3 @@ func BenchmarkSurgeSeries(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
 }
-
