@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harkhq/hark/sample"
+)
+
+// browserPath finds Chromium. Without one the browser test is skipped, unless
+// HARK_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+func browserPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("HARK_REQUIRE_BROWSER") == "1" {
+		t.Fatal("no Chromium found (HARK_REQUIRE_BROWSER=1): install the chromium package")
+	}
+	t.Skip("no Chromium found; install the chromium package (HARK_REQUIRE_BROWSER=1 makes this a failure)")
+	return ""
+}
+
+func newBrowser(t *testing.T, path string) (context.Context, context.CancelFunc) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1600, 1100),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	return ctx, func() { cancelCtx(); cancelAlloc() }
+}
+
+// TestBrowser drives headless Chromium against the command center on
+// loopback: the page loads and its queue fills, approving a draft (by a
+// double click, and by two concurrent requests) sends it once, hostile post
+// text stays text, and the day-5 payment outage raises an alert on its
+// surge chart. It logs the page weight and the time to the first queue row,
+// and writes a screenshot (to $HARK_ARTIFACTS if set).
+func TestBrowser(t *testing.T) {
+	path := browserPath(t)
+	facts := sample.Script()
+	// The week up to Friday 11:00 is handled at once; from there the replay
+	// runs at an hour a second, so the outage (from 11:50) snowballs within
+	// seconds.
+	srv := startServer(t, config{Speed: 3600, From: facts.Incident.Start.Add(-50 * time.Minute),
+		Tick: 250 * time.Millisecond, RankEvery: time.Second})
+
+	bctx, cancel := newBrowser(t, path)
+	defer cancel()
+	// The first Run starts the browser; it must not carry the timeout.
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	ctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
+	defer cancelT()
+
+	// The page loads and the queue fills.
+	start := time.Now()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#queue article.qi`)),
+	))
+	t.Logf("queue filled %s after navigation began", time.Since(start).Round(time.Millisecond))
+
+	type perfT struct {
+		FirstRow float64 `json:"firstRow"`
+		DCL      float64 `json:"dcl"`
+		Bytes    float64 `json:"bytes"`
+		Assets   int     `json:"assets"`
+	}
+	perf, err := chromedp.Run(ctx, chromedp.Evaluate[perfT](`(() => {
+		const nav = performance.getEntriesByType("navigation")[0];
+		const mark = performance.getEntriesByName("hark-first-queue-row")[0];
+		let bytes = nav.decodedBodySize, assets = 0;
+		for (const r of performance.getEntriesByType("resource")) {
+			if (r.name.endsWith("/events")) continue;
+			bytes += r.decodedBodySize; assets++;
+		}
+		return {firstRow: mark ? mark.startTime : -1, dcl: nav.domContentLoadedEventEnd, bytes, assets};
+	})()`))
+	require.NoError(t, err)
+	t.Logf("first queue row rendered %.0f ms after navigation start (DOMContentLoaded %.0f ms)", perf.FirstRow, perf.DCL)
+	t.Logf("page weight %.1f KB (page and %d assets, uncompressed)", perf.Bytes/1024, perf.Assets)
+	assert.Positive(t, perf.FirstRow, "the first queue row is marked")
+	assert.Equal(t, 2, perf.Assets, "the page loads its stylesheet and script, nothing else")
+	assert.Less(t, perf.Bytes, 300.0*1024, "page weight")
+
+	// Hostile text comes in through the pipeline and stays text.
+	hostileID := "bluesky-hostile-1"
+	require.NoError(t, srv.app.ingest(ctx, hostilePost(hostileID, srv.app.clock.now())))
+	sel := `#queue article[data-id="` + hostileID + `"]`
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(sel))))
+	type xssT struct {
+		Pwned      bool   `json:"pwned"`
+		Scripts    int    `json:"scripts"`
+		JSLinks    int    `json:"jsLinks"`
+		Images     int    `json:"images"`
+		RowText    string `json:"rowText"`
+		Draft      string `json:"draft"`
+		LinkHidden bool   `json:"linkHidden"`
+	}
+	xss, err := chromedp.Run(ctx, chromedp.Evaluate[xssT](`(() => {
+		const row = document.querySelector('`+sel+`');
+		let scripts = 0;
+		for (const s of document.querySelectorAll("script")) {
+			if (!(s.src && s.src.endsWith("/static/app.js")) && !(s.id === "boot" && s.type === "application/json")) scripts++;
+		}
+		let jsLinks = 0;
+		for (const a of document.querySelectorAll("a[href]")) {
+			if (/^\s*javascript:/i.test(a.getAttribute("href"))) jsLinks++;
+		}
+		return {pwned: window.__pwned !== undefined, scripts, jsLinks,
+			images: document.querySelectorAll("img").length,
+			rowText: row.querySelector(".text").textContent,
+			draft: row.querySelector(".draft-text").textContent,
+			linkHidden: row.querySelector("a.open").hidden};
+	})()`))
+	require.NoError(t, err)
+	assert.False(t, xss.Pwned, "no hostile script ran")
+	assert.Zero(t, xss.Scripts, "no script element but the page's own")
+	assert.Zero(t, xss.JSLinks, "no javascript: link")
+	assert.Zero(t, xss.Images, "no image element from post text")
+	assert.Contains(t, xss.RowText, "<script>window.__pwned='script'</script>", "markup shown as text")
+	assert.True(t, xss.LinkHidden, "a javascript: URL is not a link")
+
+	// Approving a draft by a double click sends it once: the hostile post's
+	// (the newest P1, so it stays on screen).
+	id := hostileID
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	err = chromedp.Do(cctx,
+		chromedp.WaitVisible(chromedp.CSS(sel+` button.approve:not([disabled])`)),
+		chromedp.Func(func(context.Context, *chromedp.Target) error { t.Log("visible"); return nil }),
+		chromedp.DoubleClick(chromedp.CSS(sel+` button.approve`)),
+		chromedp.Func(func(context.Context, *chromedp.Target) error { t.Log("clicked"); return nil }),
+		chromedp.WaitReady(chromedp.CSS(sel+`[data-state="sent"]`)),
+	)
+	ccancel()
+	if err != nil {
+		info, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('`+sel+`'); return r ? r.outerHTML : "gone"; })()`))
+		t.Log(info)
+	}
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.app.plat.Sent(id), "a double click sends once")
+
+	// Approvals racing from the page (past the button's own guard) also
+	// send once: the dispatcher's ledger decides. The draft due last is
+	// taken, so that it is not dropped as missed meanwhile.
+	id2, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		let best = "", due = 0;
+		for (const r of document.querySelectorAll('#queue article[data-state="draft"]')) {
+			if (Number(r.dataset.due) > due) { best = r.dataset.id; due = Number(r.dataset.due); }
+		}
+		return best;
+	})()`))
+	require.NoError(t, err)
+	require.NotEmpty(t, id2)
+	states, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async () => {
+		const tok = document.querySelector('meta[name="csrf-token"]').content;
+		const one = () => fetch("/api/approve", {method: "POST", headers: {"X-CSRF-Token": tok},
+			body: new URLSearchParams({id: '`+id2+`'})}).then(r => r.json()).then(j => j.state);
+		return Promise.all([one(), one(), one()]);
+	})()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Contains(t, states, "sent")
+	assert.Equal(t, 1, srv.app.plat.Sent(id2), "concurrent approvals send once")
+
+	// The day-5 surge appears on its chart.
+	inc := facts.Incident
+	key, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {
+		for (const g of document.querySelectorAll("#surges figure.surge g.alert-mark")) {
+			const at = Date.parse(g.dataset.at);
+			if (at >= Date.parse('`+inc.Start.Format(time.RFC3339)+`') && at < Date.parse('`+inc.End.Format(time.RFC3339)+`'))
+				return g.closest("figure").dataset.key;
+		}
+		return false;
+	})()`, chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
+	require.NoError(t, err, "a surge alert during the outage on a chart")
+	t.Logf("day-5 surge alert on the chart of %q", key)
+
+	// A screenshot, as a test artifact.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(time.Second)))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	dir := os.Getenv("HARK_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	out := filepath.Join(dir, "commandcenter.png")
+	require.NoError(t, os.WriteFile(out, png, 0o644))
+	t.Logf("screenshot: %s (%d KB)", out, len(png)/1024)
+}
