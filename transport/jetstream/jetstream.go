@@ -173,6 +173,21 @@ func (t *Transport) Publish(ctx context.Context, posts ...hark.Post) error {
 	if len(posts) == 1 {
 		return t.publishOne(ctx, posts[0])
 	}
+	// In windows, so the client's limit on acknowledgements outstanding
+	// (4000 by default) is never reached.
+	for len(posts) > 0 {
+		n := min(len(posts), publishWindow)
+		if err := t.publishAsync(ctx, posts[:n]); err != nil {
+			return err
+		}
+		posts = posts[n:]
+	}
+	return nil
+}
+
+const publishWindow = 1000
+
+func (t *Transport) publishAsync(ctx context.Context, posts []hark.Post) error {
 	futures := make([]jetstream.PubAckFuture, 0, len(posts))
 	for _, p := range posts {
 		m, err := t.postMsg(p)
