@@ -492,6 +492,7 @@ func (a *caseActivation) Parent() interpreter.Activation { return nil }
 // cost estimate of a condition.
 type sizeEstimator struct{ env *caseEnv }
 
+// EstimateSize bounds the variables' sizes (cost.Estimator).
 func (s sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	p := n.Path()
 	if len(p) != 1 {
@@ -511,6 +512,7 @@ func (s sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	return &est
 }
 
+// EstimateCallCost prices containsAny and containsAnyWord (cost.Estimator).
 func (s sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.AstNode, args []cost.AstNode) *cost.CallEstimate {
 	if overloadID != containsAnyID && overloadID != containsAnyWordID || target == nil || len(args) != 1 {
 		return nil

@@ -826,8 +826,10 @@ type RuleError struct {
 	Err  error
 }
 
+// Error names the rule and what went wrong.
 func (e *RuleError) Error() string { return fmt.Sprintf("rule %q: %v", e.Rule, e.Err) }
 
+// Unwrap returns the evaluation error.
 func (e *RuleError) Unwrap() error { return e.Err }
 
 func cloneSpec(s Spec) Spec {

@@ -44,6 +44,7 @@ const (
 	SeverityInfo
 )
 
+// String returns "error", "warning" or "info".
 func (s Severity) String() string {
 	switch s {
 	case SeverityError:
