@@ -7,7 +7,9 @@
 // It reads posts as JSONL on stdin, scores each with the default scorer,
 // judges its author with an influence tracker fed by the posts read so far,
 // keeps what the stream tells of threads (replies seen before, the author's
-// earlier complaints), and decides with the policy. Each output line is
+// earlier complaints), watches it for surges of volume or negativity
+// (overall, per intent, per product or place; see respond/surge), and
+// decides with the policy. Each output line is
 //
 //	{"id", "priority": "P1".."P4" or "", "team", "queue", "respond_by": RFC 3339 or "",
 //	 "actions": [...], "reply", "rules": [names of the rules that fired]}
@@ -48,6 +50,7 @@ import (
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/internal/cli"
 	"github.com/harkhq/hark/respond"
+	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/score"
 )
 
@@ -137,6 +140,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	r := &replayer{
 		scorer:  scorer,
 		authors: influence.NewTracker(),
+		surges:  surge.New(surge.Config{}),
 		threads: map[string]int{},
 		opened:  map[string]int{},
 		now:     now,
@@ -223,6 +227,7 @@ func load(path string, stderr io.Writer) (*respond.Policy, bool) {
 type replayer struct {
 	scorer  *score.Scorer
 	authors *influence.Tracker
+	surges  *surge.Detector
 	threads map[string]int // posts seen per thread
 	opened  map[string]int // complaints seen per author
 	now     time.Time
@@ -258,7 +263,38 @@ func (r *replayer) next(p hark.Post) respond.Case {
 			r.opened[key]++
 		}
 	}
+	c.Surge = r.surge(p, s, c.Now)
 	return c
+}
+
+// surge watches the stream for surges of volume or negativity, overall,
+// per intent and per product, and gives the state of the post's keys.
+func (r *replayer) surge(p hark.Post, s score.Result, now time.Time) respond.SurgeState {
+	at := p.Created
+	if at.IsZero() {
+		at = now
+	}
+	if at.IsZero() {
+		return respond.SurgeState{}
+	}
+	keys := []string{"all", "intent:" + string(s.Intent)}
+	var entities []string
+	for _, e := range s.About {
+		keys = append(keys, e.Kind+":"+strings.ToLower(e.Name))
+		entities = append(entities, e.Name)
+	}
+	r.surges.Observe(surge.Observation{Keys: keys, Time: at, Negative: s.Label == score.LabelNegative,
+		Source: p.Source, PostID: p.ID, Entities: entities})
+	var st respond.SurgeState
+	for _, k := range keys {
+		ks := r.surges.Status(k)
+		if ks.Active {
+			st.Active = true
+			st.Keys = append(st.Keys, k)
+		}
+		st.Score = max(st.Score, ks.Score)
+	}
+	return st
 }
 
 type diffLine struct {
