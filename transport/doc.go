@@ -14,4 +14,7 @@
 // handler returned), no post is published twice (message IDs), and a post
 // delivered again after a crash has its effects once, because the handler
 // dispatches through a ledger (respond.Dispatcher with a state.Ledger).
+//
+// Package transport/transporttest checks an implementation against the
+// contract of these interfaces; run it for any new broker.
 package transport
