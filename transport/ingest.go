@@ -21,16 +21,17 @@ import (
 // it succeeds or ctx ends: a transport that is down (a server restarting)
 // holds ingestion back and loses nothing. Ingest returns nil when the
 // source is done, ctx's error when ctx ends, a permanent error of the
-// source, or state.ErrCheckpointMoved when another ingester took the
-// source over (see state.Lease). Fetch errors that are not permanent are
-// retried by the stream; they are reported to onErr if it is not nil.
+// source, state.ErrCheckpointMoved when another ingester took the source
+// over (see state.Lease), or the error that ended the stream early (a
+// checkpoint that could not be loaded); the last two are worth calling
+// Ingest again for. Fetch errors that are not permanent are retried by the
+// stream; they are reported to onErr if it is not nil.
 func Ingest(ctx context.Context, src listen.Source, pub Publisher, onErr func(error), opts ...listen.Option) error {
+	var last error // the last thing the stream yielded, if it was an error
 	for posts, err := range listen.Stream(ctx, src, opts...) {
+		last = err
 		if err != nil {
-			if errors.Is(err, state.ErrCheckpointMoved) {
-				return err
-			}
-			if listen.IsPermanent(err) {
+			if errors.Is(err, state.ErrCheckpointMoved) || listen.IsPermanent(err) {
 				return err
 			}
 			if onErr != nil {
@@ -42,7 +43,15 @@ func Ingest(ctx context.Context, src listen.Source, pub Publisher, onErr func(er
 			return err
 		}
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if last != nil {
+		// The stream gave up right after an error (it could not load the
+		// checkpoint): not done, so say why.
+		return last
+	}
+	return nil
 }
 
 func publish(ctx context.Context, pub Publisher, posts []hark.Post, onErr func(error)) error {

@@ -228,3 +228,20 @@ func TestDirectConcurrent(t *testing.T) {
 	d.Handler = func(context.Context, hark.Post) error { return nil }
 	assert.ErrorIs(t, d.Publish(cctx, ps...), context.Canceled, "an ended context fails the batch")
 }
+
+// failingCheckpoints cannot load: the store is down.
+type failingCheckpoints struct{}
+
+func (failingCheckpoints) Load(context.Context, string) (string, error) {
+	return "", errors.New("store down")
+}
+func (failingCheckpoints) Save(context.Context, string, string) error { return nil }
+
+func TestIngestReportsAStreamThatGaveUp(t *testing.T) {
+	t.Parallel()
+	src := listentest.NewFakeSource("x", posts("x", 3)...)
+	err := transport.Ingest(context.Background(), src, transport.Direct{Handler: func(context.Context, hark.Post) error { return nil }},
+		nil, listen.WithCheckpoints(failingCheckpoints{}))
+	require.Error(t, err, "not done: the checkpoint could not be loaded")
+	assert.ErrorContains(t, err, "store down")
+}
