@@ -22,7 +22,12 @@ import (
 	"github.com/harkhq/hark/transport"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if killChild() {
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func posts(source string, n int) []hark.Post {
 	out := make([]hark.Post, n)
