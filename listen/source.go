@@ -29,4 +29,8 @@ type Batch struct {
 	// Done reports that the source will never have more posts (a finite
 	// replay). Stream ends after delivering the batch.
 	Done bool
+	// Waited reports that Fetch already waited for posts to arrive (a
+	// long poll, a window on a push stream), so Stream polls again at
+	// once after an empty batch instead of sleeping its poll interval.
+	Waited bool
 }

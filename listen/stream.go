@@ -230,7 +230,7 @@ func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool)
 			return
 		}
 		s.checkSilence(ctx)
-		if len(b.Posts) == 0 && cfg.sleep(ctx, cfg.pollInterval) != nil {
+		if len(b.Posts) == 0 && !b.Waited && cfg.sleep(ctx, cfg.pollInterval) != nil {
 			return
 		}
 	}

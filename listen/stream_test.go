@@ -332,3 +332,24 @@ func TestDedupeAsSeenStore(t *testing.T) {
 	}
 	assert.Equal(t, []string{"c"}, ids)
 }
+
+// waitingSource answers empty batches that say they waited, then one post.
+type waitingSource struct{ n int }
+
+func (w *waitingSource) Name() string { return "waiting" }
+func (w *waitingSource) Fetch(context.Context, string) (listen.Batch, error) {
+	if w.n++; w.n < 4 {
+		return listen.Batch{Cursor: "0", Waited: true}, nil
+	}
+	return listen.Batch{Posts: []hark.Post{{ID: "1", Text: "x"}}, Cursor: "1", Done: true}, nil
+}
+
+func TestStreamDoesNotSleepAfterWaitedBatch(t *testing.T) {
+	var waits []time.Duration
+	n := 0
+	for posts := range listen.Stream(t.Context(), &waitingSource{}, noWait(100, &waits)) {
+		n += len(posts)
+	}
+	assert.Equal(t, 1, n)
+	assert.Empty(t, waits, "the source waited itself")
+}

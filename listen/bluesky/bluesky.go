@@ -273,7 +273,8 @@ func (s *Source) finish(ctx context.Context, cur string) (listen.Batch, error) {
 	}
 	s.pending = nil
 	s.at = p.cursor
-	return listen.Batch{Posts: p.posts, Cursor: p.cursor}, nil
+	// Fetch gathered for a window: no need for Stream to sleep as well.
+	return listen.Batch{Posts: p.posts, Cursor: p.cursor, Waited: true}, nil
 }
 
 // reader returns the live connection if it continues from cur, else dials

@@ -157,14 +157,8 @@ func TestReconnectRewindsWithoutLossOrRepeat(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	got := map[string]int{}
-	polls := 0
-	sleep := func(ctx context.Context, d time.Duration) error {
-		if polls++; polls > 5 {
-			cancel()
-		}
-		return ctx.Err()
-	}
-	for posts, err := range listen.Stream(ctx, s, listen.WithClock(nil, sleep)) {
+	sleep := func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	for posts, err := range listen.Stream(ctx, &countingSource{Source: s, limit: 8, cancel: cancel}, listen.WithClock(nil, sleep)) {
 		if err != nil {
 			continue // the drop
 		}
@@ -257,4 +251,18 @@ func TestMalformedMessagesSkipped(t *testing.T) {
 	assert.True(t, listen.IsPermanent(err))
 	_, err = bluesky.New(bluesky.Config{Query: "acme AND ("})
 	assert.Error(t, err)
+}
+
+// countingSource cancels the stream after limit fetches.
+type countingSource struct {
+	listen.Source
+	n, limit int
+	cancel   context.CancelFunc
+}
+
+func (c *countingSource) Fetch(ctx context.Context, cursor string) (listen.Batch, error) {
+	if c.n++; c.n > c.limit {
+		c.cancel()
+	}
+	return c.Source.Fetch(ctx, cursor)
 }

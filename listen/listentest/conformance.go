@@ -175,13 +175,12 @@ func RunConformance(t *testing.T, c Conformance) {
 		want, _ := drain(t, c.New(t))
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		// The stream ends at the first wait: an empty poll or an error.
-		stop := func(context.Context, int64) error { cancel(); return context.Canceled }
+		// The stream ends at the first empty batch or wait.
+		stop := func(context.Context, time.Duration) error { cancel(); return context.Canceled }
 		got := map[string]int{}
 		fetches := 0
-		for posts, err := range listen.Stream(ctx, c.New(t),
-			listen.WithDedupe(listen.NewDedupe(10000, 0)),
-			listen.WithClock(nil, func(ctx context.Context, _ time.Duration) error { return stop(ctx, 0) })) {
+		for posts, err := range listen.Stream(ctx, drainOnce{c.New(t)},
+			listen.WithDedupe(listen.NewDedupe(10000, 0)), listen.WithClock(nil, stop)) {
 			if err != nil {
 				t.Fatalf("Stream: %v", err)
 			}
@@ -202,4 +201,15 @@ func RunConformance(t *testing.T, c Conformance) {
 			}
 		}
 	})
+}
+
+// drainOnce ends a source at its first empty batch.
+type drainOnce struct{ listen.Source }
+
+func (d drainOnce) Fetch(ctx context.Context, cursor string) (listen.Batch, error) {
+	b, err := d.Source.Fetch(ctx, cursor)
+	if err == nil && len(b.Posts) == 0 {
+		b.Done = true
+	}
+	return b, err
 }

@@ -283,7 +283,7 @@ func (in *Inbox) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 		select {
 		case <-ch:
 		case <-timer.C:
-			return listen.Batch{Cursor: cursor}, nil
+			return listen.Batch{Cursor: cursor, Waited: true}, nil
 		case <-ctx.Done():
 			return listen.Batch{}, ctx.Err()
 		}
