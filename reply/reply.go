@@ -189,7 +189,7 @@ func (d Draft) check() error {
 // it (with HTML already turned into text), is the text we sent: equal once
 // spacing is collapsed, invisible characters dropped and mentions left
 // out (platforms render "@bob@example.social" as "@bob", and prepend or
-// drop the author's handle). Finders use it to match an earlier reply by
+// drop the author's handle), and links taken as equal (X rewrites them). Finders use it to match an earlier reply by
 // its exact text.
 func SameText(ours, theirs string) bool {
 	return normText(ours) == normText(theirs)
@@ -201,6 +201,9 @@ func normText(s string) string {
 		w = stripInvisible(w)
 		if w == "" || isMention(w) || isRedditUser(w) {
 			continue
+		}
+		if strings.Contains(w, "://") {
+			w = "[link]" // platforms shorten or rewrite links (t.co)
 		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
