@@ -81,7 +81,7 @@ type config struct {
 	checkpoints          string
 	jsonOut              bool
 	max                  int
-	poll                 time.Duration
+	poll, silence        time.Duration
 	verbose              bool
 	getenv               func(string) string
 	closers              []func()
@@ -111,7 +111,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.BoolVar(&c.jsonOut, "json", false, `print {"post", "score"} JSON lines`)
 	fs.IntVar(&c.max, "n", 0, "stop after n posts (0: until interrupted)")
 	fs.DurationVar(&c.poll, "poll", time.Minute, "wait between polls of a source with nothing new")
-	fs.BoolVar(&c.verbose, "v", false, "log fetch errors and retries")
+	fs.BoolVar(&c.verbose, "v", false, "log fetch errors and retries; print each source's watermark on exit")
+	fs.DurationVar(&c.silence, "silence", time.Hour, "warn when a source has delivered nothing for this long")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -153,11 +154,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if c.checkpoints != "" {
 		cp = listen.NewFileCheckpoints(c.checkpoints)
 	}
+	wm := &listen.Watermarks{}
 	opts := []listen.Option{
 		listen.WithCheckpoints(cp),
 		listen.WithDedupe(listen.NewDedupe(100_000, 7*24*time.Hour)),
 		listen.WithLogger(logger),
 		listen.WithPollInterval(c.poll),
+		listen.WithWatermarks(wm),
+		listen.WithSilence(c.silence, func(s listen.Silence) {
+			fmt.Fprintf(stderr, "listen: %s silent for %v (last post %s)\n", s.Source, s.For.Round(time.Second), s.Since.Format(time.RFC3339))
+		}),
 	}
 	if c.demo {
 		opts = append(opts, listen.WithPollInterval(10*time.Millisecond), listen.WithBackoff(listen.Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}))
@@ -226,6 +232,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		})
 		for _, h := range out {
 			print(h)
+		}
+	}
+	if c.verbose {
+		for _, w := range wm.All() {
+			fmt.Fprintf(stderr, "watermark %-40s delivered %-6d duplicates %-5d errors %-4d newest %s cursor %.40q\n",
+				w.Source, w.Delivered, w.Duplicates, w.Errors, w.Newest.Format(time.RFC3339), w.Cursor)
 		}
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
