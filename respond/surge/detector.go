@@ -61,8 +61,8 @@ type Alert struct {
 	Kind Kind   `json:"kind"`
 	// Start is when the rise (or the silence) began. At is when the alert
 	// was raised: the time of the post that tipped it, or the end of the
-	// bucket whose close did (silences and the ends of quiet buckets are
-	// noticed at sweeps, every 15 minutes of the virtual clock).
+	// bucket whose close did (silences are noticed at sweeps, see
+	// Config.Sweep, and At is then the end of the bucket that showed it).
 	Start time.Time `json:"start"`
 	At    time.Time `json:"at"`
 	// Score is the surge score 0..1 at the alert (1 for a silence).
@@ -123,6 +123,11 @@ type Config struct {
 	// Drivers is how many drivers of each dimension an alert names.
 	// Default 5.
 	Drivers int
+	// Sweep is how often every key, posting or not, is brought up to
+	// date: its empty buckets fed to its baseline, its silence checked.
+	// Keys with posts are up to date at every bucket; a silence is noticed
+	// at the first sweep after it shows. Default 30 minutes.
+	Sweep time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -153,6 +158,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Drivers <= 0 {
 		c.Drivers = 5
+	}
+	if c.Sweep <= 0 {
+		c.Sweep = 30 * time.Minute
 	}
 	c.Series.Interval = c.Bucket
 	c.Series.Counts = true
@@ -187,9 +195,10 @@ type Detector struct {
 	start time.Time   // first observation's bucket
 	cur   time.Time   // start of the open bucket; zero before any
 	epoch int64       // buckets closed
-	// sweepEvery is how many buckets pass between sweeps of all keys; in
-	// between, only keys with posts are closed and the empty buckets of the
-	// others are fed to their series at the next sweep or post.
+	// sweepEvery is how many buckets pass between sweeps of all keys (see
+	// Config.Sweep); in between, only keys with posts are closed and the
+	// empty buckets of the others are fed to their series at the next
+	// sweep or post.
 	sweepEvery int64
 	pending    []Alert      // raised outside Observe and Advance, returned by the next
 	global     *globalTally // names across all posts: the drivers' baseline floor
@@ -244,7 +253,7 @@ func New(cfg Config) *Detector {
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	d.recentWin = max(time.Hour, 3*c.Bucket)
-	d.sweepEvery = max(1, int64(15*time.Minute/c.Bucket))
+	d.sweepEvery = max(1, int64(c.Sweep/c.Bucket))
 	d.global = new(globalTally)
 	d.global.init(d.slowDecay)
 	return d

@@ -125,6 +125,8 @@ const (
 // slots follow the timestamps' location. Memory is fixed (about 2 KB). A
 // Series is not safe for concurrent use.
 type Series struct {
+	// scalars first, together, and the arrays after them, so that a point
+	// touches few cache lines
 	cfg SeriesConfig
 
 	n        int
@@ -137,25 +139,17 @@ type Series struct {
 	aLevel, aTrend, aScale, phi float64
 
 	level, trend, mad float64
-	daily             [24]float32
-	dailyN            [24]uint16
-	weekly            [hoursPerWeek]float32
-	weeklyN           [hoursPerWeek]uint16
 	accW              int     // hour-of-week slot whose residuals accSum holds
 	accSum            float64 // sum of the clipped residuals of that hour
 	accN              int
 
 	cusum      float64
 	zPrev      float64 // the last point's z
-	glr        scan    // Poisson scan statistic (counts only)
-	g          float64 // its last value
+	g          float64 // the scan statistic's last value
 	cusumLo    float64 // CUSUM of falls below the baseline
 	lowSince   time.Time
 	runStart   time.Time
-	recent     [recentN]float32
 	recentI    int
-	tailZ      [tailBins]float32
-	tailC      [tailBins]float32
 	tailW      float32 // weight of the next histogram entry
 	tailTotal  float32
 	calibDecay float64
@@ -167,12 +161,21 @@ type Series struct {
 	// episode
 	hot         bool // the last point had evidence enough for an alert
 	active      bool
+	quiet       bool
 	epStart     time.Time
 	epOpened    time.Time
 	lastAlertEx float64 // excess (raw units) at the last alert
 	quietSince  time.Time
-	quiet       bool
 	cooldown    time.Time
+
+	glr     scan // Poisson scan statistic (counts only)
+	recent  [recentN]float32
+	daily   [24]float32
+	dailyN  [24]uint16
+	tailZ   [tailBins]float32
+	tailC   [tailBins]float32
+	weekly  [hoursPerWeek]float32
+	weeklyN [hoursPerWeek]uint16
 }
 
 // NewSeries returns a Series with the configuration cfg.
