@@ -100,7 +100,9 @@ type Decision struct {
 	Reply string `json:"reply,omitempty"`
 	// Rules are the names of the rules that fired, in order.
 	Rules []string `json:"rules"`
-	// Trace says, per rule evaluated, whether it matched and why.
+	// Trace says which rules matched and why: from Policy.Decide, the rules
+	// whose condition matched (or failed to evaluate), in order; from
+	// Policy.Explain, every rule tried, with the values its condition read.
 	Trace []RuleTrace `json:"trace,omitempty"`
 	// Case is the case decided on, for dispatch.
 	Case Case `json:"-"`

@@ -568,8 +568,9 @@ func declaredList(names []string) string {
 }
 
 // Decide applies the policy to one case. The returned decision lists the
-// actions of the rules that fired, in rule order, and a trace of every rule
-// tried.
+// actions of the rules that fired, in rule order, and a trace of the rules
+// whose condition matched (or failed), each with its condition; Explain
+// traces every rule tried, with the values its condition read.
 //
 // Evaluation of rules is what [Spec.Match] says. When several rules fire,
 // the decision's priority is the most urgent they set; its team and queue
@@ -590,9 +591,10 @@ func (p *Policy) Decide(ctx context.Context, c Case) (Decision, error) {
 	return p.decide(ctx, c, false)
 }
 
-// Explain is Decide with a fuller trace: each RuleTrace.Why also gives the
-// values the rule's condition read, as in
-// `scores.urgency >= 2 [scores.urgency=3]`. It is slower than Decide.
+// Explain is Decide with a full trace: every rule tried, matched or not, in
+// order, each RuleTrace.Why giving the condition and the values it read, as
+// in `scores.urgency >= 2 [scores.urgency=3]`: what to read when a rule did
+// not fire as expected. It is slower than Decide.
 func (p *Policy) Explain(ctx context.Context, c Case) (Decision, error) {
 	return p.decide(ctx, c, true)
 }
@@ -653,13 +655,22 @@ func (p *Policy) decide(ctx context.Context, c Case, explain bool) (Decision, er
 			break
 		}
 	}
-	d.Trace = make([]RuleTrace, len(triedRules))
+	// Decide traces the rules that matched or failed; Explain every rule
+	// tried.
+	n := len(triedRules)
+	if !explain {
+		n = len(fired) + len(errs)
+	}
+	d.Trace = make([]RuleTrace, 0, n)
 	for i, tr := range triedRules {
+		if !explain && !tr.ok && tr.why == "" {
+			continue
+		}
 		why := tr.why
 		if why == "" {
 			why = p.rules[i].When
 		}
-		d.Trace[i] = RuleTrace{Rule: p.rules[i].Name, Matched: tr.ok, Why: why}
+		d.Trace = append(d.Trace, RuleTrace{Rule: p.rules[i].Name, Matched: tr.ok, Why: why})
 	}
 	// Single-valued outcomes: the last rule that fired with a route (or a
 	// reply) wins, so that in a first-match policy the deciding rule

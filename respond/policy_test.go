@@ -145,16 +145,21 @@ rules:
 			assert.Equal(t, tt.kinds, kinds(d))
 			assert.Equal(t, tt.reply, d.Reply)
 			assert.True(t, tt.respondBy.Equal(d.RespondBy), "respond_by %v, want %v", d.RespondBy, tt.respondBy)
-			// The trace covers every rule tried, up to the deciding one.
+			// The trace gives the rules that matched, with their conditions.
 			var matched []string
 			for _, tr := range d.Trace {
-				if tr.Matched {
-					matched = append(matched, tr.Rule)
-				}
+				assert.True(t, tr.Matched)
 				assert.NotEmpty(t, tr.Why)
+				matched = append(matched, tr.Rule)
 			}
 			assert.Equal(t, tt.rules, matched)
-			assert.Equal(t, tt.rules[len(tt.rules)-1], d.Trace[len(d.Trace)-1].Rule, "evaluation stops at the deciding rule")
+			// Explain's covers every rule tried, up to the deciding one.
+			e, err := p.Explain(ctx, tt.c)
+			require.NoError(t, err)
+			assert.Equal(t, tt.rules[len(tt.rules)-1], e.Trace[len(e.Trace)-1].Rule, "evaluation stops at the deciding rule")
+			assert.GreaterOrEqual(t, len(e.Trace), len(d.Trace))
+			e.Trace = d.Trace
+			assert.Equal(t, d, e, "Explain decides as Decide does")
 		})
 	}
 }
