@@ -37,8 +37,9 @@ type SeriesConfig struct {
 	// Adapt is how long an episode may last before the baseline accepts the
 	// new level (a level shift becomes the norm). Default 12 hours.
 	Adapt time.Duration
-	// Escalate is the factor by which the excess over the baseline must grow
-	// since the last alert of an episode to raise an escalation. Default 2.
+	// Escalate is the factor by which an episode must grow since its last
+	// alert, in excess over the baseline and in ratio to it, to raise an
+	// escalation. Default 2.
 	Escalate float64
 	// LevelHalfLife is the half-life of the robust level. Default 1 day.
 	LevelHalfLife time.Duration
@@ -165,8 +166,13 @@ type Series struct {
 	epStart     time.Time
 	epOpened    time.Time
 	lastAlertEx float64 // excess (raw units) at the last alert
+	alertRatio  float64 // smoothed ratio to the baseline at the last alert
+	epRatio     float64 // ratio to the baseline, smoothed over the episode
 	quietSince  time.Time
 	cooldown    time.Time
+
+	pendI, pendN int // evidence waiting to be learned by the tail
+	pendZ, pendC [pendW]float32
 
 	glr     scan // Poisson scan statistic (counts only)
 	recent  [recentN]float32
@@ -393,15 +399,26 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 			}
 			s.epOpened = t
 			s.lastAlertEx = excess
+			s.epRatio = (v + 1) / (p.Expected + 1)
+			s.alertRatio = s.epRatio
 			s.quiet = false
 			p.Alert = true
+			s.pendN = 0 // the run that led here is no ordinary time
 		} else if !warm && !s.cfg.NoCalibration && !t.Before(s.cooldown) {
-			s.addTail(z, max(s.cusum, s.g))
+			s.settle(z, max(s.cusum, s.g))
+		} else {
+			s.pendN = 0
 		}
 	} else {
-		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx {
+		// an episode escalates when it grows by Escalate both in excess
+		// and in its ratio to the baseline (smoothed over a few points,
+		// so that neither the daily rhythm nor one noisy point does it)
+		s.epRatio = 0.5*s.epRatio + 0.5*(v+1)/(p.Expected+1)
+		if ev >= 1 && s.lastAlertEx > 0 && excess >= s.cfg.Escalate*s.lastAlertEx &&
+			s.epRatio >= s.cfg.Escalate*s.alertRatio {
 			p.Alert, p.Escalation = true, true
 			s.lastAlertEx = excess
+			s.alertRatio = s.epRatio
 		}
 		if ev < 0.5 {
 			if !s.quiet {
@@ -518,6 +535,9 @@ func (s *Series) flushSeason() {
 	s.weekly[w] += float32(aW * (1 - aD) * m)
 }
 
+// pendW is how many points evidence waits before the tail learns it.
+const pendW = 12
+
 // scanW is how many recent points the Poisson scan statistic looks back.
 const scanW = 12
 
@@ -602,6 +622,20 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 		thZ, thC = max(thZ, s.calibZ), max(thC, s.calibC)
 	}
 	return thZ, thC
+}
+
+// settle holds a point's evidence back for pendW points before the tail
+// learns it, so that the first points of a surge, not yet alerted, do not
+// raise the thresholds that would catch it.
+func (s *Series) settle(z, c float64) {
+	if s.pendN == pendW {
+		j := s.pendI // the oldest, about to be overwritten
+		s.addTail(float64(s.pendZ[j]), float64(s.pendC[j]))
+		s.pendN--
+	}
+	s.pendZ[s.pendI], s.pendC[s.pendI] = float32(z), float32(c)
+	s.pendI = (s.pendI + 1) % pendW
+	s.pendN++
 }
 
 func (s *Series) addTail(z, c float64) {

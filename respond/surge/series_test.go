@@ -1,0 +1,153 @@
+package surge
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// feed runs a Series over n points every step from t0, with values from
+// f(i, rng), and returns the indices of the points that raised alerts and
+// of those that were escalations.
+func feed(cfg SeriesConfig, n int, step time.Duration, f func(i int, rng *rand.Rand) float64) (alerts, escalations []int, s *Series) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	s = NewSeries(cfg)
+	for i := 0; i < n; i++ {
+		p := s.Observe(t0.Add(time.Duration(i)*step), f(i, rng))
+		if p.Alert {
+			alerts = append(alerts, i)
+			if p.Escalation {
+				escalations = append(escalations, i)
+			}
+		}
+	}
+	return alerts, escalations, s
+}
+
+// daily is a Poisson count with a daily rhythm around mean.
+func daily(i int, step time.Duration, mean float64, rng *rand.Rand) float64 {
+	h := float64(time.Duration(i)*step%(24*time.Hour)) / float64(time.Hour)
+	return poisson(rng, mean*(1+0.5*math.Sin(2*math.Pi*(h-9)/24)))
+}
+
+func TestSeriesEpisodes(t *testing.T) {
+	const step = 5 * time.Minute
+	const day = 288
+	tests := []struct {
+		name        string
+		n           int
+		f           func(i int, rng *rand.Rand) float64
+		want        []int // alerts (all, escalations included)
+		escalations []int
+	}{
+		{"quiet series", 10 * day, func(i int, rng *rand.Rand) float64 { return daily(i, step, 30, rng) }, nil, nil},
+		{"spike alerts once, at its start", 10 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			if i >= 8*day && i < 8*day+6 {
+				v *= 5
+			}
+			return v
+		}, []int{8 * day}, nil},
+		{"level shift alerts once and becomes the norm", 12 * day, func(i int, rng *rand.Rand) float64 {
+			if i >= 8*day {
+				return daily(i, step, 120, rng)
+			}
+			return daily(i, step, 30, rng)
+		}, []int{8 * day}, nil},
+		{"an episode that doubles escalates", 10 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			switch {
+			case i >= 8*day && i < 8*day+6:
+				v *= 4
+			case i >= 8*day+6 && i < 8*day+24:
+				v *= 12
+			}
+			return v
+		}, []int{8 * day, 8*day + 6}, []int{8*day + 6}},
+		{"a second spike within the cooldown is not a new alert", 10 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			if i >= 8*day && i < 8*day+6 || i >= 8*day+60 && i < 8*day+66 {
+				v *= 5
+			}
+			return v
+		}, []int{8 * day}, nil},
+		{"a second spike after the cooldown is", 10 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			if i >= 7*day && i < 7*day+6 || i >= 8*day+60 && i < 8*day+66 {
+				v *= 5
+			}
+			return v
+		}, []int{7 * day, 8*day + 60}, nil},
+		{"warm-up: a moderate jump on day one is not alerted", 3 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			if i >= 100 && i < 106 {
+				v *= 2.5
+			}
+			return v
+		}, nil, nil},
+		{"warm-up: an extreme one is", 3 * day, func(i int, rng *rand.Rand) float64 {
+			v := daily(i, step, 30, rng)
+			if i >= 100 && i < 106 {
+				v *= 40
+			}
+			return v
+		}, []int{100}, nil},
+		{"low counts do not trigger on noise", 14 * day, func(i int, rng *rand.Rand) float64 { return poisson(rng, 0.3) }, nil, nil},
+		{"a handful where there is usually nothing does", 10 * day, func(i int, rng *rand.Rand) float64 {
+			if i >= 8*day && i < 8*day+4 {
+				return 3
+			}
+			return poisson(rng, 0.05)
+		}, []int{8*day + 1}, nil},
+	}
+	// an alert may come on the point named or the next (a short point
+	// alone must be extreme; two in a row need less)
+	near := func(got, want []int) bool {
+		if len(got) != len(want) {
+			return false
+		}
+		for i := range got {
+			if got[i] < want[i] || got[i] > want[i]+1 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			alerts, esc, _ := feed(SeriesConfig{Counts: true}, tt.n, step, tt.f)
+			assert.True(t, near(alerts, tt.want), "alerts %v, want %v", alerts, tt.want)
+			assert.True(t, near(esc, tt.escalations), "escalations %v, want %v", esc, tt.escalations)
+		})
+	}
+}
+
+func TestSeriesGapsAreMissingData(t *testing.T) {
+	// six hours missing in the middle of a day, then the series resumes
+	// as before: no alert, and the interval is still five minutes
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := NewSeries(SeriesConfig{Counts: true})
+	for i := 0; i < 10*288; i++ {
+		if i >= 5*288+100 && i < 5*288+172 {
+			continue
+		}
+		p := s.Observe(t0.Add(time.Duration(i)*5*time.Minute), daily(i, 5*time.Minute, 40, rng))
+		require.False(t, p.Alert, "point %d", i)
+	}
+	assert.Equal(t, 5*time.Minute, s.Interval())
+}
+
+func TestSeriesDeterministicAndBounded(t *testing.T) {
+	f := func(i int, rng *rand.Rand) float64 { return daily(i, time.Hour, 500, rng) * (1 + float64(i/500)) }
+	a1, _, s1 := feed(SeriesConfig{Counts: true}, 5000, time.Hour, f)
+	a2, _, s2 := feed(SeriesConfig{Counts: true}, 5000, time.Hour, f)
+	assert.Equal(t, a1, a2)
+	assert.Equal(t, *s1, *s2)
+	p := s1.Observe(t0.Add(5000*time.Hour), math.NaN())
+	assert.False(t, p.Alert, "NaN is no data")
+	assert.True(t, p.Score >= 0 && p.Score <= 1)
+}
