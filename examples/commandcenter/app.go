@@ -56,6 +56,7 @@ type app struct {
 	key   []byte // signs CSRF tokens
 	mode  string
 
+	pubMu   sync.Mutex // one publish at a time, so a newer snapshot is never replaced by an older one
 	hubMu   sync.Mutex
 	latest  []byte
 	changed chan struct{} // closed and replaced at each publish
@@ -212,6 +213,8 @@ func (a *app) snapshot() snapshot {
 
 // publish builds the snapshot and wakes the event streams if it changed.
 func (a *app) publish() {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
 	b, err := json.Marshal(a.snapshot())
 	if err != nil {
 		a.log.Error("snapshot", "err", err)

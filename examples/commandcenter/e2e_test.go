@@ -64,7 +64,8 @@ func TestBrowser(t *testing.T) {
 	// The week up to Friday 11:00 is handled at once; from there the replay
 	// runs at an hour a second, so the outage (from 11:50) snowballs within
 	// seconds.
-	srv := startServer(t, config{Speed: 3600, From: facts.Incident.Start.Add(-50 * time.Minute),
+	from := facts.Incident.Start.Add(-50 * time.Minute)
+	srv := startServer(t, config{Speed: 3600, From: from,
 		Tick: 250 * time.Millisecond, RankEvery: time.Second})
 
 	bctx, cancel := newBrowser(t, path)
@@ -105,7 +106,10 @@ func TestBrowser(t *testing.T) {
 	assert.Equal(t, 2, perf.Assets, "the page loads its stylesheet and script, nothing else")
 	assert.Less(t, perf.Bytes, 300.0*1024, "page weight")
 
-	// Hostile text comes in through the pipeline and stays text.
+	// Hostile text comes in through the pipeline and stays text. It is
+	// written once the paced replay runs, so that its deadline is not long
+	// past when the clock reaches Friday.
+	require.Eventually(t, func() bool { return !srv.app.clock.now().Before(from) }, 30*time.Second, 50*time.Millisecond)
 	hostileID := "bluesky-hostile-1"
 	require.NoError(t, srv.app.ingest(ctx, hostilePost(hostileID, srv.app.clock.now())))
 	sel := `#queue article[data-id="` + hostileID + `"]`

@@ -265,6 +265,16 @@
       const chart = barChart(c.counts, [c.neg, all], 480, 90, ["#e5484d", "#4a6b8a"]);
       const start = Date.parse(c.start);
       const span = c.counts.length * c.step * 1000;
+      for (let i = 0; i < c.counts.length; i++) {
+        const t = new Date(start + i * c.step * 1000);
+        if (t.getUTCMinutes() === 0 && t.getUTCHours() % 6 === 0) {
+          const x = (i / c.counts.length) * 480;
+          chart.append(svg("line", { x1: x, x2: x, y1: 0, y2: 90, class: "day" }));
+          const lbl = svg("text", { x: x + 2, y: 88, class: "axis" });
+          lbl.textContent = t.getUTCHours() === 0 ? DAYS[t.getUTCDay()] : pad(t.getUTCHours()) + "h";
+          chart.append(lbl);
+        }
+      }
       for (const a of c.alerts || []) {
         const at = Date.parse(a.at);
         const x = ((at - start) / span) * 480;
@@ -347,8 +357,10 @@
       if (!list.length) ol.append(el("li", "muted", "none yet"));
       for (const p of list) {
         const li = el("li");
-        li.append(el("b", null, p.handle), el("span", "muted", " " + p.source));
-        li.append(el("span", "score", String(Math.round(p.influence))));
+        const nm = el("span", "nm");
+        nm.title = p.handle + " on " + p.source;
+        nm.append(el("b", null, p.handle), el("span", "muted", " " + p.source));
+        li.append(nm, el("span", "score", String(Math.round(p.influence))));
         li.append(el("div", "muted small", "reach " + fmtNum(p.reach) + (p.reason ? " · " + p.reason : "")));
         ol.append(li);
       }
