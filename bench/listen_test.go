@@ -11,6 +11,7 @@ import (
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
+	"github.com/harkhq/hark/sample"
 )
 
 // benchSource serves pages of fresh posts forever: IDs are unique for the
@@ -114,6 +115,31 @@ func BenchmarkQueryMatch(b *testing.B) {
 	cpu0 := cpuTime()
 	for i := 0; b.Loop(); i++ {
 		if q.Match(&posts[i&4095]) {
+			matched++
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "posts/cpu-s")
+	b.ReportMetric(float64(matched)/float64(b.N), "match-rate")
+}
+
+// query20Kestrel is a 20-term query a comms team would write for the
+// sample week's company.
+const query20Kestrel = `(kestrel OR @kestrel OR @kestrelhelp OR kestrelpay OR kestrelbook) AND
+ (refund* OR charged OR "double charged" OR broken OR crash* OR outage OR down OR declined OR scam OR lawyer)
+ NOT (giveaway OR promo* OR #ad OR lang:ja OR source:news)`
+
+// BenchmarkQueryMatchSampleWeek runs the 20-term query over the 4,400
+// posts of the embedded sample week (real lengths, mixed languages, most
+// posts not matching).
+func BenchmarkQueryMatchSampleWeek(b *testing.B) {
+	q := listen.MustCompile(query20Kestrel)
+	posts := sample.Week()
+	matched := 0
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for i := 0; b.Loop(); i++ {
+		if q.Match(&posts[i%len(posts)]) {
 			matched++
 		}
 	}

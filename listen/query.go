@@ -670,8 +670,19 @@ func matchPattern(text []byte, p *pattern) bool {
 // --- matching
 
 type matchState struct {
-	text  []byte
+	raw   string // the post's text
+	text  []byte // raw normalised, once normal is set
+	norm  bool
 	bloom bloom
+}
+
+// normalized returns the normalised text, making it on first use.
+func (m *matchState) normalized() []byte {
+	if !m.norm {
+		m.text = normalize(m.text, m.raw)
+		m.norm = true
+	}
+	return m.text
 }
 
 // A bloom holds the hashes of a normalised text's words (sigils are
@@ -714,6 +725,36 @@ func (b *bloom) fill(text []byte) {
 	b[(h>>6)&15] |= 1 << (h & 63)
 }
 
+// fillASCII fills b from a raw text as fill would from its normalised
+// form, and reports false (b then undefined) if the text is not all ASCII:
+// word bytes are folded to lower case by table, every other byte is a
+// separator. Most posts that match no query word never need normalising.
+func (b *bloom) fillASCII(s string) bool {
+	*b = bloom{}
+	var h uint32
+	var high byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		high |= c
+		w := asciiWord[c]
+		sep := uint32(rawSep[c])
+		b[(h>>6)&15] |= uint64(sep) << (h & 63)
+		h = (bits.RotateLeft32(h, 5) ^ uint32(w)) & (sep - 1)
+	}
+	b[(h>>6)&15] |= 1 << (h & 63)
+	return high < utf8.RuneSelf
+}
+
+// rawSep is 1 for the ASCII bytes that are not word bytes.
+var rawSep = func() (t [256]byte) {
+	for c := range utf8.RuneSelf {
+		if asciiWord[c] == 0 {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 // isSep is 1 for the bytes that separate words in a normalised text.
 var isSep = func() (t [256]byte) {
 	t[' '], t['@'], t['#'] = 1, 1, 1
@@ -726,15 +767,17 @@ func (q *Query) Match(p *hark.Post) bool {
 		return q.eval(q.root, p, &q.noText)
 	}
 	m := q.pool.Get().(*matchState)
-	m.text = normalize(m.text, p.Text)
-	m.bloom.fill(m.text)
+	m.raw, m.norm = p.Text, false
+	if !m.bloom.fillASCII(p.Text) {
+		m.bloom.fill(m.normalized())
+	}
 	ok := q.eval(q.root, p, m)
+	m.raw = ""
 	q.pool.Put(m)
 	return ok
 }
 
 func (q *Query) eval(n *qnode, p *hark.Post, m *matchState) bool {
-	text := m.text
 	switch n.kind {
 	case qAnd:
 		for _, k := range n.kids {
@@ -753,13 +796,13 @@ func (q *Query) eval(n *qnode, p *hark.Post, m *matchState) bool {
 	case qNot:
 		return !q.eval(n.kids[0], p, m)
 	case qWord, qPhrase:
-		return m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
+		return m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
 	case qPattern:
-		return matchPattern(text, &q.pats[n.id])
+		return matchPattern(m.normalized(), &q.pats[n.id])
 	case qMention:
-		return hasFold(p.Mentions, n.str) || m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
+		return hasFold(p.Mentions, n.str) || m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
 	case qTag:
-		return hasFold(p.Tags, n.str) || m.bloom.hasAll(n.hashes) && hasWord(text, n.needle)
+		return hasFold(p.Tags, n.str) || m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
 	case qLang:
 		l := p.Lang
 		return len(l) >= len(n.str) && strings.EqualFold(l[:len(n.str)], n.str) &&
