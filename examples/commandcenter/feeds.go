@@ -20,7 +20,9 @@ import (
 )
 
 // feed is one listening stream and what the source health panel says of it
-// beyond its watermark: rate-limit refusals and the waits they asked for.
+// beyond its watermark: the waits upstreams imposed (rate limits sat out by
+// the adapter's HTTP client, with its backoffs between retries, and rate
+// limits handed up to the stream).
 type feed struct {
 	name       string
 	src        listen.Source
@@ -36,6 +38,26 @@ type feed struct {
 type rateSample struct {
 	wall      time.Time
 	delivered int64
+}
+
+// client returns an HTTP client for the feed's adapter whose waits between
+// attempts (Retry-After, rate-limit resets, backoff) are counted.
+func (f *feed) client(q *listen.Quota) *listen.Client {
+	f.quota = q
+	return &listen.Client{Quota: q, Sleep: f.sleep}
+}
+
+func (f *feed) sleep(ctx context.Context, d time.Duration) error {
+	f.rateLimits.Add(1)
+	f.waited.Add(int64(d))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // sample records the delivered count at wall time now and returns the rate
@@ -100,34 +122,37 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 func liveFeeds(l liveFlags, speed float64) ([]*feed, error) {
 	var fs []*feed
 	if l.hn != "" {
-		q := listen.NewQuota(1, 1)
-		fs = append(fs, &feed{name: "hn", quota: q,
-			src: hn.New(hn.Config{Query: l.hn, Client: &listen.Client{Quota: q}})})
+		f := &feed{name: "hn"}
+		f.src = hn.New(hn.Config{Query: l.hn, Client: f.client(listen.NewQuota(1, 1))})
+		fs = append(fs, f)
 	}
 	if l.mastodon != "" {
 		inst, tag, ok := strings.Cut(l.mastodon, "#")
 		if !ok || tag == "" {
 			return nil, fmt.Errorf("-mastodon %q: want https://instance#hashtag", l.mastodon)
 		}
-		q := listen.PerMinute(60, 5)
-		src, err := mastodon.New(mastodon.Config{Instance: inst, Hashtag: tag, Client: &listen.Client{Quota: q}})
+		f := new(feed)
+		src, err := mastodon.New(mastodon.Config{Instance: inst, Hashtag: tag, Client: f.client(listen.PerMinute(60, 5))})
 		if err != nil {
 			return nil, fmt.Errorf("-mastodon: %w", err)
 		}
-		fs = append(fs, &feed{name: src.Name(), src: src, quota: q})
+		f.name, f.src = src.Name(), src
+		fs = append(fs, f)
 	}
 	for _, u := range l.rss {
-		q := listen.PerMinute(6, 1)
-		src := rss.New(rss.Config{URL: u, Client: &listen.Client{Quota: q}})
-		fs = append(fs, &feed{name: src.Name(), src: src, quota: q})
+		f := new(feed)
+		src := rss.New(rss.Config{URL: u, Client: f.client(listen.PerMinute(6, 1))})
+		f.name, f.src = src.Name(), src
+		fs = append(fs, f)
 	}
 	if l.bluesky != "" {
-		q := listen.NewQuota(10, 10)
-		src, err := bluesky.New(bluesky.Config{Query: l.bluesky, Client: &listen.Client{Quota: q}})
+		f := new(feed)
+		src, err := bluesky.New(bluesky.Config{Query: l.bluesky, Client: f.client(listen.NewQuota(10, 10))})
 		if err != nil {
 			return nil, fmt.Errorf("-bluesky: %w", err)
 		}
-		fs = append(fs, &feed{name: src.Name(), src: src, quota: q})
+		f.name, f.src = src.Name(), src
+		fs = append(fs, f)
 	}
 	if l.jsonl != "" {
 		var opts []replay.Option
