@@ -366,7 +366,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if !k.dirty {
 			k.dirty = true
 			d.dirty = append(d.dirty, k)
-			k.bucketExp = k.vol.Expect(d.cur)
+			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
 			k.peekVol = max(2, int(2*k.bucketExp)+1)
 			k.peekNeg = max(2, int(2*k.bucketExp*k.ng.p)+1)
 		}
@@ -608,7 +608,7 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 	if p.Alert && !(k.earlyVol && !p.Escalation) {
 		alerts = append(alerts, d.volAlert(k, p, at, n))
 	}
-	ok, esc, sc, exp := k.ng.observe(bt, n, neg, p.Expected)
+	ok, esc, sc, exp := k.ng.observe(bt, n, neg, max(p.Expected, k.vol.rateFloor()))
 	if ok && !(k.earlyNeg && !esc) {
 		alerts = append(alerts, d.negAlert(k, esc, sc, exp, at, n, neg))
 	}
@@ -791,7 +791,12 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 	}
 	// negative count against the baseline
 	var win int
+	// (not while learning: the volume baseline it rests on is not yet
+	// trustworthy)
 	s.g, win = s.scan.push(fk, pp*volExp, s.od)
+	if warm {
+		s.g, win = 0, 0
+	}
 	s.runNeg = 0
 	for w := 0; w < win; w++ {
 		s.runNeg += int(s.scan.x[(s.scan.i-1-w+2*scanW)%scanW])

@@ -274,3 +274,22 @@ func TestDetectorOddObservations(t *testing.T) {
 	assert.Equal(t, 3, d.keys["k"].n, "a key named twice counts once")
 	assert.Equal(t, t0, d.Now())
 }
+
+// Ordinary streams of every size, with a daily rhythm and no event, raise
+// next to no alerts over two weeks: the detector does not cry wolf.
+func TestDetectorQuietStreamsStayQuiet(t *testing.T) {
+	var keys []streamKey
+	for i, rate := range []float64{0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10} {
+		keys = append(keys, streamKey{name: fmt.Sprintf("k%02d", i), rate: rate, negP: 0.1 + 0.03*float64(i)})
+	}
+	obs := genStream(9, t0, 14, keys)
+	for i := range obs {
+		obs[i].Keys = obs[i].Keys[:1]
+	}
+	alerts := runStream(New(Config{}), obs, t0.Add(14*24*time.Hour))
+	for _, a := range alerts {
+		t.Logf("%s %s %s obs %.0f exp %.2f", a.At.Format("01-02 15:04"), a.Key, a.Kind, a.Observed, a.Expected)
+	}
+	// ten keys, two weeks, three tests each: at most one alert in all
+	assert.LessOrEqual(t, len(alerts), 1)
+}

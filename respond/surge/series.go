@@ -140,6 +140,8 @@ type Series struct {
 	aLevel, aTrend, aScale, phi float64
 
 	level, trend, mad float64
+	meanRaw           float64 // mean value over about the last day (untransformed)
+	lastV             float64 // the value being learned
 	accW              int     // hour-of-week slot whose residuals accSum holds
 	accSum            float64 // sum of the clipped residuals of that hour
 	accN              int
@@ -314,6 +316,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		s.n = 1
 		s.first, s.last = t, t
 		s.level = y
+		s.meanRaw = max(v, 0)
 		s.mad = 0
 		if !s.cfg.Counts {
 			s.mad = 0.1*math.Abs(y) + 1e-9
@@ -362,7 +365,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	s.cusum = min(2*s.cfg.Sustained, max(0, s.cusum+zc-s.cfg.allowance))
 	var win int
 	if s.cfg.Counts {
-		s.g, win = s.glr.push(v, p.Expected, max(1, sc*sc))
+		s.g, win = s.glr.push(v, max(p.Expected, s.rateFloor()), max(1, sc*sc))
 	}
 	switch {
 	case s.cusum == 0 && s.g == 0:
@@ -470,9 +473,17 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 		s.cusumLo = 0
 		r = 0
 	}
+	s.lastV = max(v, 0)
 	s.learn(r, sc, h, w, gapPts)
 	return p
 }
+
+// rateFloor is the least the scan statistic expects at any point: a
+// quarter of the mean count of the last day. Near zero the
+// variance-stabilised baseline is fragile (a small error in the square
+// root is a large one in the rate), and a quiet hour's forecast must not
+// make a handful of posts look like a surge.
+func (s *Series) rateFloor() float64 { return 0.25 * s.meanRaw }
 
 func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	rc := max(-clipK*sc, min(clipK*sc, r))
@@ -486,6 +497,9 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	aL := max(s.aLevel, 1/float64(s.n))
 	if gapPts > 1 && gapPts < 1e6 {
 		aL = 1 - math.Pow(1-aL, min(gapPts, 50))
+	}
+	if !s.active && !s.hot {
+		s.meanRaw += max(s.aScale, 1/float64(s.n)) * (s.lastV - s.meanRaw)
 	}
 	s.level += s.trend + aL*rc
 	s.trend = s.phi*s.trend + s.aTrend*aL*rc
