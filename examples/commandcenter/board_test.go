@@ -113,7 +113,7 @@ func TestBoardBounds(t *testing.T) {
 		p := hark.Post{ID: fmt.Sprintf("p%d", i), Source: fmt.Sprintf("src%d", i%100), Text: "help", Created: at}
 		d := respond.Decision{PostID: p.ID, Priority: respond.Priority(fmt.Sprintf("P%d", 1+i%3)), Reply: "Hi",
 			RespondBy: at.Add(time.Hour),
-			Actions: []respond.Action{{Kind: respond.ActReply, Template: "sorry"}, {Kind: respond.ActHold}}}
+			Actions:   []respond.Action{{Kind: respond.ActReply, Template: "sorry"}, {Kind: respond.ActHold}}}
 		rep := respond.Report{PostID: p.ID, Results: []respond.Result{{Action: d.Actions[0], Outcome: respond.OutHeld}}}
 		var as []surge.Alert
 		if i%2 == 0 {
