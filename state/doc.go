@@ -22,4 +22,16 @@
 // under its own namespace, so one KV holds them all. Package
 // state/statetest checks a KV, and every adapter on it, against the
 // contracts.
+//
+// Durability has a price that differs by store. The on-disk store commits
+// and syncs each write before it returns (a few milliseconds on an
+// ordinary disk), and a dispatched decision costs several writes, so a
+// process that dispatches handles several posts at once to let their
+// writes share syncs (transport.Direct's Concurrency). The NATS store
+// costs a network round trip per operation, and its durability is that of
+// the JetStream servers (replicas, and their own sync interval).
+//
+// There is no snapshot of surge baselines yet, because package
+// respond/surge keeps its state in memory and has no way to dump or
+// restore it; [Snapshots] is ready to keep such dumps when it has.
 package state

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -20,8 +21,9 @@ var bucketName = []byte("hark.kv")
 // concurrent use. Revisions are a counter of the whole store, so they grow
 // across keys and never repeat, even after a key is deleted.
 type Store struct {
-	db  *bbolt.DB
-	now func() time.Time
+	db      *bbolt.DB
+	now     func() time.Time
+	writers atomic.Int32 // writes under way
 }
 
 var _ state.KV = (*Store)(nil)
@@ -43,10 +45,10 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // of the file (5s by default).
 func WithLockTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
-// WithBatchDelay sets how long a write waits for other goroutines' writes
-// to share its transaction and disk sync (1ms by default; 0 writes at
-// once). Longer waits raise the throughput of many concurrent writers and
-// the latency of each write.
+// WithBatchDelay sets how long a write that arrives while others are
+// under way waits for more to share its transaction and disk sync (1ms by
+// default). Longer waits raise the throughput of many concurrent writers
+// and the latency of each of their writes; a write alone never waits.
 func WithBatchDelay(d time.Duration) Option { return func(c *config) { c.delay = max(d, 0) } }
 
 // WithNoSync skips the disk sync after each commit: much faster, but a
@@ -153,6 +155,20 @@ func (s *Store) Get(ctx context.Context, key string) (state.Entry, error) {
 	return e, err
 }
 
+// update runs fn in a write transaction: at once when it is the only write
+// under way, or else in a batch shared with the other writes that arrive
+// within the batch delay, which then share one commit and one disk sync.
+// fn may run more than once (bbolt runs it alone again if its batch
+// fails).
+func (s *Store) update(fn func(*bbolt.Tx) error) error {
+	n := s.writers.Add(1)
+	defer s.writers.Add(-1)
+	if n == 1 {
+		return s.db.Update(fn)
+	}
+	return s.db.Batch(fn)
+}
+
 // write runs a read-check-write of one key in a (batched) transaction.
 // check returns an error to refuse the write.
 func (s *Store) write(ctx context.Context, key string, value []byte, ttl time.Duration,
@@ -161,7 +177,7 @@ func (s *Store) write(ctx context.Context, key string, value []byte, ttl time.Du
 		return 0, err
 	}
 	var rev uint64
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketName)
 		now := s.now()
 		cur, ok, err := live(b, []byte(key), now.UnixNano())
@@ -218,7 +234,7 @@ func (s *Store) Delete(ctx context.Context, key string, rev uint64) error {
 	if err := s.check(ctx, key); err != nil {
 		return err
 	}
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketName)
 		cur, ok, err := live(b, []byte(key), s.now().UnixNano())
 		if err != nil {

@@ -5,8 +5,8 @@
 // after the last committed write: bbolt's copy-on-write pages and its
 // double meta page make commits atomic.
 //
-// Concurrent writers in one process are coalesced into shared
-// transactions (bbolt's Batch), so many goroutines writing at once share
-// one disk sync. One file may be open in one process at a time: a second
+// A write alone commits at once; concurrent writers in one process are
+// coalesced into shared transactions (bbolt's Batch), so many goroutines
+// writing at once share one disk sync. One file may be open in one process at a time: a second
 // Open waits for the file lock until its timeout.
 package bolt

@@ -15,6 +15,7 @@ import (
 
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/respond"
+	"github.com/harkhq/hark/respond/ledgertest"
 	"github.com/harkhq/hark/state"
 )
 
@@ -24,7 +25,8 @@ type Open func(t *testing.T) state.KV
 
 // Run runs the conformance suite against the KVs open returns: the KV
 // contract itself (revisions, compare-and-set, expiry, key listing,
-// concurrent writers) and each adapter of package state on top of it. The
+// concurrent writers) and each adapter of package state on top of it,
+// the ledger, claims and timer store through respond/ledgertest too. The
 // expiry test waits for a one-second TTL to lapse in real time.
 func Run(t *testing.T, open Open) {
 	t.Run("KV", func(t *testing.T) { testKV(t, open(t)) })
@@ -40,6 +42,16 @@ func Run(t *testing.T, open Open) {
 	t.Run("Snapshots", func(t *testing.T) { testSnapshots(t, open(t)) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, open(t)) })
 	t.Run("LeaseLoss", func(t *testing.T) { testLeaseLoss(t, open(t)) })
+	// respond's own checks of its contracts, on the adapters.
+	t.Run("respond.Ledger", func(t *testing.T) {
+		ledgertest.Ledger(t, func(t *testing.T) respond.Ledger { return state.NewLedger(open(t), "") })
+	})
+	t.Run("respond.Claims", func(t *testing.T) {
+		ledgertest.Claims(t, func(t *testing.T) respond.Claims { return state.NewClaims(open(t), "") })
+	})
+	t.Run("respond.TimerStore", func(t *testing.T) {
+		ledgertest.TimerStore(t, func(t *testing.T) respond.TimerStore { return state.NewTimers(open(t), "") })
+	})
 }
 
 func testKV(t *testing.T, kv state.KV) {
