@@ -231,7 +231,6 @@ type keyState struct {
 	// what bucket closes touch
 	name              string
 	idx               int // in Detector.list
-	created           time.Time
 	volScore, negScr  float64
 	volSince, negFrom time.Time
 	ng                shareTest
@@ -266,7 +265,9 @@ func (d *Detector) Now() time.Time { return d.cur }
 // Len returns the number of keys held.
 func (d *Detector) Len() int { return len(d.keys) }
 
-// Status is the surge state of one key.
+// Status is the surge state of one key: what a policy deciding about a
+// post under the key may look at (respond.SurgeState gathers it over a
+// post's keys).
 type Status struct {
 	// Active reports an open volume or negativity episode.
 	Active bool
@@ -427,7 +428,7 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if len(d.keys) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
-	k := &keyState{name: name, created: d.cur, lastSeen: t, epoch: d.epoch, fed: d.cur, idx: len(d.list)}
+	k := &keyState{name: name, lastSeen: t, epoch: d.epoch, fed: d.cur, idx: len(d.list)}
 	k.vol = *NewSeries(d.cfg.Series)
 	k.ng.init(d.cfg)
 	// A key first seen after the detector has watched for a day was quiet
