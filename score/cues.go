@@ -282,7 +282,9 @@ func (m *matcher) try(sc *scratch, id int32, i int, lang string) {
 	if !ok {
 		return
 	}
-	for k := range sc.hits { // one hit per entry and stretch of text
+	// one hit per entry and stretch of text; hits come in order of their
+	// start, so an overlapping one is among the last few
+	for k := max(0, len(sc.hits)-16); k < len(sc.hits); k++ {
 		h := &sc.hits[k]
 		if h.entry == p.entry && int(h.from) <= i && i < int(h.to) || h.entry == p.entry && int(h.from) == i {
 			if int32(end) > h.to {

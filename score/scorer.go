@@ -522,6 +522,9 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 				if pj.flags&fCaps != 0 && mixed {
 					inc += sign32(v) * capsInc
 				}
+				if pj.flags&fElong != 0 {
+					inc += sign32(v) * 0.2
+				}
 				switch k {
 				case 2:
 					inc *= 0.95
@@ -584,16 +587,19 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			a.sarcasmWeak = true
 		}
 	}
-	// contrast within each sentence
+	// contrast within each sentence: its first contrast word only (which
+	// also keeps the work linear)
+	lastContrast := int32(-1)
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != tkWord || t.flags&fMasked != 0 {
+		if t.kind != tkWord || t.flags&fMasked != 0 || t.sent == lastContrast {
 			continue
 		}
 		c := lx.contrast[string(sc.low[t.ls:t.le])]
 		if c == 0 {
 			continue
 		}
+		lastContrast = t.sent
 		if c == 1 {
 			a.contrast = true
 			for j := i - 1; j >= 0 && toks[j].sent == t.sent; j-- {

@@ -243,6 +243,13 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 				j += sz
 				continue
 			}
+			if isZeroWidth(r) && j+sz < n { // "g\u200bood" is one word
+				r2, _ := utf8.DecodeRuneInString(text[j+sz:])
+				if isWordRune(r2) {
+					j += sz
+					continue
+				}
+			}
 			if (r == '\'' || r == 0x2019) && j+sz < n {
 				r2, _ := utf8.DecodeRuneInString(text[j+sz:])
 				if unicode.IsLetter(r2) {
@@ -352,6 +359,9 @@ func (sc *scratch) addWord(text string, s, e int, sent int32) {
 	for _, r := range text[s:e] {
 		if r == 0x2019 {
 			r = '\''
+		}
+		if isZeroWidth(r) {
+			continue
 		}
 		if unicode.IsLetter(r) {
 			letters++

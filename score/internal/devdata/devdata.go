@@ -239,9 +239,9 @@ func Weight(set string) float64 {
 	}
 	switch set {
 	case "tweets":
-		return 1
-	case "care":
 		return 2
+	case "care":
+		return 4
 	case "amazon":
 		return 0.6
 	}
@@ -306,14 +306,12 @@ func Predict(items []Item, models []*score.Model) ([]score.Result, error) {
 	return out, nil
 }
 
-// TuneUrgency chooses the urgency head's thresholds on the out-of-fold
-// predictions of the care items: the highest recall of urgent (2-3) plus
-// critical (3) posts at urgent precision >= 0.75 and critical precision >=
-// 0.6, and sets them on every model.
+// TuneUrgency chooses the urgency head's thresholds and veto on the
+// out-of-fold predictions of the care items: the best recall of urgent
+// (2-3) plus critical (3) posts (a twentieth of their precision breaking ties),
+// at urgent precision >= 0.74 and critical precision >= 0.55. It sets them on every
+// model and the veto in Veto.
 func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err error) {
-	for _, m := range models {
-		m.Veto = Veto
-	}
 	var care []Item
 	for _, it := range items {
 		if it.Set == "care" {
@@ -321,35 +319,38 @@ func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err e
 		}
 	}
 	best := -1.0
-	high, crit = 0.5, 0.5
-	for h := 0.15; h <= 0.55; h += 0.05 {
-		for c := 0.15; c <= 0.55; c += 0.05 {
-			for _, m := range models {
-				m.HighThreshold, m.CritThreshold = h, c
-			}
-			pred, err := Predict(care, models)
-			if err != nil {
-				return 0, 0, err
-			}
-			var g2, p2, g3, p3 []bool
-			for i, it := range care {
-				g2 = append(g2, it.Urgency >= 2)
-				p2 = append(p2, pred[i].Urgency >= 2)
-				g3 = append(g3, it.Urgency == 3)
-				p3 = append(p3, pred[i].Urgency == 3)
-			}
-			r2, pr2 := RecallPrecision(g2, p2)
-			r3, pr3 := RecallPrecision(g3, p3)
-			if pr2 < 0.75 || pr3 < 0.6 {
-				continue
-			}
-			if v := r2 + r3 + 0.25*(pr2+pr3); v > best {
-				best, high, crit = v, h, c
+	high, crit, veto := 0.5, 0.5, Veto
+	for _, v := range []float64{0.3, 0.6, 1} {
+		for h := 0.2; h <= 0.61; h += 0.1 {
+			for c := 0.2; c <= 0.61; c += 0.1 {
+				for _, m := range models {
+					m.HighThreshold, m.CritThreshold, m.Veto = h, c, v
+				}
+				pred, err := Predict(care, models)
+				if err != nil {
+					return 0, 0, err
+				}
+				var g2, p2, g3, p3 []bool
+				for i, it := range care {
+					g2 = append(g2, it.Urgency >= 2)
+					p2 = append(p2, pred[i].Urgency >= 2)
+					g3 = append(g3, it.Urgency == 3)
+					p3 = append(p3, pred[i].Urgency == 3)
+				}
+				r2, pr2 := RecallPrecision(g2, p2)
+				r3, pr3 := RecallPrecision(g3, p3)
+				if pr2 < 0.74 || pr3 < 0.55 {
+					continue
+				}
+				if x := r2 + r3 + 0.05*(pr2+pr3); x > best {
+					best, high, crit, veto = x, h, c, v
+				}
 			}
 		}
 	}
+	Veto = veto
 	for _, m := range models {
-		m.HighThreshold, m.CritThreshold = high, crit
+		m.HighThreshold, m.CritThreshold, m.Veto = high, crit, veto
 	}
 	return high, crit, nil
 }

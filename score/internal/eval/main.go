@@ -71,7 +71,7 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("gold labels: VADER sets |mean| < %.1f neutral (of ±4); care: the set's labels. %d-fold CV.\n", devdata.NeutralBand, *k)
-	fmt.Printf("urgency thresholds tuned on the out-of-fold care predictions: high %.2f critical %.2f\n\n", hi, cr)
+	fmt.Printf("urgency thresholds tuned on the out-of-fold care predictions: high %.2f critical %.2f veto %.1f\n\n", hi, cr, devdata.Veto)
 	fmt.Printf("%-8s %6s | %-22s | %-22s\n", "set", "n", "baseline (rules): r  F1", "hark (CV): r     F1")
 	for _, set := range []string{"tweets", "amazon", "movie", "nyt", "care", "care-en", "care-intl"} {
 		var gold, bp, cp []float64
