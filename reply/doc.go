@@ -30,7 +30,7 @@
 // A typical wiring, after a policy decided:
 //
 //	d, ok := reply.DraftFor(dec, "acme")
-//	if holds(dec) { // the policy fired a hold action
+//	if reply.Held(dec) { // the policy fired a hold action
 //		n, why := risk.Approvals(dec.Case)
 //		queue.Hold(ctx, d, n, why) // people approve through the Queue
 //	} else {

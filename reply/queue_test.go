@@ -189,3 +189,23 @@ func TestQueueDoubleApprovalPostsOnce(t *testing.T) {
 		assert.Len(t, it.Approvals, 1, "the first approval approved it; later ones changed nothing")
 	}
 }
+
+func TestDraftForAndHeld(t *testing.T) {
+	dec := respond.Decision{PostID: "p1", Reply: "Sorry!",
+		Actions: []respond.Action{{Kind: respond.ActRoute, Rule: "r0"}, {Kind: respond.ActReply, Rule: "r1", Template: "t"}},
+		Case:    respond.Case{Post: hark.Post{ID: "p1", Source: "mastodon", Lang: "en"}, Scores: score.Result{Language: "en"}}}
+	d, ok := reply.DraftFor(dec, "acme")
+	require.True(t, ok)
+	assert.Equal(t, respond.IdempotencyKey("p1", dec.Actions[1]), d.Key, "the dispatcher's key of the reply action")
+	assert.Equal(t, "Sorry!", d.Text)
+	assert.Equal(t, "en", d.Lang)
+	assert.Equal(t, "acme", d.PacingAccount())
+	d.Account = ""
+	assert.Equal(t, "mastodon", d.PacingAccount(), "as the dispatcher budgets")
+	assert.False(t, reply.Held(dec))
+	dec.Actions = append(dec.Actions, respond.Action{Kind: respond.ActHold, Rule: "r2"})
+	assert.True(t, reply.Held(dec))
+	dec.Reply = ""
+	_, ok = reply.DraftFor(dec, "acme")
+	assert.False(t, ok)
+}

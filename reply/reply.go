@@ -212,3 +212,15 @@ func normText(s string) string {
 	}
 	return b.String()
 }
+
+// Held reports whether the policy holds dec's reply for people to approve
+// (a hold action fired): such a draft goes to a [Queue], not straight to a
+// [Poster].
+func Held(dec respond.Decision) bool {
+	for _, a := range dec.Actions {
+		if a.Kind == respond.ActHold {
+			return true
+		}
+	}
+	return false
+}
