@@ -351,16 +351,35 @@ func driverNames(ds []surge.Driver) []string {
 	return out
 }
 
-// evict drops items until the queue is at nine tenths of its bound: sent
-// items first, then held ones, then the open items that matter least.
+// evict drops items until the queue is at nine tenths of its bound: items
+// people acted on first (but the latest few, which the page shows), then
+// the open items that matter least: low priority, oldest.
 func (b *board) evict() {
 	all := make([]*item, 0, len(b.items))
+	var handled []*item
 	for _, it := range b.items {
 		all = append(all, it)
+		if it.handled > 0 {
+			handled = append(handled, it)
+		}
 	}
-	slices.SortFunc(all, func(x, y *item) int { // least important first: handled, low priority, old
+	slices.SortFunc(handled, func(x, y *item) int { return cmp.Compare(y.handled, x.handled) })
+	keep := map[*item]bool{}
+	for _, it := range handled[:min(handledShown, len(handled))] {
+		keep[it] = true
+	}
+	class := func(it *item) int {
+		switch {
+		case keep[it]:
+			return 2
+		case it.State == stSent || it.State == stHeld:
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(all, func(x, y *item) int { // least important first
 		return cmp.Or(
-			cmp.Compare(stateOrder[y.State], stateOrder[x.State]),
+			cmp.Compare(class(x), class(y)),
 			cmp.Compare(prioOrder(y.Priority), prioOrder(x.Priority)),
 			cmp.Compare(x.seq, y.seq),
 		)

@@ -122,6 +122,10 @@ func TestBoardBounds(t *testing.T) {
 		}
 		b.add(p, score.Result{Label: score.LabelNegative, Intent: "complaint"}, d, rep,
 			[]string{"brand", fmt.Sprintf("key%d", i)}, as, none)
+		if i == 100 {
+			_, err := b.hold("p100")
+			require.NoError(t, err)
+		}
 	}
 	assert.LessOrEqual(t, len(b.items), maxItems)
 	assert.LessOrEqual(t, len(b.series), maxKeys)
@@ -130,6 +134,7 @@ func TestBoardBounds(t *testing.T) {
 	assert.LessOrEqual(t, len(b.recent), recentPosts)
 	assert.LessOrEqual(t, len(b.platforms), 64)
 	assert.Equal(t, alerts, b.alertsAll)
+	assert.Contains(t, b.items, "p100", "the latest items people acted on are kept")
 
 	s := b.view(t0.Add(3000 * time.Minute))
 	assert.LessOrEqual(t, len(s.Queue), queueShown+handledShown)

@@ -60,6 +60,7 @@ func newBrowser(t *testing.T, path string) (context.Context, context.CancelFunc)
 // and writes a screenshot (to $HARK_ARTIFACTS if set).
 func TestBrowser(t *testing.T) {
 	path := browserPath(t)
+	checkLeaks(t)
 	facts := sample.Script()
 	// The week up to Friday 11:00 is handled at once; from there the replay
 	// runs at an hour a second, so the outage (from 11:50) snowballs within

@@ -260,7 +260,7 @@
       fig.dataset.key = c.key;
       const cap = el("figcaption");
       cap.append(el("b", null, c.key));
-      if (c.active) cap.append(el("span", "badge hot", "surging " + c.score.toFixed(2)));
+      if (c.active) cap.append(el("span", "badge hot", "surge open"), el("span", "muted small", "score " + c.score.toFixed(2)));
       const all = c.counts.map((v, i) => v - c.neg[i]);
       const chart = barChart(c.counts, [c.neg, all], 480, 90, ["#e5484d", "#4a6b8a"]);
       const start = Date.parse(c.start);
