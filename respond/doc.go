@@ -18,7 +18,9 @@
 // with match: first, the first rule that matches decides (a rule with
 // continue: true adds its actions and lets the next be tried); with
 // match: all, every rule that matches adds its actions (stop: true ends the
-// evaluation). A rule that suppresses always ends it.
+// evaluation). A rule that suppresses (spam, already answered, asked not to
+// be contacted) means no reply is drafted whatever else fires; it ends the
+// evaluation unless it has continue: true.
 //
 //	name: acme-care
 //	match: first

@@ -107,14 +107,18 @@ type RuleSpec struct {
 	Escalate string
 	// Tag adds these tags.
 	Tag []string
-	// Suppress, when not "", says why nothing more should be done: the
-	// decision drafts no reply, and no later rule is tried. Actions of
-	// earlier rules that fired (routing, alerts, tags) are kept.
+	// Suppress, when not "", says why the author must get no reply (spam,
+	// already answered, asked not to be contacted): the decision drafts
+	// none and holds none, whatever the rules that fire ask, and no later
+	// rule is tried. Actions of earlier rules that fired (routing, alerts,
+	// tags) are kept. With Continue (in either matching mode) later rules
+	// are still tried, for priority, routing and alerts, but still no reply
+	// is drafted.
 	Suppress string
 	// Note is the reason given with hold and escalate actions.
 	Note string
-	// Continue, in a MatchFirst policy, lets the rules after this one be
-	// tried when it fires.
+	// Continue, in a MatchFirst policy (or on a suppressing rule), lets the
+	// rules after this one be tried when it fires.
 	Continue bool
 	// Stop, in a MatchAll policy, ends the evaluation when this rule fires.
 	Stop bool
@@ -405,8 +409,8 @@ func (b *policyBuilder) rule(p *Policy, env *caseEnv, rs RuleSpec, i int, limit 
 	switch p.match {
 	case MatchAll:
 		r.terminal = rs.Stop
-		if rs.Continue {
-			b.errorf(b.pos.at(base+".continue"), name, "bad-flag", "continue is for match: first policies; this one is match: all (use stop to end evaluation)")
+		if rs.Continue && rs.Suppress == "" {
+			b.errorf(b.pos.at(base+".continue"), name, "bad-flag", "continue is for match: first policies (and suppressing rules); this one is match: all (use stop to end evaluation)")
 		}
 	default:
 		r.terminal = !rs.Continue
@@ -414,7 +418,7 @@ func (b *policyBuilder) rule(p *Policy, env *caseEnv, rs RuleSpec, i int, limit 
 			b.errorf(b.pos.at(base+".stop"), name, "bad-flag", "stop is for match: all policies; in match: first the first rule that fires stops")
 		}
 	}
-	if rs.Suppress != "" {
+	if rs.Suppress != "" && !rs.Continue {
 		r.terminal = true
 	}
 	if !rs.Priority.Valid() {
@@ -579,7 +583,8 @@ func declaredList(names []string) string {
 // are merged without repeats; its deadline (RespondBy) is the
 // earliest of the priority's SLA and the rules' RespondWithin, counted from
 // when the post was written (or from the case's Now if that is unknown or
-// later). A suppressing rule ends the evaluation and no reply is drafted.
+// later). When a suppressing rule fires, no reply is drafted or held, and,
+// unless it has Continue, the evaluation ends.
 //
 // If a condition fails to evaluate (cost limit, or an error such as a
 // division by zero), the rule counts as not matched, its trace says why,

@@ -422,3 +422,29 @@ rules:
 	}
 	assert.Equal(t, fromGo.Rules(), fromYAML.Rules())
 }
+
+func TestSuppressWithContinue(t *testing.T) {
+	for _, match := range []string{"first", "all"} {
+		p := mustParse(t, basePolicy+"match: "+match+`
+rules:
+  - name: do-not-contact
+    when: thread.opted_out
+    suppress: asked not to be contacted
+    continue: true
+  - name: critical
+    when: scores.urgency >= 3
+    priority: P1
+    alert: pager
+    reply: ack
+    hold: true
+`)
+		c := mkCase("1", "fire", 3, score.IntentCrisis, "en")
+		c.Thread.OptedOut = true
+		d, err := p.Decide(context.Background(), c)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"do-not-contact", "critical"}, d.Rules, match)
+		assert.Equal(t, respond.P1, d.Priority, match)
+		assert.Empty(t, d.Reply, match)
+		assert.Equal(t, []respond.ActionKind{respond.ActSuppress, respond.ActAlert}, kinds(d), match)
+	}
+}

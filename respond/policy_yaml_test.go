@@ -117,7 +117,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "continue in match all",
 			src:  "name: t\nmatch: all\nrules:\n  - name: r\n    when: \"true\"\n    tag: x\n    continue: true\n",
-			want: `p.yaml:7:15: rule "r": continue is for match: first policies; this one is match: all (use stop to end evaluation)`,
+			want: `p.yaml:7:15: rule "r": continue is for match: first policies (and suppressing rules); this one is match: all (use stop to end evaluation)`,
 		},
 		{
 			name: "no rules",
