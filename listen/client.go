@@ -158,7 +158,7 @@ func (c *Client) do(ctx context.Context, method, url string, h http.Header, body
 			c.Logger.LogAttrs(ctx, slog.LevelDebug, "listen: retry", slog.String("url", url),
 				slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", err.Error()))
 		}
-		if RetryAfterOf(err) > 0 && c.Quota != nil {
+		if errors.Is(err, ErrRateLimited) && RetryAfterOf(err) > 0 && c.Quota != nil {
 			continue // the Quota was paused for the wait: its wait sits it out
 		}
 		if err := c.sleep(ctx, wait); err != nil {
@@ -226,6 +226,11 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 	limited := res.StatusCode == http.StatusTooManyRequests ||
 		(res.StatusCode == http.StatusForbidden && hasRemaining && remaining < 1)
 	if !limited {
+		if se.transient() {
+			if d, ok := RetryAfter(res.Header.Get("Retry-After"), now); ok {
+				se.RetryAfter = d
+			}
+		}
 		return nil, se
 	}
 	var wait time.Duration

@@ -283,3 +283,20 @@ func TestBackoff(t *testing.T) {
 		assert.True(t, d >= 0 && d <= time.Second, "%v", d)
 	}
 }
+
+func TestClient503RetryAfter(t *testing.T) {
+	srv := listentest.NewServer(t)
+	srv.Script("/a", listentest.Status(503, "Retry-After", "12"), listentest.JSON(`{}`))
+	clk := &fakeClock{now: t0}
+	c := newClient(clk)
+	c.Quota = listen.NewQuota(rate.Inf, 1)
+	_, err := c.Get(t.Context(), srv.URL+"/a", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{12 * time.Second}, clk.Waits(), "a 503's Retry-After is honoured")
+
+	srv.Script("/b", listentest.Status(503, "Retry-After", "7200"))
+	c.MaxAttempts = 1
+	_, err = c.Get(t.Context(), srv.URL+"/b", nil)
+	assert.Equal(t, 2*time.Hour, listen.RetryAfterOf(err), "for Stream to wait out")
+	assert.NotErrorIs(t, err, listen.ErrRateLimited)
+}

@@ -65,6 +65,9 @@ type StatusError struct {
 	Status      int
 	// Body is the start of the response body, for diagnosis.
 	Body string
+	// RetryAfter is the wait a transient answer asked for (a 503 with
+	// Retry-After), 0 if none.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -134,11 +137,16 @@ func IsPermanent(err error) bool {
 }
 
 // RetryAfterOf returns how long err asks the caller to wait before trying
-// again: the RetryAfter of a *[RateLimitError] in its chain, else 0.
+// again: the RetryAfter of a *[RateLimitError] in its chain, or of a
+// transient *[StatusError] (a 503 with Retry-After), else 0.
 func RetryAfterOf(err error) time.Duration {
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
 		return rl.RetryAfter
+	}
+	var se *StatusError
+	if errors.As(err, &se) && se.transient() {
+		return se.RetryAfter
 	}
 	return 0
 }
