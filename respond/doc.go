@@ -95,4 +95,42 @@
 //
 // Package respond/respondtest helps test a policy: expectations on
 // decisions, golden files, and the rules no test exercises.
+//
+// # Carrying decisions out
+//
+// A [Dispatcher] carries a [Decision]'s actions out through [Notifier]s
+// ([Slack], a signed [Webhook], [Email], or your own) picked by a [Router]
+// such as [Routes]. Each action has an idempotency key ([IdempotencyKey]:
+// post, rule, action), the same on every retry, restart and worker. A
+// [Ledger] reserves keys under a lease and records sends, so a key recorded
+// as sent is never sent again; [Claims] give one responder a conversation
+// at a time; a [StaleFunc] drops a reply when the thread moved on; a [Pacer]
+// budgets replies per brand account, per author per day and per action
+// kind, and keeps quiet hours. Failures are retried with capped exponential
+// backoff and jitter, honouring Retry-After; what fails for good goes to a
+// [DeadLetter] and its key is released, so dispatching again retries it.
+//
+// Delivery is at-least-once to the notifier, always with the same key, and
+// exactly-once in effect where the receiver deduplicates on it (the
+// Idempotency-Key header of [Webhook], the Message-ID of [Email]; receivers
+// check signatures with [VerifyRequest]). A message goes out twice only when
+// a process dies, or the ledger write fails, between the notifier's
+// acceptance and the ledger's record, or when a call times out after the
+// receiver acted. Slack incoming webhooks do not deduplicate. Dispatching a
+// decision again is always safe.
+//
+// # SLA clocks
+//
+// A [Calendar] counts business time: hours per weekday in a time zone, less
+// holidays. A post at 16:45 on a Friday with a 30-minute target in a 9-17
+// week is due on Monday at 09:15. A [BusinessSLA] maps priorities to targets
+// and is a [Deadliner] for policies ([WithDeadliner]); a [Tracker] runs the
+// clocks (start, pause, resume, stop) over a [TimerStore], reads time from
+// an injected [Clock], and delivers a warning at 75 % of the target and a
+// breach at its end ([SLANotifier] sends them with stable keys).
+//
+// Durable state sits behind small interfaces ([Ledger], [Claims],
+// [TimerStore], [DeadLetter]) with in-memory implementations; package
+// respond/ledgertest checks other implementations against the same
+// contracts, and package state provides on-disk and NATS ones.
 package respond
