@@ -191,7 +191,6 @@ type Detector struct {
 	hash  hasher
 	keys  map[string]*keyState
 	list  []*keyState // the keys in a stable order, for sweeps
-	dirty []*keyState // keys with posts in the open bucket
 	start time.Time   // first observation's bucket
 	cur   time.Time   // start of the open bucket; zero before any
 	epoch int64       // buckets closed
@@ -222,7 +221,6 @@ type keyState struct {
 	peekVol, peekNeg   int     // counts at which to look for an early alert again
 	topMin             int     // index of the lightest of top
 	top                []topPost
-	dirty              bool
 	silent             bool
 	earlyVol, earlyNeg bool // alerted early; the close must not again
 
@@ -289,7 +287,7 @@ func (d *Detector) Status(key string) Status {
 	if k == nil {
 		return Status{}
 	}
-	d.pending = d.feedZeros(k, d.cur, d.pending)
+	d.pending = d.bringUp(k, d.cur, d.pending)
 	st := Status{Silent: k.silent, Score: max(k.volScore, k.negScr)}
 	if k.vol.Active() {
 		st.Active, st.Since = true, k.volSince
@@ -321,7 +319,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		d.start = d.cur
 	}
 	if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
-		alerts = d.Advance(o.Time)
+		alerts = d.advance(o.Time)
 	}
 	var th, eh [16]uint64
 	nt, ne := min(len(o.Terms), len(th)), min(len(o.Entities), len(eh))
@@ -360,13 +358,12 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k = d.newKey(key, o.Time)
 		}
 		if k.fed.Before(d.cur) {
-			// bring the key up to date first: its empty buckets are
-			// zeros, or missing data if it was silent
-			alerts = d.feedZeros(k, d.cur, alerts)
+			// bring the key up to date first: close the bucket its
+			// counts are in, and its empty buckets since (zeros, or
+			// missing data if it was silent)
+			alerts = d.bringUp(k, d.cur, alerts)
 		}
-		if !k.dirty {
-			k.dirty = true
-			d.dirty = append(d.dirty, k)
+		if k.n == 0 { // the key's first post in the open bucket
 			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
 			k.peekVol = max(2, int(2*k.bucketExp)+1)
 			k.peekNeg = max(2, int(2*k.bucketExp*k.ng.p)+1)
@@ -449,9 +446,6 @@ func (d *Detector) drop(k *keyState) {
 	last.idx = k.idx
 	d.list = d.list[:len(d.list)-1]
 	delete(d.keys, k.name)
-	if k.dirty { // rare: evicted during its first bucket
-		d.dirty = slices.DeleteFunc(d.dirty, func(x *keyState) bool { return x == k })
-	}
 }
 
 // evict drops the n keys idle longest (ties by name, for determinism).
@@ -515,9 +509,21 @@ func (d *Detector) addTop(k *keyState, p topPost) {
 }
 
 // Advance moves the virtual clock to now, closing every bucket that ends at
-// or before it, and returns the alerts raised, ordered by time, key and
-// kind. A clock that would go back does not move.
+// or before it, brings every key up to date, and returns the alerts
+// raised, ordered by time, key and kind. A clock that would go back does
+// not move. Call it when the input falls quiet (a timer, the end of a
+// replay): Observe moves the clock too, but brings up to date only the keys
+// it counts a post under, and the others at sweeps (Config.Sweep).
 func (d *Detector) Advance(now time.Time) []Alert {
+	alerts := d.advance(now)
+	alerts = d.sweep(alerts)
+	sortAlerts(alerts)
+	return alerts
+}
+
+// advance moves the clock to now, closing buckets; keys are brought up to
+// date at sweeps, or when they next have a post.
+func (d *Detector) advance(now time.Time) []Alert {
 	if d.cur.IsZero() {
 		d.cur = now.Truncate(d.cfg.Bucket)
 		d.start = d.cur
@@ -547,22 +553,12 @@ func (d *Detector) Advance(now time.Time) []Alert {
 	for !now.Before(d.cur.Add(d.cfg.Bucket)) {
 		alerts = d.closeBucket(alerts)
 	}
-	sortAlerts(alerts)
 	return alerts
 }
 
-// closeBucket closes the open bucket of the keys with posts in it, sweeps
-// all keys when a sweep is due, and opens the next bucket.
+// closeBucket opens the next bucket, and sweeps all keys when a sweep is
+// due. A key's own buckets are closed when it is next brought up to date.
 func (d *Detector) closeBucket(alerts []Alert) []Alert {
-	for _, k := range d.dirty {
-		alerts = d.feedZeros(k, d.cur, alerts)
-		n, neg := k.n, k.neg
-		k.n, k.neg, k.dirty = 0, 0, false
-		alerts = d.closeKey(k, d.cur, n, neg, alerts)
-		k.fed = d.cur.Add(d.cfg.Bucket)
-	}
-	clear(d.dirty)
-	d.dirty = d.dirty[:0]
 	d.cur = d.cur.Add(d.cfg.Bucket)
 	d.epoch++
 	d.global.tick()
@@ -572,8 +568,8 @@ func (d *Detector) closeBucket(alerts []Alert) []Alert {
 	return alerts
 }
 
-// sweep feeds every key its empty buckets up to the open one (so silences
-// and the ends of episodes show) and drops idle keys.
+// sweep brings every key up to date (so silences and the ends of episodes
+// show) and drops idle keys.
 func (d *Detector) sweep(alerts []Alert) []Alert {
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
@@ -581,16 +577,21 @@ func (d *Detector) sweep(alerts []Alert) []Alert {
 			d.drop(k)
 			continue
 		}
-		alerts = d.feedZeros(k, d.cur, alerts)
+		alerts = d.bringUp(k, d.cur, alerts)
 	}
 	return alerts
 }
 
-// feedZeros closes k's empty buckets from k.fed up to (not including) the
-// bucket starting at upto.
-func (d *Detector) feedZeros(k *keyState, upto time.Time, alerts []Alert) []Alert {
+// bringUp closes k's buckets from k.fed up to (not including) the one
+// starting at upto: the first with the posts counted in it, the others
+// empty. Closing a key's buckets when it is touched anyway (its next post,
+// or a sweep) keeps the work where its state is in cache; alerts keep the
+// times of the buckets that raised them.
+func (d *Detector) bringUp(k *keyState, upto time.Time, alerts []Alert) []Alert {
 	for ; k.fed.Before(upto); k.fed = k.fed.Add(d.cfg.Bucket) {
-		alerts = d.closeKey(k, k.fed, 0, 0, alerts)
+		n, neg := k.n, k.neg
+		k.n, k.neg = 0, 0
+		alerts = d.closeKey(k, k.fed, n, neg, alerts)
 	}
 	return alerts
 }
