@@ -39,6 +39,7 @@ type RateLimitError struct {
 	Err    error // the underlying error, if any
 }
 
+// Error describes the refusal and the wait asked for.
 func (e *RateLimitError) Error() string {
 	msg := "rate limited"
 	if e.Status != 0 {
@@ -56,6 +57,7 @@ func (e *RateLimitError) Error() string {
 // Is reports whether target is [ErrRateLimited].
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
+// Unwrap returns the underlying error.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // A StatusError reports an HTTP answer with a failing status. Its class
@@ -70,6 +72,7 @@ type StatusError struct {
 	RetryAfter time.Duration
 }
 
+// Error gives the method, URL, status and the start of the body.
 func (e *StatusError) Error() string {
 	if e.Body != "" {
 		return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Status, e.Body)

@@ -88,6 +88,7 @@ func (e *SyntaxError) Column() int {
 	return utf8.RuneCountInString(e.Query[:min(e.Offset, len(e.Query))]) + 1
 }
 
+// Error gives the column and what is wrong: "query: column 7: unmatched )".
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("query: column %d: %s", e.Column(), e.Msg)
 }
