@@ -84,6 +84,7 @@ type Poster struct {
 	find     Finder
 	rules    *Rules
 	links    []string
+	detect   func(string) string
 	ledger   respond.Ledger
 	dead     respond.DeadLetter
 	pacer    *respond.Pacer
@@ -149,6 +150,14 @@ func WithAttemptTimeout(t time.Duration) PosterOption { return func(p *Poster) {
 // WithRules sets the platform rules, replacing the Replier's own.
 func WithRules(r Rules) PosterOption { return func(p *Poster) { p.rules = &r } }
 
+// WithLanguageDetector sets how the language of a reply is told, so that
+// a reply in another language than the post's is refused (see
+// [Rules].Detect and [DetectWith]). None by default: the language is then
+// not checked.
+func WithLanguageDetector(f func(text string) string) PosterOption {
+	return func(p *Poster) { p.detect = f }
+}
+
 // WithLinkDomains sets the domains replies may link to (none by default).
 func WithLinkDomains(domains ...string) PosterOption {
 	return func(p *Poster) { p.links = append([]string(nil), domains...) }
@@ -180,6 +189,9 @@ func NewPoster(r Replier, opts ...PosterOption) *Poster {
 	}
 	if p.links != nil {
 		p.rules.LinkDomains = p.links
+	}
+	if p.detect != nil {
+		p.rules.Detect = p.detect
 	}
 	if p.ledger == nil {
 		p.ledger = new(respond.MemLedger)

@@ -10,6 +10,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/respond"
+	"github.com/harkhq/hark/score"
 )
 
 // A Draft is one reply ready to go out: what to say, to which post, as
@@ -25,7 +26,8 @@ type Draft struct {
 	Post hark.Post `json:"post"`
 	// Text is the reply. Required.
 	Text string `json:"text"`
-	// Lang is the language of Text (BCP 47); "" means the post's language.
+	// Lang is the language the reply must be in: the post's, as Hark
+	// judged it (BCP 47); "" means the post's declared Lang.
 	Lang string `json:"lang,omitempty"`
 	// Account names the brand account that posts the reply; it keys the
 	// pacing budget ("" means the post's Source, as the dispatcher does).
@@ -223,4 +225,10 @@ func Held(dec respond.Decision) bool {
 		}
 	}
 	return false
+}
+
+// DetectWith returns a language detector for [Rules].Detect backed by the
+// scorer: the language it finds in a text, "und" when it is unsure.
+func DetectWith(s *score.Scorer) func(text string) string {
+	return func(text string) string { return s.Score(hark.Post{ID: "reply", Text: text}).Language }
 }

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,8 +28,12 @@ type Rules struct {
 	// to; a link anywhere else refuses the draft ([ErrLink]). Empty: no
 	// links at all. Set by the policy, see [WithLinkDomains].
 	LinkDomains []string
-	// AnyLanguage skips the check that the reply is in the language of
-	// the post.
+	// Detect, if set, tells the language of a reply's text (ISO 639-1, ""
+	// or "und" when unsure); a reply that reads as another language than
+	// the post's is refused ([ErrLanguage]). See [DetectWith] and
+	// [WithLanguageDetector].
+	Detect func(text string) string
+	// AnyLanguage skips the language check.
 	AnyLanguage bool
 }
 
@@ -42,8 +47,9 @@ type Rules struct {
 //     ">") is escaped the same way;
 //   - with MentionAuthor, puts the author's handle first if missing;
 //   - refuses a link to a domain the policy does not allow ([ErrLink]);
-//   - refuses a reply in another language than the post's, when both are
-//     known ([ErrLanguage]), comparing primary subtags ("pt-BR" ~ "pt");
+//   - with Detect, refuses a reply that reads as another language than
+//     the post's (Draft.Lang, else Post.Lang) when both are known
+//     ([ErrLanguage]), comparing primary subtags ("pt-BR" ~ "pt");
 //   - refuses a reply over MaxChars ([ErrTooLong]) or one left empty
 //     ([ErrEmpty]).
 //
@@ -52,9 +58,6 @@ type Rules struct {
 func (r Rules) Prepare(d Draft) (string, error) {
 	fail := func(err error, detail string) (string, error) {
 		return "", &RuleError{Key: d.Key, Err: err, Detail: detail}
-	}
-	if !r.AnyLanguage && d.Lang != "" && d.Post.Lang != "" && !sameLanguage(d.Lang, d.Post.Lang) {
-		return fail(ErrLanguage, "reply "+d.Lang+", post "+d.Post.Lang)
 	}
 	text := strings.ToValidUTF8(d.Text, "\uFFFD")
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
@@ -103,6 +106,11 @@ func (r Rules) Prepare(d Draft) (string, error) {
 	text = strings.TrimSpace(strings.Join(lines, "\n"))
 	if text == "" {
 		return fail(ErrEmpty, "")
+	}
+	if want := cmp.Or(d.Lang, d.Post.Lang); r.Detect != nil && !r.AnyLanguage && want != "" && want != "und" {
+		if got := r.Detect(text); got != "" && got != "und" && !sameLanguage(got, want) {
+			return fail(ErrLanguage, "the reply reads as "+got+", the post is "+want)
+		}
 	}
 	if r.MentionAuthor && !mentioned {
 		if h := d.Post.Author.Handle; strings.HasPrefix(h, "@") && !strings.ContainsAny(h, " \t\n") {

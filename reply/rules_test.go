@@ -9,6 +9,7 @@ import (
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/reply"
+	"github.com/harkhq/hark/score"
 )
 
 func TestRulesPrepare(t *testing.T) {
@@ -37,9 +38,11 @@ func TestRulesPrepare(t *testing.T) {
 		{name: "userinfo refused", rules: reply.Rules{LinkDomains: []string{"acme.com"}}, text: "see https://acme.com@evil.io/", err: reply.ErrLink},
 		{name: "too long", rules: reply.Rules{MaxChars: 10}, text: "this is longer than ten", err: reply.ErrTooLong},
 		{name: "empty", text: "\u200b  ", err: reply.ErrEmpty},
-		{name: "language mismatch", text: "Lo sentimos", lang: "es", err: reply.ErrLanguage},
-		{name: "language region ok", text: "Sorry", lang: "en-GB", want: "Sorry"},
-		{name: "any language", rules: reply.Rules{AnyLanguage: true}, text: "Lo sentimos", lang: "es", want: "Lo sentimos"},
+		{name: "language mismatch", rules: reply.Rules{Detect: fakeDetect}, text: "Lo sentimos", err: reply.ErrLanguage},
+		{name: "language of the draft", rules: reply.Rules{Detect: fakeDetect}, text: "Lo sentimos", lang: "es", want: "Lo sentimos"},
+		{name: "language region ok", rules: reply.Rules{Detect: fakeDetect}, text: "Sorry", lang: "en-GB", want: "Sorry"},
+		{name: "language unsure", rules: reply.Rules{Detect: fakeDetect}, text: "ok", want: "ok"},
+		{name: "any language", rules: reply.Rules{AnyLanguage: true, Detect: fakeDetect}, text: "Lo sentimos", want: "Lo sentimos"},
 		{name: "mention author first", rules: reply.Rules{MentionAuthor: true}, text: "Sorry!", want: "@bob@example.social Sorry!"},
 		{name: "mention author not twice", rules: reply.Rules{MentionAuthor: true}, text: "@bob sorry!", want: "@bob sorry!"},
 		{name: "mention counts in length", rules: reply.Rules{MentionAuthor: true, MaxChars: 20}, text: "Sorry about it", err: reply.ErrTooLong},
@@ -59,6 +62,29 @@ func TestRulesPrepare(t *testing.T) {
 			assert.Equal(t, got, again, "idempotent")
 		})
 	}
+}
+
+// fakeDetect tells Spanish by one word, English by another.
+func fakeDetect(s string) string {
+	switch {
+	case strings.Contains(s, "sentimos"):
+		return "es"
+	case strings.Contains(s, "Sorry"):
+		return "en"
+	}
+	return "und"
+}
+
+func TestDetectWithScorer(t *testing.T) {
+	s, err := score.New()
+	require.NoError(t, err)
+	detect := reply.DetectWith(s)
+	assert.Equal(t, "es", detect("Lo sentimos mucho, ya hemos enviado el reembolso y el pedido llega mañana."))
+	assert.Equal(t, "en", detect("We are so sorry, the refund is on its way and the order arrives tomorrow."))
+	post := hark.Post{ID: "1", Lang: "es", Author: hark.Author{Handle: "@bob"}}
+	_, err = reply.Rules{Detect: detect}.Prepare(reply.Draft{Key: "k", Post: post,
+		Text: "We are so sorry, the refund is on its way and the order arrives tomorrow."})
+	require.ErrorIs(t, err, reply.ErrLanguage)
 }
 
 func TestCountX(t *testing.T) {
