@@ -258,7 +258,7 @@ const (
 	HeaderDeliveries = "Hark-Deliveries"
 )
 
-// A ConsumeOption configures [Transport.Consume].
+// A ConsumeOption configures a [Worker] (see [Transport.Worker]).
 type ConsumeOption func(*consumeConfig)
 
 type consumeConfig struct {
@@ -318,11 +318,14 @@ func (t *Transport) Worker(opts ...ConsumeOption) *Worker {
 //   - any other error: a negative acknowledgement with a delay (the one
 //     asked with transport.Retry, or NakDelay), so the post comes back
 //     later, maybe to another worker;
-//   - ctx ended while h ran: nothing, and the post comes back after
-//     AckWait, exactly as if the worker had crashed.
+//   - ctx ended while h ran: a negative acknowledgement without delay, so
+//     another worker takes the post at once; posts fetched but not yet
+//     handled are given back the same way.
 //
-// Consume reconnects through server restarts and returns ctx's error when
-// ctx ends, after the handlers running have returned.
+// A worker that dies without stopping (a crash, kill -9, a lost network)
+// gives nothing back: its posts come back after AckWait. Consume reconnects
+// through server restarts and returns ctx's error when ctx ends, after the
+// handlers running have returned.
 func (w *Worker) Consume(ctx context.Context, h transport.Handler) error {
 	t, cc := w.t, w.cc
 	work := make(chan jetstream.Msg)
@@ -364,6 +367,18 @@ func (t *Transport) pull(ctx context.Context, cc consumeConfig, work chan<- jets
 		}
 		wait = 100 * time.Millisecond
 		t.drain(ctx, cc, it, work)
+		if ctx.Err() != nil {
+			// Stopping: give back what was fetched and not handled, so
+			// the other workers get it now rather than after AckWait.
+			it.Drain()
+			for {
+				m, err := it.Next(jetstream.NextMaxWait(100 * time.Millisecond))
+				if err != nil {
+					break
+				}
+				_ = m.Nak()
+			}
+		}
 		it.Stop()
 	}
 	return ctx.Err()
@@ -394,7 +409,8 @@ func (t *Transport) drain(ctx context.Context, cc consumeConfig, it jetstream.Me
 		select {
 		case work <- m:
 		case <-ctx.Done():
-			return // not acknowledged: it comes back after AckWait
+			_ = m.Nak() // stopping: give it back
+			return
 		}
 	}
 }
@@ -427,7 +443,9 @@ func (t *Transport) handle(ctx context.Context, m jetstream.Msg, h transport.Han
 			onErr(fmt.Errorf("transport/jetstream: ack %s: %w", transport.MessageID(p), err))
 		}
 	case ctx.Err() != nil:
-		// The worker is stopping: leave the post unacknowledged.
+		// The worker is stopping: give the post back at once. (A worker
+		// that dies cannot; its posts come back after AckWait.)
+		_ = m.Nak()
 	case transport.IsPermanent(err):
 		onErr(fmt.Errorf("transport/jetstream: %s: %w", transport.MessageID(p), err))
 		t.deadLetter(ctx, m, md, err.Error(), onErr)

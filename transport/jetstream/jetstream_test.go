@@ -182,3 +182,50 @@ func TestBackpressureMaxAckPending(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int32(5), peak.Load())
 }
+
+// A worker that stops (its context ends) gives back the posts it fetched
+// and did not handle, so another takes them at once, long before AckWait.
+func TestStoppedWorkerGivesPostsBack(t *testing.T) {
+	const n = 200
+	srv := natstest.Start(t, "")
+	cfg := hjs.Config{AckWait: 10 * time.Minute}
+	pub, js := newTransport(t, srv, cfg)
+	ctx := context.Background()
+	require.NoError(t, pub.Publish(ctx, posts("blog", 0, n)...))
+	d := newDecisions()
+
+	trA, _ := newTransport(t, srv, cfg)
+	ctxA, stopA := context.WithCancel(ctx)
+	var handledA atomic.Int32
+	doneA := make(chan struct{})
+	go func() {
+		defer close(doneA)
+		h := d.handler("A")
+		_ = trA.Worker(hjs.WithConcurrency(2), hjs.WithBatch(100)).Consume(ctxA, func(ctx context.Context, p hark.Post) error {
+			if handledA.Add(1) > 10 {
+				stopA()
+				<-ctx.Done()
+				return ctx.Err() // interrupted
+			}
+			return h(ctx, p)
+		})
+	}()
+	<-doneA
+
+	trB, _ := newTransport(t, srv, cfg)
+	ctxB, stopB := context.WithCancel(ctx)
+	doneB := make(chan struct{})
+	go func() { defer close(doneB); _ = trB.Worker(hjs.WithConcurrency(4)).Consume(ctxB, d.handler("B")) }()
+	ok := assert.Eventually(t, func() bool { return d.effective.Load() == n }, 10*time.Second, 10*time.Millisecond,
+		"B handles A's leftovers without waiting out the 10m AckWait")
+	if !ok {
+		ci := consumerInfo(t, js, pub.Config())
+		t.Fatalf("effective %d, ack pending %d, pending %d, redelivered %d", d.effective.Load(), ci.NumAckPending, ci.NumPending, ci.NumRedelivered)
+	}
+	require.Eventually(t, func() bool {
+		ci := consumerInfo(t, js, pub.Config())
+		return ci.NumAckPending == 0
+	}, 10*time.Second, 10*time.Millisecond)
+	stopB()
+	<-doneB
+}
