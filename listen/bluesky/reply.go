@@ -266,3 +266,10 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 	}
 	return posted(out.URI), true, nil
 }
+
+// The capabilities a Replier has.
+var (
+	_ reply.Replier = (*Replier)(nil)
+	_ reply.Finder  = (*Replier)(nil)
+	_ reply.Ruled   = (*Replier)(nil)
+)

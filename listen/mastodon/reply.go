@@ -164,3 +164,10 @@ func (r *Replier) account(ctx context.Context) (string, error) {
 	r.me = a.ID
 	return r.me, nil
 }
+
+// The capabilities a Replier has.
+var (
+	_ reply.Replier = (*Replier)(nil)
+	_ reply.Finder  = (*Replier)(nil)
+	_ reply.Ruled   = (*Replier)(nil)
+)
