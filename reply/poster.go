@@ -61,8 +61,11 @@ type Result struct {
 //     the Finder again; 429s wait their Retry-After (or defer, when long),
 //     other transient failures a capped, jittered backoff;
 //  6. records the send (OutSent), or dead-letters a draft that keeps
-//     failing or is refused for good and releases its key, so that posting
-//     it again later is safe and it is not lost (OutDeadLettered).
+//     failing or is refused for good (OutDeadLettered), so that it is not
+//     lost: its key is released when every attempt was refused before the
+//     platform could take it (a 4xx, a 429), and otherwise left pending
+//     until its lease lapses, so that posting it again, by anyone, asks
+//     the Finder first.
 //
 // The guarantee: once the ledger records a key, no poster over that ledger
 // posts it again; before a key is posted again after any doubt, the
@@ -364,6 +367,12 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 	}
 
 	var last error
+	ambiguous := false
+	defer func() {
+		if ambiguous && release {
+			release = false
+		}
+	}()
 	for k := range p.retry.Attempts {
 		if k > 0 {
 			if _, ok, rerr := p.ledger.Reserve(ctx, d.Key, owner, p.clock.Now(), p.leaseTTL); rerr != nil {
@@ -409,6 +418,15 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 			return res, nil
 		}
 		last = perr
+		if !Permanent(perr) {
+			if _, limited := RetryAfter(perr); !limited {
+				// A timeout or a 5xx may come after the platform took the
+				// reply: from now on the key is not released but left to
+				// lapse, so that whoever posts it next, even after the
+				// ledger forgot released keys, asks the Finder first.
+				ambiguous = true
+			}
+		}
 		if ctx.Err() != nil {
 			adm.Cancel()
 			res.Outcome, res.Err = respond.OutFailed, ctx.Err()

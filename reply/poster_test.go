@@ -182,12 +182,16 @@ func TestPosterConcurrentSameDraft(t *testing.T) {
 }
 
 func TestPosterDeadLettersAndRecovers(t *testing.T) {
-	// Every creation fails after the platform accepted it... but without
-	// a way to learn so the first time (no idempotency honoured, the
-	// Finder sees it on the retry).
-	srv := replytest.NewServer(replytest.Options{Faults: func(int) replytest.Fault { return replytest.FaultUnavailable }})
-	defer srv.Close()
+	// The first three creations fail with 503: the poster cannot tell
+	// whether the platform took the reply (it did not).
 	clk := newClock()
+	srv := replytest.NewServer(replytest.Options{Now: clk.Now, KeyWindow: -1, Faults: func(n int) replytest.Fault {
+		if n < 3 {
+			return replytest.FaultUnavailable
+		}
+		return replytest.FaultNone
+	}})
+	defer srv.Close()
 	ledger := new(respond.MemLedger)
 	dl := new(respond.MemDeadLetter)
 	p := newPoster(srv, clk, ledger, reply.WithDeadLetter(dl), reply.WithRetry(respond.Retry{Attempts: 3}))
@@ -198,10 +202,39 @@ func TestPosterDeadLettersAndRecovers(t *testing.T) {
 	assert.Equal(t, 3, res.Attempts)
 	require.Equal(t, 1, dl.Len())
 	assert.Equal(t, d.Key, dl.Entries()[0].Message.Key)
+	assert.False(t, dl.Entries()[0].Permanent)
 	assert.Empty(t, srv.RepliesTo(d.Post.ID))
 	e, _ := ledger.Get(d.Key)
 	assert.Equal(t, respond.LedgerPending, e.State)
-	assert.Empty(t, e.Owner, "released: posting again is allowed")
+	assert.NotEmpty(t, e.Owner, "after an ambiguous failure the key is left to lapse, not released")
+	assert.Zero(t, ledger.Forget(clk.Now().Add(time.Hour)), "so the ledger cannot forget it")
+
+	res, err = p.Post(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, respond.OutInFlight, res.Outcome)
+	clk.Advance(6 * time.Minute)
+	res, err = p.Post(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, respond.OutSent, res.Outcome, "the Finder found nothing: posted now, once")
+	assert.Len(t, srv.RepliesTo(d.Post.ID), 1)
+}
+
+// A refusal before the platform could take the reply releases the key at
+// once.
+func TestPosterPermanentReleases(t *testing.T) {
+	clk := newClock()
+	srv := replytest.NewServer(replytest.Options{Now: clk.Now, MaxChars: 10})
+	defer srv.Close()
+	ledger := new(respond.MemLedger)
+	p := newPoster(srv, clk, ledger, reply.WithRules(reply.Rules{}))
+	d := draft(6)
+	res, err := p.Post(t.Context(), d)
+	require.Error(t, err)
+	assert.Equal(t, respond.OutDeadLettered, res.Outcome)
+	assert.Equal(t, 1, res.Attempts, "a 422 is not retried")
+	assert.True(t, reply.Permanent(err))
+	e, _ := ledger.Get(d.Key)
+	assert.Empty(t, e.Owner, "released")
 }
 
 func TestPosterRejectsByRules(t *testing.T) {
