@@ -118,7 +118,7 @@ type Config struct {
 	// TopK is how many names each driver tally keeps per key, at most 16.
 	// Default 16.
 	TopK int
-	// TopPosts is how many top posts an alert names. Default 3.
+	// TopPosts is how many top posts an alert names, at most 4. Default 3.
 	TopPosts int
 	// Drivers is how many drivers of each dimension an alert names.
 	// Default 5.
@@ -156,6 +156,7 @@ func (c Config) withDefaults() Config {
 	if c.TopPosts <= 0 {
 		c.TopPosts = 3
 	}
+	c.TopPosts = min(c.TopPosts, maxTopPosts)
 	if c.Drivers <= 0 {
 		c.Drivers = 5
 	}
@@ -220,7 +221,8 @@ type keyState struct {
 	bucketExp          float64 // the volume baseline's forecast for the open bucket
 	peekVol, peekNeg   int     // counts at which to look for an early alert again
 	topMin             int     // index of the lightest of top
-	top                []topPost
+	ntop               int
+	top                [2 * maxTopPosts]topPost // candidates, inline: no pointer to chase
 	silent             bool
 	earlyVol, earlyNeg bool // alerted early; the close must not again
 
@@ -486,14 +488,12 @@ func (d *Detector) catchUp(k *keyState) {
 // episode's posts get in even where heavier posts came before; the claims
 // of posts held keep their order as time passes, so the weakest is known.
 func (d *Detector) addTop(k *keyState, p topPost) {
-	if len(k.top) < 2*d.cfg.TopPosts {
-		if k.top == nil {
-			k.top = make([]topPost, 0, 2*d.cfg.TopPosts)
-		}
-		k.top = append(k.top, p)
+	if k.ntop < 2*d.cfg.TopPosts {
+		k.top[k.ntop] = p
 		if p.claim < k.top[k.topMin].claim {
-			k.topMin = len(k.top) - 1
+			k.topMin = k.ntop
 		}
+		k.ntop++
 		return
 	}
 	if p.claim < k.top[k.topMin].claim {
@@ -501,7 +501,7 @@ func (d *Detector) addTop(k *keyState, p topPost) {
 	}
 	k.top[k.topMin] = p
 	k.topMin = 0
-	for i, q := range k.top {
+	for i, q := range k.top[:k.ntop] {
 		if q.claim < k.top[k.topMin].claim {
 			k.topMin = i
 		}
@@ -693,7 +693,7 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, d.global.share, n)
 	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ entitySalt) }, n)
 	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ sourceSalt) }, n)
-	top := slices.Clone(k.top)
+	top := slices.Clone(k.top[:k.ntop])
 	slices.SortStableFunc(top, func(x, y topPost) int {
 		if x.weight != y.weight {
 			return cmp.Compare(y.weight, x.weight)

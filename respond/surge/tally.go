@@ -30,6 +30,10 @@ type tally struct {
 // key's state, so that a post touches few cache lines.
 const maxTopK = 16
 
+// maxTopPosts bounds Config.TopPosts: the candidates are a fixed array,
+// inline in the key's state.
+const maxTopPosts = 4
+
 func (t *tally) add(h uint64, name string, capacity int) {
 	n := t.n
 	for i, x := range t.h[:n] {
