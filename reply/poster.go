@@ -80,7 +80,13 @@ type Result struct {
 // platform's usual answer time).
 //
 // A Replier that is neither idempotent nor a Finder gets at-least-once
-// delivery, as the [respond.Dispatcher] gives. A Poster is safe for
+// delivery, as the [respond.Dispatcher] gives.
+//
+// With a [respond.Dispatcher] in the same program, leave reply actions
+// unrouted there (they are skipped) and post the drafts ([DraftFor])
+// through the Poster, sharing the dispatcher's Pacer; a draft's key is the
+// dispatcher's key of the reply action, so over a shared ledger the two
+// could never both post one reply anyway. A Poster is safe for
 // concurrent use; posters in many processes cooperate over a shared ledger.
 type Poster struct {
 	r        Replier
@@ -344,6 +350,8 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 	// A key reserved before may be on the platform already.
 	if e.Reservations > 1 {
 		if posted, found, ferr := p.findEarlier(ctx, d); ferr != nil {
+			// Still unknown: keep the key pending until the lease lapses.
+			release = false
 			res.Outcome, res.Err = respond.OutFailed, ferr
 			return res, nil
 		} else if found {
