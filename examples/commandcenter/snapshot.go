@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -214,6 +215,33 @@ func (b *board) charts(now time.Time) []chartView {
 	})
 	if ks := b.series["brand"]; ks != nil {
 		cs = append([]cand{{key: "brand", ks: ks}}, cs...)
+	}
+	if len(cs) < chartsShown {
+		// Fill the wall with the busiest products and places of the day.
+		type busy struct {
+			key string
+			ks  *keySeries
+			n   int32
+		}
+		var bs []busy
+		for k, ks := range b.series {
+			if !strings.HasPrefix(k, "product:") && !strings.HasPrefix(k, "place:") ||
+				slices.ContainsFunc(cs, func(c cand) bool { return c.key == k }) {
+				continue
+			}
+			_, rows := ks.counts.window(now, keyBuckets)
+			var n int32
+			for _, r := range rows {
+				n += r[0]
+			}
+			if n > 0 {
+				bs = append(bs, busy{k, ks, n})
+			}
+		}
+		slices.SortFunc(bs, func(x, y busy) int { return cmp.Or(cmp.Compare(y.n, x.n), cmp.Compare(x.key, y.key)) })
+		for _, x := range bs[:min(chartsShown-len(cs), len(bs))] {
+			cs = append(cs, cand{key: x.key, ks: x.ks})
+		}
 	}
 	var out []chartView
 	for _, c := range cs[:min(chartsShown, len(cs))] {
