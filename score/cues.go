@@ -127,9 +127,9 @@ type matchEntry struct {
 
 // A pword is one word of a compiled phrase.
 type pword struct {
-	alts   []string
-	prefix bool // alternatives are prefixes
-	gap    bool // "~": skip up to three words
+	ids      []int32  // literal alternatives, interned (stemmed)
+	prefixes []string // alternatives that match any ending
+	gap      bool     // "~": skip up to three words
 }
 
 type phrase struct {
@@ -142,12 +142,34 @@ type phrase struct {
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
-	first   map[string][]int32 // first word (stemmed) -> phrases
-	firstPx []int32            // phrases whose first word is a prefix
+	ids     map[string]int32   // phrase words (stemmed) -> ID
+	byFirst [][]int32          // word ID -> phrases starting with it
+	firstPx map[string][]int32 // phrases whose first word is a prefix, by its first three bytes
+	shortPx []int32            // those whose prefix is shorter than three bytes
+	bloom   [1024]uint64       // hashes of the keys of first and firstPx: most words start no phrase
+}
+
+func bloomHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h & (1<<16 - 1)
+}
+
+func (m *matcher) bloomAdd(key string) {
+	h := bloomHash([]byte(key))
+	m.bloom[h>>6] |= 1 << (h & 63)
+}
+
+func (m *matcher) mayHave(b []byte) bool {
+	h := bloomHash(b)
+	return m.bloom[h>>6]&(1<<(h&63)) != 0
 }
 
 func newMatcher() *matcher {
-	return &matcher{first: map[string][]int32{}}
+	return &matcher{ids: map[string]int32{}, firstPx: map[string][]int32{}}
 }
 
 // add compiles a phrase for entry e.
@@ -170,18 +192,20 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 			if a == "" {
 				continue
 			}
-			if strings.HasSuffix(a, "*") {
-				pw.prefix = true
-				a = strings.TrimSuffix(a, "*")
-			} else {
-				a = string(stem([]byte(normApos(a))))
-			}
+			a = normApos(a)
 			if neg[a] || strings.HasSuffix(a, "n't") {
 				hasNeg = true
 			}
-			pw.alts = append(pw.alts, normApos(a))
+			if p, ok := strings.CutSuffix(a, "*"); ok {
+				if p == "" {
+					continue
+				}
+				pw.prefixes = append(pw.prefixes, p)
+			} else {
+				pw.ids = append(pw.ids, m.intern(string(stem([]byte(a)))))
+			}
 		}
-		if len(pw.alts) == 0 {
+		if len(pw.ids)+len(pw.prefixes) == 0 {
 			return fmt.Errorf("phrase %q has an empty word", text)
 		}
 		words = append(words, pw)
@@ -194,14 +218,41 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 	}
 	id := int32(len(m.phrases))
 	m.phrases = append(m.phrases, phrase{words: words, entry: e, hasNeg: hasNeg})
-	if words[0].prefix {
-		m.firstPx = append(m.firstPx, id)
-		return nil
+	for _, p := range words[0].prefixes {
+		if len(p) < 3 {
+			m.shortPx = append(m.shortPx, id)
+			continue
+		}
+		m.firstPx[p[:3]] = append(m.firstPx[p[:3]], id)
+		m.bloomAdd(p[:3])
 	}
-	for _, a := range words[0].alts {
-		m.first[a] = append(m.first[a], id)
+	for _, a := range words[0].ids {
+		m.byFirst[a] = append(m.byFirst[a], id)
 	}
 	return nil
+}
+
+// intern returns the ID of a phrase word.
+func (m *matcher) intern(w string) int32 {
+	if id, ok := m.ids[w]; ok {
+		return id
+	}
+	id := int32(len(m.byFirst))
+	m.ids[w] = id
+	m.byFirst = append(m.byFirst, nil)
+	m.bloomAdd(w)
+	return id
+}
+
+// wordID is the ID of a word of a post, -1 if no phrase uses it.
+func (m *matcher) wordID(b []byte) int32 {
+	if !m.mayHave(b) {
+		return -1
+	}
+	if id, ok := m.ids[string(b)]; ok {
+		return id
+	}
+	return -1
 }
 
 func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
@@ -252,21 +303,34 @@ func isMatchToken(k tokKind) bool {
 // start position), appending to sc.hits. Phrases do not cross sentences.
 func (m *matcher) run(sc *scratch, lang string) {
 	ws := sc.words
+	sc.wid = sc.wid[:0]
 	for i := range ws {
-		st := sc.stemOf(i)
-		if ids, ok := m.first[string(st)]; ok {
-			for _, id := range ids {
+		st, lw := sc.stemOf(i), sc.lowOf(i)
+		a := m.wordID(st)
+		b := a
+		if len(lw) != len(st) {
+			b = m.wordID(lw)
+		}
+		sc.wid = append(sc.wid, [2]int32{a, b})
+	}
+	for i := range ws {
+		a, b := sc.wid[i][0], sc.wid[i][1]
+		if a >= 0 {
+			for _, id := range m.byFirst[a] {
 				m.try(sc, id, i, lang)
 			}
 		}
-		if lw := sc.lowOf(i); len(lw) != len(st) {
-			if ids, ok := m.first[string(lw)]; ok {
-				for _, id := range ids {
-					m.try(sc, id, i, lang)
-				}
+		if b >= 0 && b != a {
+			for _, id := range m.byFirst[b] {
+				m.try(sc, id, i, lang)
 			}
 		}
-		for _, id := range m.firstPx {
+		if lw := sc.lowOf(i); len(lw) >= 3 && m.mayHave(lw[:3]) {
+			for _, id := range m.firstPx[string(lw[:3])] {
+				m.try(sc, id, i, lang)
+			}
+		}
+		for _, id := range m.shortPx {
 			m.try(sc, id, i, lang)
 		}
 	}
@@ -324,17 +388,18 @@ func matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
 }
 
 func wordMatches(sc *scratch, w *pword, i int) bool {
-	st := sc.stemOf(i)
-	lw := sc.lowOf(i)
-	for _, a := range w.alts {
-		if w.prefix {
-			if len(lw) >= len(a) && string(lw[:len(a)]) == a {
+	a, b := sc.wid[i][0], sc.wid[i][1]
+	for _, id := range w.ids {
+		if id == a || id == b {
+			return true
+		}
+	}
+	if len(w.prefixes) > 0 {
+		lw := sc.lowOf(i)
+		for _, p := range w.prefixes {
+			if len(lw) >= len(p) && string(lw[:len(p)]) == p {
 				return true
 			}
-			continue
-		}
-		if string(st) == a || string(lw) == a {
-			return true
 		}
 	}
 	return false

@@ -117,8 +117,11 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 			continue
 		}
 		nwords++
-		w := sc.low[t.ls:t.le]
-		if bits, ok := li.words[string(w)]; ok {
+		if t.info < 0 {
+			continue
+		}
+		wi := &lx.infos[t.info]
+		if bits := uint32(wi.stop); bits != 0 {
 			nl := 0
 			for b := bits; b != 0; b &= b - 1 {
 				nl++
@@ -130,15 +133,13 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 			}
 			continue
 		}
-		if _, ok := lx.val[string(w)]; ok {
+		if wi.has&1 != 0 {
 			score[0] += 0.5
 			continue
 		}
-		for i, code := range li.codes[1:5] {
-			if m := lx.langVal[code]; m != nil {
-				if _, ok := m[string(w)]; ok {
-					score[i+1] += 0.5
-				}
+		for k := 1; k < 5; k++ {
+			if wi.has&(1<<k) != 0 {
+				score[k] += 0.5
 			}
 		}
 	}

@@ -33,6 +33,86 @@ type lexicon struct {
 	contrast  map[string]int8 // 1: but-like (after counts more), 2: although-like (its clause counts less)
 	vocab     map[string]bool // known words for hashtag splitting
 	maxEmoLen int
+
+	// info gathers, per word, everything the hot path asks of the maps
+	// above, so that a word costs one lookup (built by finish).
+	info  map[string]int32
+	infos []wordInfo
+}
+
+// wordInfo is what the scorer knows of one word.
+type wordInfo struct {
+	val      [5]float32 // valence by language index (en es fr de pt)
+	has      uint8      // bit per language index: val is set
+	stop     uint16     // language detector: bit per language using it
+	boost    float32
+	isBoost  bool
+	neg      bool
+	contrast int8
+}
+
+// langIndex is the index of a supported language in wordInfo.val; other
+// languages read the English lexicon.
+func langIndex(lang string) int {
+	switch lang {
+	case langES:
+		return 1
+	case langFR:
+		return 2
+	case langDE:
+		return 3
+	case langPT:
+		return 4
+	}
+	return 0
+}
+
+// finish builds the per-word index from the maps and the detector's
+// function words.
+func (lx *lexicon) finish(li *langID) {
+	lx.info = make(map[string]int32, len(lx.val)+2000)
+	lx.infos = lx.infos[:0]
+	get := func(w string) *wordInfo {
+		i, ok := lx.info[w]
+		if !ok {
+			i = int32(len(lx.infos))
+			lx.infos = append(lx.infos, wordInfo{})
+			lx.info[w] = i
+		}
+		return &lx.infos[i]
+	}
+	for w, v := range lx.val {
+		wi := get(w)
+		wi.val[0], wi.has = v, wi.has|1
+	}
+	for lang, m := range lx.langVal {
+		k := langIndex(lang)
+		for w, v := range m {
+			wi := get(w)
+			wi.val[k], wi.has = v, wi.has|1<<k
+		}
+	}
+	for w, b := range lx.booster {
+		wi := get(w)
+		wi.boost, wi.isBoost = b, true
+	}
+	for w := range lx.negator {
+		get(w).neg = true
+	}
+	for w, c := range lx.contrast {
+		get(w).contrast = c
+	}
+	for w, bits := range li.words {
+		get(w).stop = uint16(bits)
+	}
+}
+
+// lookup returns the index of a word's info, -1 if it has none.
+func (lx *lexicon) lookup(w []byte) int32 {
+	if i, ok := lx.info[string(w)]; ok {
+		return i
+	}
+	return -1
 }
 
 // Booster increments, as in the VADER paper's empirically derived scalar.

@@ -59,54 +59,66 @@ type Model struct {
 	// Note is free text: what the model was trained on.
 	Note string `json:"note,omitempty"`
 
-	w [numHeads][]float32 // classes × (Dense+Buckets), nil if untrained
+	// w holds the weights feature-major: for each feature, numOut outputs
+	// (the heads' classes side by side), so that one hashed feature costs
+	// one cache line.
+	w       []float32
+	trained [numHeads]bool
 }
 
-func (m *Model) has(h int) bool { return m.w[h] != nil }
+// numOut is the number of outputs of all heads together; headOff is where
+// each head's outputs start.
+const numOut = 16
+
+var headOff = [numHeads]int{0, 3, 4, 8}
+
+func (m *Model) has(h int) bool { return m.trained[h] }
 
 func (m *Model) dim() int { return m.Dense + m.Buckets }
 
-// predict fills out with the softmax of head h.
-func (m *Model) predict(h int, dense []float32, hashed []uint32, out []float64) []float64 {
-	w := m.w[h]
-	d := m.dim()
+// outputs computes every head's raw outputs in one pass.
+func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) {
+	*out = [numOut]float32{}
+	for i, x := range dense {
+		if x == 0 {
+			continue
+		}
+		row := m.w[i*numOut : i*numOut+numOut]
+		for c := range out {
+			out[c] += x * row[c]
+		}
+	}
+	var hs [numOut]float32
+	for _, k := range hashed {
+		j := (m.Dense + int(k%uint32(m.Buckets))) * numOut
+		row := m.w[j : j+numOut]
+		for c := range hs {
+			hs[c] += row[c]
+		}
+	}
 	scale := hashScale(len(hashed))
-	mx := math.Inf(-1)
 	for c := range out {
-		row := w[c*d : (c+1)*d]
-		var z float32
-		for i, x := range dense {
-			z += x * row[i]
-		}
-		var zs float32
-		for _, k := range hashed {
-			zs += row[m.Dense+int(k)%m.Buckets]
-		}
-		out[c] = float64(z + zs*scale)
-		mx = max(mx, out[c])
+		out[c] += hs[c] * scale
 	}
-	var sum float64
-	for c := range out {
-		out[c] = math.Exp(out[c] - mx)
-		sum += out[c]
-	}
-	for c := range out {
-		out[c] /= sum
-	}
-	return out
 }
 
-func (m *Model) predictValue(h int, dense []float32, hashed []uint32) float64 {
-	row := m.w[h][:m.dim()]
-	var z float32
-	for i, x := range dense {
-		z += x * row[i]
+// softmax turns head h's raw outputs into probabilities in p.
+func softmax(raw *[numOut]float32, h int, p []float64) []float64 {
+	off := headOff[h]
+	mx := math.Inf(-1)
+	for c := range p {
+		p[c] = float64(raw[off+c])
+		mx = max(mx, p[c])
 	}
-	var zs float32
-	for _, k := range hashed {
-		zs += row[m.Dense+int(k)%m.Buckets]
+	var sum float64
+	for c := range p {
+		p[c] = math.Exp(p[c] - mx)
+		sum += p[c]
 	}
-	return float64(z + zs*hashScale(len(hashed)))
+	for c := range p {
+		p[c] /= sum
+	}
+	return p
 }
 
 func hashScale(n int) float32 { return float32(1 / math.Sqrt(float64(n)+1)) }
@@ -305,13 +317,11 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 		opts.ValenceRate = 0.1
 	}
 	m := &Model{Dense: numDense, Buckets: opts.Buckets, HighThreshold: 0.5, CritThreshold: 0.5, Note: opts.Note}
+	m.w = make([]float32, m.dim()*numOut)
 	if b := opts.Base; b != nil {
-		m.HighThreshold, m.CritThreshold = b.HighThreshold, b.CritThreshold
-		for h := range b.w {
-			if b.w[h] != nil {
-				m.w[h] = append([]float32(nil), b.w[h]...)
-			}
-		}
+		m.HighThreshold, m.CritThreshold, m.Veto = b.HighThreshold, b.CritThreshold, b.Veto
+		copy(m.w, b.w)
+		m.trained = b.trained
 	}
 	// features once
 	type fx struct {
@@ -380,11 +390,9 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 			continue
 		}
 		nc := headClasses[h]
-		d := m.dim()
-		if m.w[h] == nil {
-			m.w[h] = make([]float32, nc*d)
-		}
-		w := m.w[h]
+		off := headOff[h]
+		m.trained[h] = true
+		w := m.w
 		g2 := make([]float32, len(w)) // AdaGrad accumulators
 		for i := range g2 {
 			g2[i] = 1e-2
@@ -398,10 +406,17 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 			}
 		}
 		probs := make([]float64, nc)
-		grad := make([]float64, nc)
+		grad := make([]float32, nc)
+		var raw [numOut]float32
 		rate := float32(opts.Rate)
 		if h == headValence {
 			rate *= float32(opts.ValenceRate)
+		}
+		l2 := float32(opts.L2)
+		step := func(j int, g float32) {
+			g += l2 * w[j]
+			g2[j] += g * g
+			w[j] -= rate * g / float32(math.Sqrt(float64(g2[j])))
 		}
 		for ep := 0; ep < opts.Epochs; ep++ {
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
@@ -412,40 +427,32 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 					ew = 1
 				}
 				scale := hashScale(len(f.hashed))
+				m.outputs(f.dense[:], f.hashed, &raw)
 				if h == headValence {
-					p := m.predictValue(h, f.dense[:], f.hashed)
-					grad[0] = (p - ys[i]) * ew
+					grad[0] = float32((float64(raw[off]) - ys[i]) * ew)
 				} else {
-					m.predict(h, f.dense[:], f.hashed, probs)
+					softmax(&raw, h, probs)
 					y := int(ys[i])
 					for c := range nc {
 						t := 0.0
 						if c == y {
 							t = 1
 						}
-						grad[c] = (probs[c] - t) * ew * cw[y]
+						grad[c] = float32((probs[c] - t) * ew * cw[y])
 					}
 				}
-				for c := range nc {
-					gc := float32(grad[c])
-					if gc == 0 {
+				for k, x := range f.dense {
+					if x == 0 {
 						continue
 					}
-					row := w[c*d : (c+1)*d]
-					acc := g2[c*d : (c+1)*d]
-					for k, x := range f.dense {
-						if x == 0 {
-							continue
-						}
-						g := gc*x + float32(opts.L2)*row[k]
-						acc[k] += g * g
-						row[k] -= rate * g / float32(math.Sqrt(float64(acc[k])))
+					for c := range nc {
+						step(k*numOut+off+c, grad[c]*x)
 					}
-					for _, hk := range f.hashed {
-						k := m.Dense + int(hk)%m.Buckets
-						g := gc*scale + float32(opts.L2)*row[k]
-						acc[k] += g * g
-						row[k] -= rate * g / float32(math.Sqrt(float64(acc[k])))
+				}
+				for _, hk := range f.hashed {
+					j := (m.Dense + int(hk%uint32(m.Buckets))) * numOut
+					for c := range nc {
+						step(j+off+c, grad[c]*scale)
 					}
 				}
 			}
@@ -453,14 +460,14 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 	}
 	m.Trained = m.Trained[:0]
 	for h := range numHeads {
-		if m.w[h] != nil {
+		if m.trained[h] {
 			m.Trained = append(m.Trained, headNames[h])
 		}
 	}
 	return m, nil
 }
 
-const modelMagic = "HARKMODEL1\n"
+const modelMagic = "HARKMODEL2\n"
 
 // Save writes the model in Hark's own compact form (gzip of a JSON header
 // and little-endian float32 weights).
@@ -476,13 +483,8 @@ func (m *Model) Save(w io.Writer) error {
 	}
 	bw.Write(hdr)
 	bw.WriteByte('\n')
-	for h := range numHeads {
-		if m.w[h] == nil {
-			continue
-		}
-		if err := binary.Write(bw, binary.LittleEndian, m.w[h]); err != nil {
-			return err
-		}
+	if err := binary.Write(bw, binary.LittleEndian, m.w); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -522,11 +524,11 @@ func LoadModel(r io.Reader) (*Model, error) {
 		if h < 0 {
 			return nil, fmt.Errorf("score: model: unknown head %q", name)
 		}
-		w := make([]float32, headClasses[h]*m.dim())
-		if err := binary.Read(br, binary.LittleEndian, w); err != nil {
-			return nil, fmt.Errorf("score: model: head %s: %w", name, err)
-		}
-		m.w[h] = w
+		m.trained[h] = true
+	}
+	m.w = make([]float32, m.dim()*numOut)
+	if err := binary.Read(br, binary.LittleEndian, m.w); err != nil {
+		return nil, fmt.Errorf("score: model: weights: %w", err)
 	}
 	return m, nil
 }

@@ -44,6 +44,7 @@ func New(opts ...Option) (*Scorer, error) {
 	if err := s.build(); err != nil {
 		return nil, err
 	}
+	lx.finish(li)
 	switch {
 	case cfg.noModel:
 	case cfg.model != nil:
@@ -228,6 +229,7 @@ type scratch struct {
 	low     []byte
 	words   []int32    // token index of each word taking part in matching
 	wspan   [][3]int32 // lower form start, end, stem end (in low)
+	wid     [][2]int32 // phrase-word IDs of each word's stem and lower form
 	hits    []hit
 	sent    []sentAcc
 	reasons []hark.Reason
@@ -319,6 +321,13 @@ func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
 	a.text = text
 	sc.reasons = sc.reasons[:0]
 	sc.tokenize(text, s.lx)
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		t.info = -1
+		if t.kind == tkWord || t.kind == tkTagPart {
+			t.info = s.lx.lookup(sc.low[t.ls:t.le])
+		}
+	}
 	a.lang, a.langConf = s.li.detect(sc, text, s.lx, p.Lang)
 	slang := a.lang
 	if slang == langUnd {
@@ -375,12 +384,29 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
 	if t.kind != tkWord && t.kind != tkTagPart || t.sent != sc.toks[i].sent {
 		return false
 	}
-	w := sc.low[t.ls:t.le]
-	if _, ok := s.lx.booster[string(w)]; ok {
+	if t.info >= 0 && s.lx.infos[t.info].isBoost {
 		return true
 	}
-	v, ok := s.lx.wordVal(w, lang, t.flags&fElong != 0)
+	v, ok := s.valence(sc, t, lang)
 	return ok && v != 0
+}
+
+// valence is a word's lexicon valence in the post's language, falling back
+// to English; elongated words are looked up shortened.
+func (s *Scorer) valence(sc *scratch, t *token, lang string) (float32, bool) {
+	if t.info >= 0 {
+		wi := &s.lx.infos[t.info]
+		if k := langIndex(lang); wi.has&(1<<k) != 0 {
+			return wi.val[k], true
+		}
+		if wi.has&1 != 0 {
+			return wi.val[0], true
+		}
+	}
+	if t.flags&fElong != 0 {
+		return s.lx.wordVal(sc.low[t.ls:t.le], lang, true)
+	}
+	return 0, false
 }
 
 // sentiment applies the lexicon and the rules: intensifiers, downtoners,
@@ -399,7 +425,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 				upperWords++
 			}
 			w := sc.low[t.ls:t.le]
-			if lx.negator[string(w)] || (len(w) > 3 && string(w[len(w)-3:]) == "n't") {
+			if t.info >= 0 && lx.infos[t.info].neg || (len(w) > 3 && string(w[len(w)-3:]) == "n't") {
 				t.flags |= fNeg
 			}
 		}
@@ -477,11 +503,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.flags&fMasked != 0 {
 			continue
 		}
-		w := sc.low[t.ls:t.le]
-		if _, isBoost := lx.booster[string(w)]; isBoost && s.nextHasValence(sc, i, lang) {
+		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang) {
 			continue
 		}
-		val, ok := lx.wordVal(w, lang, t.flags&fElong != 0)
+		val, ok := s.valence(sc, t, lang)
 		if !ok || val == 0 {
 			continue
 		}
@@ -514,10 +539,14 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 			k++
 			pw := sc.low[pj.ls:pj.le]
-			if b, ok := lx.booster[string(pw)]; ok && pj.flags&fMasked == 0 {
-				inc := b
+			var pinfo *wordInfo
+			if pj.info >= 0 {
+				pinfo = &lx.infos[pj.info]
+			}
+			if pinfo != nil && pinfo.isBoost && pj.flags&fMasked == 0 {
+				inc := pinfo.boost
 				if v < 0 {
-					inc = -b
+					inc = -inc
 				}
 				if pj.flags&fCaps != 0 && mixed {
 					inc += sign32(v) * capsInc
@@ -540,7 +569,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if string(pw) == "least" && !(j > 0 && string(sc.low[toks[j-1].ls:toks[j-1].le]) == "at") {
 				negated = true
 			}
-			if lx.contrast[string(pw)] != 0 {
+			if pinfo != nil && pinfo.contrast != 0 {
 				break
 			}
 		}
@@ -595,10 +624,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.kind != tkWord || t.flags&fMasked != 0 || t.sent == lastContrast {
 			continue
 		}
-		c := lx.contrast[string(sc.low[t.ls:t.le])]
-		if c == 0 {
+		if t.info < 0 || lx.infos[t.info].contrast == 0 {
 			continue
 		}
+		c := lx.infos[t.info].contrast
 		lastContrast = t.sent
 		if c == 1 {
 			a.contrast = true
@@ -803,18 +832,20 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 	if s.model != nil && (supported || und) {
 		s.features(sc, a)
 		m := s.model
+		var raw [numOut]float32
+		m.outputs(sc.dense[:], sc.hashed, &raw)
 		if m.has(headSentiment) {
-			pr := m.predict(headSentiment, sc.dense[:], sc.hashed, sc.probs[:3])
+			pr := softmax(&raw, headSentiment, sc.probs[:3])
 			label = [3]Label{LabelNegative, LabelNeutral, LabelPositive}[argmax(pr)]
 			conf = pr[argmax(pr)]
 		}
 		if m.has(headValence) {
-			v := m.predictValue(headValence, sc.dense[:], sc.hashed)
+			v := float64(raw[headOff[headValence]])
 			sc.reasons = append(sc.reasons, hark.Reason{Code: "model.sentiment", Weight: round3(v - sent)})
 			sent = max(-1, min(1, v))
 		}
 		if m.has(headUrgency) {
-			pr := m.predict(headUrgency, sc.dense[:], sc.hashed, sc.probs[:4])
+			pr := softmax(&raw, headUrgency, sc.probs[:4])
 			ev := pr[1]*1 + pr[2]*2 + pr[3]*3
 			urgScore = ev / 3
 			// the cues propose, the model may veto: a rule level stands
@@ -836,7 +867,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 			urg = lvl
 		}
 		if m.has(headIntent) {
-			pr := m.predict(headIntent, sc.dense[:], sc.hashed, sc.probs[:8])
+			pr := softmax(&raw, headIntent, sc.probs[:8])
 			intent = intents[argmax(pr)]
 		}
 	}

@@ -38,6 +38,7 @@ type token struct {
 	flags  uint8
 	sent   int32   // sentence index
 	val    float32 // valence after rules (words, emoji, emoticons)
+	info   int32   // index of the word's lexicon info, -1 if none
 }
 
 // maxTagLen bounds the hashtag length that is split into words.
