@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/harkhq/hark/respond/surge"
+	"gonum.org/v1/gonum/stat"
 )
 
 // surgeStream is a stream of scored posts over 10,000 keys (Zipf-skewed, as
@@ -112,4 +113,32 @@ func BenchmarkSurgeSeries(b *testing.B) {
 		s.Observe(start.Add(time.Duration(i)*5*time.Minute), vals[i%len(vals)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}
+
+// BenchmarkSurgeSeriesPeerRollingZ is the usual first attempt, for scale: a
+// z-score against the mean and standard deviation of the last day of
+// points (gonum's stat.MeanStdDev over a ring). It has no seasonality, no
+// robustness to outliers, no count model and no episodes; it is here to
+// show what the series detector's work costs beside it.
+func BenchmarkSurgeSeriesPeerRollingZ(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float64, 4096)
+	for i := range vals {
+		vals[i] = float64(20 + rng.IntN(10))
+	}
+	win := make([]float64, 288)
+	alerts := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v := vals[i%len(vals)]
+		if i >= len(win) {
+			m, sd := stat.MeanStdDev(win, nil)
+			if sd > 0 && (v-m)/sd > 6 {
+				alerts++
+			}
+		}
+		win[i%len(win)] = v
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	_ = alerts
 }
