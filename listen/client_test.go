@@ -300,3 +300,18 @@ func TestClient503RetryAfter(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, listen.RetryAfterOf(err), "for Stream to wait out")
 	assert.NotErrorIs(t, err, listen.ErrRateLimited)
 }
+
+func TestClient403QuotaSpentIsRateLimit(t *testing.T) {
+	srv := listentest.NewServer(t)
+	// GitHub-style: 403 with the quota at zero and an epoch reset.
+	srv.Script("/a", listentest.Status(403, "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "1771243230"), listentest.JSON(`{}`))
+	clk := &fakeClock{now: time.Unix(1771243200, 0)}
+	c := newClient(clk)
+	_, err := c.Get(t.Context(), srv.URL+"/a", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{30 * time.Second}, clk.Waits())
+
+	srv.Script("/b", listentest.Status(403))
+	_, err = c.Get(t.Context(), srv.URL+"/b", nil)
+	assert.True(t, listen.IsPermanent(err), "a plain 403 is permanent")
+}
