@@ -101,7 +101,7 @@ func TestPosterFaults(t *testing.T) {
 				}
 				srv := replytest.NewServer(opt)
 				defer srv.Close()
-				p := newPoster(srv, clk, new(respond.MemLedger), reply.WithAttemptTimeout(300*time.Millisecond))
+				p := newPoster(srv, clk, new(respond.MemLedger), reply.WithAttemptTimeout(time.Second))
 				d := draft(2)
 				start := clk.Now()
 				res, err := p.Post(t.Context(), d)
