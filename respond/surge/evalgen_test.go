@@ -178,8 +178,22 @@ func generate(f family, seed int) (labelledSeries, []byte) {
 	type span struct{ a, b time.Time }
 	var gaps []span
 	for i := 0; i < f.gaps; i++ {
-		a := evalStart.Add(time.Duration(2+rng.IntN(f.days-3)) * 24 * time.Hour).Add(time.Duration(rng.IntN(24)) * time.Hour)
-		gaps = append(gaps, span{a, a.Add(time.Duration(1+rng.IntN(6)) * time.Hour)})
+		// an ingestion gap never hides a labelled window: a surge that
+		// left no data cannot be caught
+		for try := 0; try < 50; try++ {
+			a := evalStart.Add(time.Duration(2+rng.IntN(f.days-3)) * 24 * time.Hour).Add(time.Duration(rng.IntN(24)) * time.Hour)
+			g := span{a, a.Add(time.Duration(1+rng.IntN(6)) * time.Hour)}
+			hides := false
+			for _, w := range ls.Windows {
+				if g.a.Before(w.End) && w.Start.Before(g.b) {
+					hides = true
+				}
+			}
+			if !hides {
+				gaps = append(gaps, g)
+				break
+			}
+		}
 	}
 	var drop span
 	if f.dropout {
