@@ -224,6 +224,9 @@ func (b *board) add(post hark.Post, s score.Result, d respond.Decision, rep resp
 		st := status(k)
 		ks.active, ks.silent, ks.score = st.Active, st.Silent, st.Score
 		ks.touched = b.seq
+		if ps := b.platforms[post.Source]; ps != nil && k == "source:"+post.Source {
+			ps.silent = st.Silent
+		}
 	}
 	b.addAlertsLocked(alerts, status)
 
