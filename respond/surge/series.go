@@ -517,7 +517,7 @@ func (s *Series) learn(r, sc float64, h, w int, gapPts float64) {
 	s.accN++
 	// scale: mean absolute residual, clipped so outliers do not inflate it
 	ar := math.Abs(r)
-	if cap := clipK * 2 * max(sc, 1e-12); ar > cap && s.n > 8 {
+	if cap := clipK * max(sc, 1e-12); ar > cap && s.n > 8 {
 		ar = cap
 	}
 	aS := max(s.aScale, 1/float64(s.n))
