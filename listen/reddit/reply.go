@@ -111,9 +111,11 @@ func (r *Replier) Reply(ctx context.Context, d reply.Draft) (reply.Posted, error
 		return reply.Posted{}, listen.Malformed(fmt.Errorf("reddit: reply to %s: %w", d.Post.ID, err))
 	}
 	if len(out.JSON.Errors) > 0 {
-		e := out.JSON.Errors[0]
-		code, _ := e[0].(string)
-		msg := fmt.Sprint(e[1:]...)
+		var code, msg string
+		if e := out.JSON.Errors[0]; len(e) > 0 {
+			code, _ = e[0].(string)
+			msg = fmt.Sprint(e[1:]...)
+		}
 		err := fmt.Errorf("reddit: reply to %s: %s: %s", d.Post.ID, code, msg)
 		if code == "RATELIMIT" {
 			return reply.Posted{}, &listen.RateLimitError{RetryAfter: time.Duration(out.JSON.Ratelimit * float64(time.Second)), Status: resp.Status, Err: err}

@@ -146,3 +146,26 @@ func TestReplierWithPoster(t *testing.T) {
 	require.Len(t, a.comments, 1)
 	assert.Equal(t, "Sorry about that, u/bob: a refund is on its way. Thanks carol too.", a.comments[0]["body"])
 }
+
+// FuzzReplyAnswer feeds /api/comment answers of any shape to the Replier:
+// it must never panic, and never report a comment it was not given.
+func FuzzReplyAnswer(f *testing.F) {
+	for _, s := range []string{
+		`{"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": {"name": "t1_x", "permalink": "/r/a/x"}}]}}}`,
+		`{"json": {"ratelimit": 5, "errors": [["RATELIMIT", "slow down", "ratelimit"]]}}`,
+		`{"json": {"errors": [[]]}}`, `{"json": {"errors": [[1, 2]]}}`, `{}`, `[]`, `null`, `{"json": {"data": {"things": [{}]}}}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) }))
+		defer srv.Close()
+		r, err := NewReplier(ReplyConfig{Token: func(context.Context) (string, error) { return "t", nil }, Username: "acme",
+			UserAgent: "ua", BaseURL: srv.URL, Client: &listen.Client{HTTP: srv.Client(), MaxAttempts: 1}})
+		require.NoError(t, err)
+		p, err := r.Reply(t.Context(), reply.Draft{Key: "k", Text: "hi", Post: hark.Post{ID: "t3_a"}})
+		if err == nil && p.ID == "" {
+			t.Fatalf("no error and no comment for %q", body)
+		}
+	})
+}
