@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,12 +163,24 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	row := `#queue article[data-id="` + id + `"]`
 	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
-	err = chromedp.Do(cctx,
-		chromedp.DoubleClick(chromedp.CSS(row+` button.approve`)),
-		chromedp.WaitReady(chromedp.CSS(row+`[data-state="sent"]`)),
-	)
-	ccancel()
+	defer ccancel()
+	for range 3 {
+		// The row may move between finding the button and clicking it
+		// (the protocol then no longer knows the node): look again,
+		// unless the first click got through.
+		err = chromedp.Do(cctx, chromedp.DoubleClick(chromedp.CSS(row+` button.approve`)))
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		clicked, _ := chromedp.Run(cctx, chromedp.Evaluate[bool](
+			`(() => { const r = document.querySelector('`+row+`'); return !!r && (r.dataset.busy === "1" || r.dataset.state === "sent"); })()`))
+		if clicked {
+			err = nil
+			break
+		}
+	}
 	require.NoError(t, err, "approving %s", id)
+	require.NoError(t, chromedp.Do(cctx, chromedp.WaitReady(chromedp.CSS(row+`[data-state="sent"]`))))
 	assert.Equal(t, 1, srv.app.plat.Sent(id), "a double click sends once")
 
 	// Approvals racing from the page (past the button's own guard) also

@@ -132,6 +132,9 @@ func (a *app) serveState(w http.ResponseWriter, r *http.Request) {
 // goes away or the app stops.
 func (a *app) serveEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
+	// The stream outlives the server's ReadTimeout, which would otherwise
+	// end it (and make the page reconnect) every few seconds.
+	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")

@@ -57,6 +57,7 @@
   function act(row, path, extra) {
     if (row.dataset.busy === "1") return; // a second click while the first is on its way
     row.dataset.busy = "1";
+    freeze();
     row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     post(path, Object.assign({ id: row.dataset.id }, extra || {})).then((res) => {
       row.dataset.busy = "";
@@ -175,23 +176,61 @@
     updateButtons(row);
   }
 
+  // After a click on an action the queue keeps its order for a moment, so
+  // that the second click of a double click, or the next click, lands on the
+  // row it was aimed at and not on one that moved under the pointer.
+  let frozenUntil = 0;
+  let pending = null;
+
+  // keepInPlace returns the indexes of the longest run of rows, in their
+  // wanted order, that are already in that order in the page: those stay
+  // and only the others are moved, so few rows move at each update.
+  function keepInPlace(seq) {
+    const tails = [], tailIdx = [], prev = new Array(seq.length).fill(-1);
+    for (let i = 0; i < seq.length; i++) {
+      const v = seq[i];
+      if (v < 0) continue;
+      let lo = 0, hi = tails.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (tails[m] < v) lo = m + 1; else hi = m; }
+      tails[lo] = v;
+      tailIdx[lo] = i;
+      prev[i] = lo > 0 ? tailIdx[lo - 1] : -1;
+    }
+    const keep = new Set();
+    for (let k = tails.length ? tailIdx[tails.length - 1] : -1; k >= 0; k = prev[k]) keep.add(k);
+    return keep;
+  }
+
   function renderQueue(s) {
     const q = $("queue");
-    const seen = new Set();
-    let prev = null;
-    for (const it of s.queue || []) {
-      let row = rows.get(it.id);
-      if (!row) { row = makeRow(it); rows.set(it.id, row); }
-      fillRow(row, it);
-      seen.add(it.id);
-      const want = prev ? prev.nextSibling : q.firstChild;
-      if (want !== row) q.insertBefore(row, want);
-      prev = row;
-    }
-    for (const [id, row] of rows) {
-      if (!seen.has(id) && row.dataset.editing !== "1" && row.dataset.busy !== "1") {
-        row.remove();
-        rows.delete(id);
+    const frozen = Date.now() < frozenUntil;
+    if (frozen) {
+      pending = s;
+      for (const it of s.queue || []) { const row = rows.get(it.id); if (row) fillRow(row, it); }
+    } else {
+      pending = null;
+      const want = [];
+      const seen = new Set();
+      for (const it of s.queue || []) {
+        let row = rows.get(it.id);
+        if (!row) { row = makeRow(it); rows.set(it.id, row); }
+        fillRow(row, it);
+        seen.add(it.id);
+        want.push(row);
+      }
+      for (const [id, row] of rows) {
+        if (!seen.has(id) && row.dataset.editing !== "1" && row.dataset.busy !== "1") {
+          row.remove();
+          rows.delete(id);
+        }
+      }
+      const pos = new Map();
+      Array.prototype.forEach.call(q.children, (r, i) => pos.set(r, i));
+      const keep = keepInPlace(want.map((r) => (pos.has(r) ? pos.get(r) : -1)));
+      let next = null;
+      for (let i = want.length - 1; i >= 0; i--) {
+        if (!keep.has(i)) q.insertBefore(want[i], next);
+        next = want[i];
       }
     }
     const c = s.counts;
@@ -203,6 +242,11 @@
       firstRow = true;
       performance.mark("hark-first-queue-row");
     }
+  }
+
+  function freeze() {
+    frozenUntil = Date.now() + 1500;
+    setTimeout(() => { if (pending && Date.now() >= frozenUntil) renderQueue(pending); }, 1600);
   }
 
   function tickSLA() {
