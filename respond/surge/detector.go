@@ -283,7 +283,6 @@ type Status struct {
 // Status returns the surge state of key; the zero Status for an unknown
 // key. Alerts that bringing the key up to date raises (a silence noticed
 // early) are returned by the next Observe or Advance.
-
 func (d *Detector) Status(key string) Status {
 	k := d.keys[key]
 	if k == nil {
