@@ -299,50 +299,42 @@ func isMatchToken(k tokKind) bool {
 	return k == tkWord || k == tkNum || k == tkTagPart || k == tkHandle
 }
 
-// run finds all phrase matches in the scratch's words (one per entry and
+// run finds all phrase matches in the scratch's words (their phrase-word
+// IDs in sc.wid) (one per entry and
 // start position), appending to sc.hits. Phrases do not cross sentences.
 func (m *matcher) run(sc *scratch, lang string) {
 	ws := sc.words
-	sc.wid = sc.wid[:0]
-	for i := range ws {
-		st, lw := sc.stemOf(i), sc.lowOf(i)
-		a := m.wordID(st)
-		b := a
-		if len(lw) != len(st) {
-			b = m.wordID(lw)
-		}
-		sc.wid = append(sc.wid, [2]int32{a, b})
-	}
 	for i := range ws {
 		a, b := sc.wid[i][0], sc.wid[i][1]
 		if a >= 0 {
 			for _, id := range m.byFirst[a] {
-				m.try(sc, id, i, lang)
+				m.try(sc, id, i, lang, 1)
 			}
 		}
 		if b >= 0 && b != a {
 			for _, id := range m.byFirst[b] {
-				m.try(sc, id, i, lang)
+				m.try(sc, id, i, lang, 1)
 			}
 		}
 		if lw := sc.lowOf(i); len(lw) >= 3 && m.mayHave(lw[:3]) {
 			for _, id := range m.firstPx[string(lw[:3])] {
-				m.try(sc, id, i, lang)
+				m.try(sc, id, i, lang, 0)
 			}
 		}
 		for _, id := range m.shortPx {
-			m.try(sc, id, i, lang)
+			m.try(sc, id, i, lang, 0)
 		}
 	}
 }
 
-func (m *matcher) try(sc *scratch, id int32, i int, lang string) {
+// try matches phrase id at word i; its first k words are known to match.
+func (m *matcher) try(sc *scratch, id int32, i int, lang string, k int) {
 	p := &m.phrases[id]
 	e := &m.entries[p.entry]
 	if e.lang != "" && e.lang != lang {
 		return
 	}
-	end, ok := matchFrom(sc, p.words, 0, i, sc.toks[sc.words[i]].sent)
+	end, ok := matchFrom(sc, p.words, k, i+k, sc.toks[sc.words[i]].sent)
 	if !ok {
 		return
 	}

@@ -56,11 +56,18 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 	var latin, other int
 	var script string
 	var scriptN int
-	for _, t := range sc.toks {
+	for k := range sc.toks {
+		t := &sc.toks[k]
 		if t.kind != tkWord && t.kind != tkTagPart {
 			continue
 		}
 		for _, r := range text[t.s:t.e] {
+			if r < 0x80 {
+				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+					latin++
+				}
+				continue
+			}
 			if !unicode.IsLetter(r) {
 				continue
 			}
@@ -112,7 +119,8 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 	}
 	// function words and, for English, lexicon words
 	nwords := 0
-	for _, t := range sc.toks {
+	for k := range sc.toks {
+		t := &sc.toks[k]
 		if t.kind != tkWord {
 			continue
 		}

@@ -33,6 +33,7 @@ type lexicon struct {
 	contrast  map[string]int8 // 1: but-like (after counts more), 2: although-like (its clause counts less)
 	vocab     map[string]bool // known words for hashtag splitting
 	maxEmoLen int
+	emoStart  [256]bool // first bytes of emoticons
 
 	// info gathers, per word, everything the hot path asks of the maps
 	// above, so that a word costs one lookup (built by finish).
@@ -49,6 +50,8 @@ type wordInfo struct {
 	isBoost  bool
 	neg      bool
 	contrast int8
+	pid      int32 // phrase-word ID of the word, -1 if none
+	spid     int32 // phrase-word ID of its stem, -1 if none
 }
 
 // langIndex is the index of a supported language in wordInfo.val; other
@@ -69,17 +72,20 @@ func langIndex(lang string) int {
 
 // finish builds the per-word index from the maps and the detector's
 // function words.
-func (lx *lexicon) finish(li *langID) {
-	lx.info = make(map[string]int32, len(lx.val)+2000)
+func (lx *lexicon) finish(li *langID, m *matcher) {
+	lx.info = make(map[string]int32, len(lx.val)+4000)
 	lx.infos = lx.infos[:0]
 	get := func(w string) *wordInfo {
 		i, ok := lx.info[w]
 		if !ok {
 			i = int32(len(lx.infos))
-			lx.infos = append(lx.infos, wordInfo{})
+			lx.infos = append(lx.infos, wordInfo{pid: -1, spid: -1})
 			lx.info[w] = i
 		}
 		return &lx.infos[i]
+	}
+	for w := range m.ids {
+		get(w)
 	}
 	for w, v := range lx.val {
 		wi := get(w)
@@ -104,6 +110,15 @@ func (lx *lexicon) finish(li *langID) {
 	}
 	for w, bits := range li.words {
 		get(w).stop = uint16(bits)
+	}
+	for w, i := range lx.info {
+		wi := &lx.infos[i]
+		if id, ok := m.ids[w]; ok {
+			wi.pid = id
+		}
+		if id, ok := m.ids[string(stem([]byte(w)))]; ok {
+			wi.spid = id
+		}
 	}
 }
 
@@ -151,6 +166,7 @@ func loadLexicon() (*lexicon, error) {
 		if isEmoticonKey(tok) {
 			lx.emoticon[tok] = float32(v)
 			lx.maxEmoLen = max(lx.maxEmoLen, len(tok))
+			lx.emoStart[tok[0]] = true
 			continue
 		}
 		if _, dup := lx.val[tok]; !dup {
@@ -306,6 +322,9 @@ func (lx *lexicon) isWord(b []byte) bool {
 // emoticonAt returns the length of an emoticon at the start of s that ends
 // at a space, the end of the text, or a letter boundary; 0 if none.
 func (lx *lexicon) emoticonAt(s string) int {
+	if len(s) < 2 || !lx.emoStart[s[0]] || isSpaceByte(s[1]) {
+		return 0
+	}
 	lim := min(len(s), 8)
 	for l := lim; l >= 2; l-- {
 		if !utf8.RuneStart(s[l-1]) && l < len(s) && !utf8.RuneStart(s[l]) {

@@ -44,7 +44,7 @@ func New(opts ...Option) (*Scorer, error) {
 	if err := s.build(); err != nil {
 		return nil, err
 	}
-	lx.finish(li)
+	lx.finish(li, s.m)
 	switch {
 	case cfg.noModel:
 	case cfg.model != nil:
@@ -345,6 +345,7 @@ func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
 func (s *Scorer) findPhrases(sc *scratch, lang string) {
 	sc.words = sc.words[:0]
 	sc.wspan = sc.wspan[:0]
+	sc.wid = sc.wid[:0]
 	sc.hits = sc.hits[:0]
 	for i := range sc.toks {
 		t := &sc.toks[i]
@@ -355,9 +356,22 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 		if t.kind == tkHandle {
 			ls++
 		}
-		st := stem(sc.low[ls:le])
+		lw := sc.low[ls:le]
+		st := stem(lw)
 		sc.words = append(sc.words, int32(i))
 		sc.wspan = append(sc.wspan, [3]int32{ls, le, ls + int32(len(st))})
+		var a, b int32
+		if t.info >= 0 {
+			wi := &s.lx.infos[t.info]
+			a, b = wi.spid, wi.pid
+		} else {
+			a = s.m.wordID(st)
+			b = a
+			if len(lw) != len(st) {
+				b = s.m.wordID(lw)
+			}
+		}
+		sc.wid = append(sc.wid, [2]int32{a, b})
 	}
 	s.m.run(sc, lang)
 	for _, h := range sc.hits {

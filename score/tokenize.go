@@ -239,6 +239,15 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 		// a word
 		j := i
 		for j < n {
+			if c := text[j]; c < utf8.RuneSelf {
+				if isASCIIAlnum(c) {
+					j++
+					continue
+				}
+				if c != '\'' {
+					break
+				}
+			}
 			r, sz := utf8.DecodeRuneInString(text[j:])
 			if isWordRune(r) {
 				j += sz
@@ -358,6 +367,31 @@ func (sc *scratch) addWord(text string, s, e int, sent int32) {
 	run := 0
 	var flags uint8
 	for _, r := range text[s:e] {
+		if r < utf8.RuneSelf {
+			c := byte(r)
+			switch {
+			case c >= 'a' && c <= 'z':
+				letters++
+			case c >= 'A' && c <= 'Z':
+				letters++
+				upper++
+				c += 'a' - 'A'
+			case c >= '0' && c <= '9':
+				digits++
+			}
+			lr := rune(c)
+			if lr == prev {
+				run++
+				if run >= 3 && c >= 'a' && c <= 'z' {
+					flags |= fElong
+				}
+			} else {
+				run = 1
+			}
+			prev = lr
+			sc.low = append(sc.low, c)
+			continue
+		}
 		if r == 0x2019 {
 			r = '\''
 		}
