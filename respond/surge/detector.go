@@ -641,7 +641,11 @@ func (d *Detector) volAlert(k *keyState, p Point, at time.Time, n int) Alert {
 	}
 	a := Alert{Key: k.name, Kind: KindVolume, Start: p.Start, At: at, Score: round2(p.Score),
 		Escalation: p.Escalation, Observed: float64(n), Expected: round2(p.Expected)}
-	d.explain(k, &a, fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z))
+	why := fmt.Sprintf("%d posts in %s against %.1f expected (z %.1f)", n, d.cfg.Bucket, p.Expected, p.Z)
+	if p.Window > d.cfg.Bucket && p.Z < d.cfg.Series.Threshold {
+		why = fmt.Sprintf("%.0f posts in the last %s against %.1f expected", p.WindowValue, p.Window, p.WindowExpected)
+	}
+	d.explain(k, &a, why)
 	return a
 }
 
@@ -651,7 +655,12 @@ func (d *Detector) negAlert(k *keyState, esc bool, score, exp float64, at time.T
 	if !esc {
 		k.negFrom = k.ng.start
 	}
-	d.explain(k, &a, fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p))
+	why := fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p)
+	if k.ng.win > 1 && k.ng.g >= k.ng.cusum {
+		why = fmt.Sprintf("%d negative posts in the last %s against %.1f expected (%.0f%% usually negative)",
+			k.ng.runNeg, time.Duration(k.ng.win)*d.cfg.Bucket, k.ng.winExp, 100*k.ng.p)
+	}
+	d.explain(k, &a, why)
 	return a
 }
 
@@ -675,10 +684,11 @@ func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
 		cp := k.ng
 		if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp); ok {
 			k.earlyNeg = true
-			saved := k.ng.start
-			k.ng.start = cp.start
+			// explain by the state the bucket would close with
+			saved := k.ng
+			k.ng = cp
 			alerts = append(alerts, d.negAlert(k, false, sc, exp, t, k.n, k.neg))
-			k.ng.start = saved
+			k.ng = saved
 		}
 		k.peekNeg = k.neg + max(1, k.neg/4)
 	}
@@ -743,6 +753,8 @@ type shareTest struct {
 	scan       scan    // Poisson scan statistic of the negative count
 	g          float64 // its last value
 	runNeg     int     // negative posts in its window
+	win        int     // its window, in buckets
+	winExp     float64 // negative posts expected over it
 	runStart   time.Time
 	score      float64
 	active     bool
@@ -798,10 +810,9 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 	if warm {
 		s.g, win = 0, 0
 	}
-	s.runNeg = 0
-	for w := 0; w < win; w++ {
-		s.runNeg += int(s.scan.x[(s.scan.i-1-w+2*scanW)%scanW])
-	}
+	var rn float64
+	rn, s.winExp = s.scan.window(win)
+	s.runNeg, s.win = int(rn), win
 	// negative share
 	var z float64
 	if n > 0 {

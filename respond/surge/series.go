@@ -99,6 +99,13 @@ type Point struct {
 	Start time.Time
 	// Warmup reports that the baseline was still learning.
 	Warmup bool
+	// Window, WindowValue and WindowExpected describe, for counts, the
+	// span of recent points whose sum stands out most against the
+	// baseline (the scan statistic's window), when one does: a handful of
+	// posts over the last half hour where one was expected, say.
+	Window         time.Duration
+	WindowValue    float64
+	WindowExpected float64
 }
 
 const (
@@ -366,6 +373,10 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	var win int
 	if s.cfg.Counts {
 		s.g, win = s.glr.push(v, max(p.Expected, s.rateFloor()), max(1, sc*sc))
+		if win > 1 && s.interval > 0 {
+			p.Window = time.Duration(win) * s.interval
+			p.WindowValue, p.WindowExpected = s.glr.window(win)
+		}
 	}
 	switch {
 	case s.cusum == 0 && s.g == 0:
@@ -573,9 +584,19 @@ const (
 // is capped near its expectation's upper noise, so that one outlier alone
 // cannot make a window (single points are the z-score's business).
 type scan struct {
-	x, lam [scanW]float32
-	n, i   int
-	total  float64 // of x over the window
+	x, lam, raw [scanW]float32 // capped counts, expectations, counts
+	n, i        int
+	total       float64 // of x over the window
+}
+
+// window returns the counts and expectation summed over the last w points.
+func (sc *scan) window(w int) (count, expected float64) {
+	for k := 1; k <= min(w, sc.n); k++ {
+		j := (sc.i - k + scanW) % scanW
+		count += float64(sc.raw[j])
+		expected += float64(sc.lam[j])
+	}
+	return count, expected
 }
 
 func (sc *scan) reset() { *sc = scan{} }
@@ -584,9 +605,10 @@ func (sc *scan) reset() { *sc = scan{} }
 // phi, and returns the statistic and the length of the window attaining it.
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	lam = max(lam, minRate)
-	x = min(max(x, 0), max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
+	raw := max(x, 0)
+	x = min(raw, max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
 	sc.total += float64(float32(x)) - float64(sc.x[sc.i])
-	sc.x[sc.i], sc.lam[sc.i] = float32(x), float32(lam)
+	sc.x[sc.i], sc.lam[sc.i], sc.raw[sc.i] = float32(x), float32(lam), float32(raw)
 	sc.i = (sc.i + 1) % scanW
 	sc.n = min(sc.n+1, scanW)
 	if sc.i == 0 { // now and then, the exact sum, so that rounding cannot drift
