@@ -82,8 +82,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				if p.Escalation {
 					kind = "escalation"
 				}
-				fmt.Fprintf(stderr, "%s %s: value %g against %.1f expected (z %.1f), rising since %s\n",
-					r.Raw, kind, p.Value, p.Expected, p.Z, p.Start.Format(time.RFC3339))
+				why := fmt.Sprintf("value %g against %.1f expected (z %.1f)", p.Value, p.Expected, p.Z)
+				if p.Window > 0 {
+					why += fmt.Sprintf("; %g over the last %s against %.1f expected", p.WindowValue, p.Window, p.WindowExpected)
+				}
+				fmt.Fprintf(stderr, "%s %s: %s, rising since %s\n", r.Raw, kind, why, p.Start.Format(time.RFC3339))
 			}
 		}
 		w.Write([]string{r.Raw, r.RawValue, fmt.Sprintf("%.4f", p.Score), alert})
