@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -10,10 +11,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/respond"
 )
 
@@ -33,8 +36,12 @@ const (
 type Result struct {
 	Key     string
 	Outcome respond.Outcome
-	// Posted is the reply on the platform, for OutSent and OutFound.
+	// Posted is the reply on the platform, for OutSent and OutFound (the
+	// first part of a reply split into a thread).
 	Posted Posted
+	// Parts are the posts of a reply split into a thread (see
+	// [Rules].Thread), in order; nil for a reply in one post.
+	Parts []Posted
 	// Text is the text that went out (after the platform rules).
 	Text string
 	// Attempts counts the calls to the Replier.
@@ -307,13 +314,79 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 		res.Outcome, res.Err = OutRejected, err
 		return res, nil
 	}
-	text, rerr := p.rules.Prepare(d)
+	parts, rerr := p.rules.Parts(d)
 	if rerr != nil {
 		res.Outcome, res.Err = OutRejected, rerr
 		return res, nil
 	}
-	d.Text, res.Text = text, text
+	if len(parts) == 1 {
+		d.Text, res.Text = parts[0], parts[0]
+		p.postOne(ctx, d, &res)
+		return res, nil
+	}
+	p.postThread(ctx, d, parts, &res)
+	return res, nil
+}
 
+// postThread posts the parts of a reply too long for one post as a thread:
+// the first part under the post, each next one under the one before,
+// keyed Key, Key+"/2", Key+"/3"... Posting the draft again resumes where
+// it stopped: a part recorded before is found again (its ID is needed for
+// the next part's parent), not posted again.
+func (p *Poster) postThread(ctx context.Context, d Draft, parts []string, res *Result) {
+	parent := d.Post
+	for i, text := range parts {
+		di := d
+		di.Text = text
+		if i > 0 {
+			di.Key = d.Key + "/" + strconv.Itoa(i+1)
+			di.Post = hark.Post{ID: res.Parts[i-1].ID, Source: parent.Source, Lang: parent.Lang,
+				Author: parent.Author, ThreadID: cmp.Or(parent.ThreadID, parent.ID), Created: parent.Created}
+		}
+		var r Result
+		p.postOne(ctx, di, &r)
+		res.Attempts += r.Attempts
+		res.Text = strings.Join(parts[:i+1], "\n")
+		if r.Outcome == respond.OutDuplicate {
+			// Recorded before: its ID is needed for the next part.
+			posted, found, err := p.findEarlier(ctx, di)
+			switch {
+			case err != nil:
+				r.Outcome, r.Err = respond.OutFailed, err
+			case !found && i < len(parts)-1:
+				r.Outcome, r.Err = respond.OutFailed, fmt.Errorf("reply %s: part %d of %d was posted, but is not found to thread the next under it", d.Key, i+1, len(parts))
+			default:
+				r.Posted = posted
+			}
+		}
+		switch r.Outcome {
+		case respond.OutSent, OutFound, respond.OutDuplicate:
+			res.Parts = append(res.Parts, r.Posted)
+			// The thread's outcome: sent if a part was sent now, else found
+			// if one was found, else a duplicate.
+			switch {
+			case i == 0, r.Outcome == respond.OutSent,
+				r.Outcome == OutFound && res.Outcome == respond.OutDuplicate:
+				res.Outcome = r.Outcome
+			}
+			if r.Err != nil {
+				res.Err = r.Err
+			}
+			continue
+		}
+		// This part did not go out (yet): the draft's outcome is this
+		// part's; posting the draft again resumes here.
+		res.Outcome, res.Err, res.NotBefore = r.Outcome, r.Err, r.NotBefore
+		break
+	}
+	if len(res.Parts) > 0 {
+		res.Posted = res.Parts[0]
+	}
+}
+
+// postOne posts one prepared draft.
+func (p *Poster) postOne(ctx context.Context, d Draft, res *Result) {
+	res.Key = d.Key
 	owner := p.worker + "#" + strconv.FormatUint(p.seq.Add(1), 10)
 	bg := context.WithoutCancel(ctx)
 	now := p.clock.Now()
@@ -321,13 +394,13 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 	switch {
 	case lerr != nil:
 		res.Outcome, res.Err = respond.OutFailed, fmt.Errorf("ledger reserve: %w", lerr)
-		return res, nil
+		return
 	case !ok && e.State == respond.LedgerSent:
 		res.Outcome = respond.OutDuplicate
-		return res, nil
+		return
 	case !ok:
 		res.Outcome = respond.OutInFlight
-		return res, nil
+		return
 	}
 	release := true
 	defer func() {
@@ -353,10 +426,10 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 			// Still unknown: keep the key pending until the lease lapses.
 			release = false
 			res.Outcome, res.Err = respond.OutFailed, ferr
-			return res, nil
+			return
 		} else if found {
 			record(OutFound, posted)
-			return res, nil
+			return
 		}
 	}
 
@@ -368,10 +441,10 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 	switch adm.Verdict {
 	case respond.PaceDefer:
 		res.Outcome, res.NotBefore = respond.OutDeferred, adm.NotBefore
-		return res, nil
+		return
 	case respond.PaceHold:
 		res.Outcome = respond.OutHeld
-		return res, nil
+		return
 	}
 
 	var last error
@@ -386,19 +459,19 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 			if _, ok, rerr := p.ledger.Reserve(ctx, d.Key, owner, p.clock.Now(), p.leaseTTL); rerr != nil {
 				adm.Cancel()
 				res.Outcome, res.Err = respond.OutFailed, fmt.Errorf("ledger renew: %w (last error: %w)", rerr, last)
-				return res, nil
+				return
 			} else if !ok {
 				// The lease lapsed and another poster took the key: it
 				// will find or post the reply.
 				adm.Cancel()
 				release = false
 				res.Outcome = respond.OutInFlight
-				return res, nil
+				return
 			}
 			posted, found, ferr := p.findEarlier(ctx, d)
 			if ferr == nil && found {
 				record(OutFound, posted)
-				return res, nil
+				return
 			}
 			if ferr != nil {
 				// Without knowing, posting again could post twice: wait
@@ -407,7 +480,7 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 				if err := p.wait(ctx, k-1, ferr); err != nil {
 					adm.Cancel()
 					res.Outcome, res.Err = respond.OutFailed, err
-					return res, nil
+					return
 				}
 				continue
 			}
@@ -420,10 +493,10 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 			if p.crash != nil && p.crash(d.Key) {
 				release = false
 				res.Outcome, res.Err = respond.OutFailed, errCrashed
-				return res, nil
+				return
 			}
 			record(respond.OutSent, posted)
-			return res, nil
+			return
 		}
 		last = perr
 		if !Permanent(perr) {
@@ -438,7 +511,7 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 		if ctx.Err() != nil {
 			adm.Cancel()
 			res.Outcome, res.Err = respond.OutFailed, ctx.Err()
-			return res, nil
+			return
 		}
 		if Permanent(perr) || k == p.retry.Attempts-1 {
 			break
@@ -446,12 +519,12 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 		if ra, limited := RetryAfter(perr); limited && ra > p.retry.MaxRetryAfter {
 			adm.Cancel()
 			res.Outcome, res.NotBefore = respond.OutDeferred, p.clock.Now().Add(ra)
-			return res, nil
+			return
 		}
 		if err := p.wait(ctx, k, perr); err != nil {
 			adm.Cancel()
 			res.Outcome, res.Err = respond.OutFailed, err
-			return res, nil
+			return
 		}
 	}
 	adm.Cancel()
@@ -459,10 +532,10 @@ func (p *Poster) Post(ctx context.Context, d Draft) (res Result, err error) {
 		Attempts: res.Attempts, Permanent: Permanent(last), At: p.clock.Now()}
 	if derr := p.dead.Put(bg, dl); derr != nil {
 		res.Outcome, res.Err = respond.OutFailed, fmt.Errorf("%w; dead letter: %w", last, derr)
-		return res, nil
+		return
 	}
 	res.Outcome, res.Err = respond.OutDeadLettered, last
-	return res, nil
+	return
 }
 
 // findEarlier asks the Finder, if any, for an earlier reply of d.

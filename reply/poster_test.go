@@ -3,6 +3,7 @@ package reply_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -306,4 +307,48 @@ func TestPosterQuietHours(t *testing.T) {
 	assert.Equal(t, respond.OutDeferred, res.Outcome)
 	assert.Equal(t, 11, res.NotBefore.Hour())
 	assert.Zero(t, srv.Requests())
+}
+
+// A reply too long for one status goes out as a thread; a crash between
+// two parts resumes without posting a part twice.
+func TestPosterThread(t *testing.T) {
+	clk := newClock()
+	srv := replytest.NewServer(replytest.Options{Now: clk.Now, KeyWindow: -1, MaxChars: 80})
+	defer srv.Close()
+	ledger := new(respond.MemLedger)
+	rules := reply.Rules{Platform: "mastodon", MaxChars: 80, MentionAuthor: true, Thread: true}
+	first := newPoster(srv, clk, ledger, reply.WithRules(rules), reply.WithWorker("w1"))
+	crashes := 0
+	reply.SetCrash(first, func(key string) bool {
+		if strings.HasSuffix(key, "/2") && crashes == 0 {
+			crashes++
+			return true
+		}
+		return false
+	})
+	d := draft(50)
+	d.Text = "We are sorry about the double charge on your card. The refund of both payments went out today and reaches you within three days. Thank you for your patience."
+	res, _ := first.Post(t.Context(), d)
+	require.Equal(t, respond.OutFailed, res.Outcome, "crashed after part 2 was accepted")
+	require.Len(t, res.Parts, 1)
+
+	clk.Advance(10 * time.Minute)
+	second := newPoster(srv, clk, ledger, reply.WithRules(rules), reply.WithWorker("w2"))
+	res, err := second.Post(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, respond.OutSent, res.Outcome)
+	all := srv.Replies()
+	require.Len(t, all, len(res.Parts), "each part once")
+	require.GreaterOrEqual(t, len(all), 3)
+	assert.Equal(t, d.Post.ID, all[0].InReplyTo)
+	for i := 1; i < len(all); i++ {
+		assert.Equal(t, all[i-1].ID, all[i].InReplyTo, "part %d answers part %d", i+1, i)
+		assert.Equal(t, res.Parts[i].ID, all[i].ID)
+	}
+	assert.Equal(t, res.Parts[0], res.Posted)
+
+	res, err = second.Post(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, respond.OutDuplicate, res.Outcome)
+	assert.Len(t, srv.Replies(), len(all))
 }

@@ -2,6 +2,7 @@ package reply
 
 import (
 	"cmp"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,8 +17,13 @@ type Rules struct {
 	Platform string
 	// MaxChars is the longest reply, as Count counts; 0 means no limit.
 	// A longer draft is refused ([ErrTooLong]), never cut: a cut reply
-	// says something else. Hark does not split a reply into a thread.
+	// says something else; unless Thread is set.
 	MaxChars int
+	// Thread says the platform threads a reply's own replies under it
+	// naturally (Mastodon, Bluesky, X): a draft over MaxChars is split at
+	// spaces into a thread of numbered parts ("1/3"), each within
+	// MaxChars, rather than refused. See [Rules.Parts].
+	Thread bool
 	// Count counts a reply's length as the platform does; nil counts
 	// Unicode code points (never fewer than the graphemes Bluesky counts).
 	Count func(string) int
@@ -124,6 +130,70 @@ func (r Rules) Prepare(d Draft) (string, error) {
 		}
 	}
 	return text, nil
+}
+
+// maxParts bounds the parts of a thread.
+const maxParts = 20
+
+// Parts returns the texts that go out for d: one, as [Rules.Prepare] makes
+// it, when it fits; when it does not and the platform threads (Thread),
+// the prepared text split at spaces into numbered parts ("… (1/3)"), each
+// prepared again (the author's handle first where MentionAuthor says) and
+// within MaxChars. A word too long for a part, or more than 20 parts,
+// refuse the draft ([ErrTooLong]).
+func (r Rules) Parts(d Draft) ([]string, error) {
+	text, err := r.Prepare(d)
+	if err == nil || !r.Thread || r.MaxChars <= 0 || !errors.Is(err, ErrTooLong) {
+		if err != nil {
+			return nil, err
+		}
+		return []string{text}, nil
+	}
+	loose := r
+	loose.MaxChars, loose.MentionAuthor = 0, false
+	body, err := loose.Prepare(d)
+	if err != nil {
+		return nil, err
+	}
+	tooLong := func(detail string) ([]string, error) {
+		return nil, &RuleError{Key: d.Key, Err: ErrTooLong, Detail: detail + " on " + r.Platform}
+	}
+	// fits reports whether chunk, numbered as part i of n, fits.
+	part := func(chunk string, i, n int) (string, bool) {
+		pd := d
+		pd.Text = chunk + " (" + strconv.Itoa(i) + "/" + strconv.Itoa(n) + ")"
+		out, err := r.Prepare(pd)
+		return out, err == nil
+	}
+	words := strings.Split(body, " ")
+	// Fill greedily with the widest numbering, then number for real.
+	var chunks []string
+	for start := 0; start < len(words); {
+		end := start + 1
+		if _, ok := part(strings.Join(words[start:end], " "), maxParts, maxParts); !ok {
+			return tooLong("a word longer than a part")
+		}
+		for end < len(words) {
+			if _, ok := part(strings.Join(words[start:end+1], " "), maxParts, maxParts); !ok {
+				break
+			}
+			end++
+		}
+		chunks = append(chunks, strings.Join(words[start:end], " "))
+		if len(chunks) > maxParts {
+			return tooLong("more than " + strconv.Itoa(maxParts) + " parts")
+		}
+		start = end
+	}
+	out := make([]string, len(chunks))
+	for i, c := range chunks {
+		p, ok := part(c, i+1, len(chunks))
+		if !ok {
+			return tooLong("a part")
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 func (r Rules) count(s string) int {

@@ -1,6 +1,7 @@
 package reply_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,4 +125,35 @@ func FuzzPrepare(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRulesParts(t *testing.T) {
+	post := hark.Post{ID: "1", Author: hark.Author{Handle: "@bob@example.social"}}
+	r := reply.Rules{Platform: "mastodon", MaxChars: 60, MentionAuthor: true, Thread: true}
+	text := "We are sorry about the double charge on your card. The refund of both payments went out today and reaches you within three days."
+	parts, err := r.Parts(reply.Draft{Key: "k", Post: post, Text: text})
+	require.NoError(t, err)
+	require.Greater(t, len(parts), 1)
+	var words []string
+	for i, p := range parts {
+		assert.LessOrEqual(t, len([]rune(p)), 60, p)
+		assert.True(t, strings.HasPrefix(p, "@bob@example.social "), "each part mentions the author: %q", p)
+		suffix := fmt.Sprintf(" (%d/%d)", i+1, len(parts))
+		require.True(t, strings.HasSuffix(p, suffix), p)
+		words = append(words, strings.Fields(strings.TrimSuffix(strings.TrimPrefix(p, "@bob@example.social "), suffix))...)
+	}
+	assert.Equal(t, strings.Fields(text), words, "nothing lost, nothing added")
+
+	one, err := r.Parts(reply.Draft{Key: "k", Post: post, Text: "Sorry!"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"@bob@example.social Sorry!"}, one)
+
+	r.Thread = false
+	_, err = r.Parts(reply.Draft{Key: "k", Post: post, Text: text})
+	require.ErrorIs(t, err, reply.ErrTooLong)
+	r.Thread = true
+	_, err = r.Parts(reply.Draft{Key: "k", Post: post, Text: strings.Repeat("x", 61)})
+	require.ErrorIs(t, err, reply.ErrTooLong, "a word longer than a part")
+	_, err = r.Parts(reply.Draft{Key: "k", Post: post, Text: strings.Repeat("word ", 400)})
+	require.ErrorIs(t, err, reply.ErrTooLong, "too many parts")
 }

@@ -87,10 +87,10 @@ func NewReplier(cfg ReplyConfig) (*Replier, error) {
 }
 
 // Rules implements reply.Ruled: 300 characters (Bluesky counts graphemes;
-// code points are never fewer). A reply notifies the parent's author
-// without a mention.
+// code points are never fewer; a longer reply becomes a thread). A reply
+// notifies the parent's author without a mention.
 func (r *Replier) Rules() reply.Rules {
-	return reply.Rules{Platform: "bluesky", MaxChars: 300, Count: utf8.RuneCountInString}
+	return reply.Rules{Platform: "bluesky", MaxChars: 300, Count: utf8.RuneCountInString, Thread: true}
 }
 
 // RecordKey returns the record key of the reply keyed key to a post

@@ -76,11 +76,11 @@ func NewReplier(cfg ReplyConfig) (*Replier, error) {
 	return &Replier{cfg: cfg, me: cfg.AccountID}, nil
 }
 
-// Rules implements reply.Ruled: the instance's character limit, and the
-// author's handle first (a Mastodon reply notifies only whom it
-// mentions).
+// Rules implements reply.Ruled: the instance's character limit (a longer
+// reply becomes a thread), and the author's handle first (a Mastodon reply
+// notifies only whom it mentions).
 func (r *Replier) Rules() reply.Rules {
-	return reply.Rules{Platform: "mastodon", MaxChars: r.cfg.MaxChars, MentionAuthor: true}
+	return reply.Rules{Platform: "mastodon", MaxChars: r.cfg.MaxChars, MentionAuthor: true, Thread: true}
 }
 
 func (r *Replier) header() http.Header {

@@ -92,7 +92,7 @@ func TestReplierShapes(t *testing.T) {
 	assert.True(t, found, "ours, not the look-alike by another account")
 	assert.Equal(t, p, f)
 
-	assert.Equal(t, reply.Rules{Platform: "mastodon", MaxChars: 500, MentionAuthor: true}, r.Rules())
+	assert.Equal(t, reply.Rules{Platform: "mastodon", MaxChars: 500, MentionAuthor: true, Thread: true}, r.Rules())
 	_, err = NewReplier(ReplyConfig{Instance: "not a url"})
 	require.Error(t, err)
 	_, err = NewReplier(ReplyConfig{Instance: srv.URL})

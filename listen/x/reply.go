@@ -58,9 +58,10 @@ func NewReplier(cfg ReplyConfig) (*Replier, error) {
 	return &Replier{cfg: cfg}, nil
 }
 
-// Rules implements reply.Ruled: 280 as X counts ([reply.CountX]).
+// Rules implements reply.Ruled: 280 as X counts ([reply.CountX]); a
+// longer reply becomes a thread.
 func (r *Replier) Rules() reply.Rules {
-	return reply.Rules{Platform: "x", MaxChars: 280, Count: reply.CountX}
+	return reply.Rules{Platform: "x", MaxChars: 280, Count: reply.CountX, Thread: true}
 }
 
 func (r *Replier) header(ctx context.Context) (http.Header, error) {
