@@ -143,7 +143,7 @@ type matcher struct {
 	entries []matchEntry
 	phrases []phrase
 	ids     map[string]int32   // phrase words (stemmed) -> ID
-	byFirst [][]int32          // word ID -> phrases starting with it
+	byFirst [][]firstEntry     // word ID -> phrases starting with it
 	firstPx map[string][]int32 // phrases whose first word is a prefix, by its first three bytes
 	shortPx []int32            // those whose prefix is shorter than three bytes
 	bloom   [1024]uint64       // hashes of the keys of first and firstPx: most words start no phrase
@@ -226,8 +226,12 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.firstPx[p[:3]] = append(m.firstPx[p[:3]], id)
 		m.bloomAdd(p[:3])
 	}
+	fe := firstEntry{phrase: id}
+	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
+		fe.second = words[1].ids
+	}
 	for _, a := range words[0].ids {
-		m.byFirst[a] = append(m.byFirst[a], id)
+		m.byFirst[a] = append(m.byFirst[a], fe)
 	}
 	return nil
 }
@@ -286,6 +290,14 @@ func stem(w []byte) []byte {
 	return w
 }
 
+// A firstEntry is a phrase listed under its first word, with the IDs its
+// second word may have (nil when the second word is not a plain word), so
+// that most candidates are rejected without a call.
+type firstEntry struct {
+	phrase int32
+	second []int32
+}
+
 // A hit is one phrase match: words [from, to) of scratch.words.
 type hit struct {
 	entry    int32
@@ -306,14 +318,19 @@ func (m *matcher) run(sc *scratch, lang string) {
 	ws := sc.words
 	for i := range ws {
 		a, b := sc.wid[i][0], sc.wid[i][1]
-		if a >= 0 {
-			for _, id := range m.byFirst[a] {
-				m.try(sc, id, i, lang, 1)
-			}
+		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
+		if i+1 < len(ws) && sc.toks[ws[i+1]].sent == sc.toks[ws[i]].sent {
+			n0, n1 = sc.wid[i+1][0], sc.wid[i+1][1]
 		}
-		if b >= 0 && b != a {
-			for _, id := range m.byFirst[b] {
-				m.try(sc, id, i, lang, 1)
+		for k, x := range [2]int32{a, b} {
+			if x < 0 || k == 1 && x == a {
+				continue
+			}
+			for _, fe := range m.byFirst[x] {
+				if fe.second != nil && !hasID(fe.second, n0, n1) {
+					continue
+				}
+				m.try(sc, fe.phrase, i, lang, 1)
 			}
 		}
 		if lw := sc.lowOf(i); len(lw) >= 3 && m.mayHave(lw[:3]) {
@@ -325,6 +342,15 @@ func (m *matcher) run(sc *scratch, lang string) {
 			m.try(sc, id, i, lang, 0)
 		}
 	}
+}
+
+func hasID(ids []int32, a, b int32) bool {
+	for _, id := range ids {
+		if id == a || id == b {
+			return true
+		}
+	}
+	return false
 }
 
 // try matches phrase id at word i; its first k words are known to match.
