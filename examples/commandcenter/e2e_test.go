@@ -75,7 +75,7 @@ func TestBrowser(t *testing.T) {
 	defer cancel()
 	// The first Run starts the browser; it must not carry the timeout.
 	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
-	ctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancelT()
 
 	// The page loads and the queue fills.
@@ -112,7 +112,7 @@ func TestBrowser(t *testing.T) {
 	// Hostile text comes in through the pipeline and stays text. It is
 	// written once the paced replay runs, so that its deadline is not long
 	// past when the clock reaches Friday.
-	require.Eventually(t, func() bool { return !srv.app.clock.now().Before(from) }, 30*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return !srv.app.clock.now().Before(from) }, 2*time.Minute, 50*time.Millisecond)
 	hostileID := "bluesky-hostile-1"
 	// Written five hours ago, it is overdue and near the top of the queue.
 	require.NoError(t, srv.app.ingest(ctx, hostilePost(hostileID, srv.app.clock.now().Add(-5*time.Hour))))
@@ -159,10 +159,10 @@ func TestBrowser(t *testing.T) {
 			if (Number(r.dataset.due) > %d && !r.querySelector("button.approve").disabled) return r.dataset.id;
 		}
 		return false;
-	})()`, srv.app.clock.now().Add(-missedAfter/2).UnixMilli()), chromedp.WithPollingTimeout(10*time.Second)))
+	})()`, srv.app.clock.now().Add(-missedAfter/2).UnixMilli()), chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err)
 	row := `#queue article[data-id="` + id + `"]`
-	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 	defer ccancel()
 	for range 3 {
 		// The row may move between finding the button and clicking it
@@ -214,7 +214,7 @@ func TestBrowser(t *testing.T) {
 				return g.closest("figure").dataset.key;
 		}
 		return false;
-	})()`, chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
+	})()`, chromedp.WithPollingTimeout(time.Minute), chromedp.WithPollingInterval(200*time.Millisecond)))
 	require.NoError(t, err, "a surge alert during the outage on a chart")
 	t.Logf("day-5 surge alert on the chart of %q", key)
 

@@ -189,12 +189,18 @@ type platform struct {
 	last  []respond.Message // the latest replies, newest last (bounded)
 }
 
+// maxTracked bounds the posts whose replies the platform stand-in counts.
+const maxTracked = 100_000
+
 func newPlatform() *platform { return &platform{sends: map[string]int{}} }
 
 // Notify implements respond.Notifier.
 func (pl *platform) Notify(_ context.Context, m respond.Message) error {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
+	if len(pl.sends) >= maxTracked {
+		clear(pl.sends) // per-post counts are for display; the ledger keeps sends once
+	}
 	pl.sends[m.PostID]++
 	pl.total++
 	pl.last = append(pl.last, m)
