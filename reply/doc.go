@@ -14,10 +14,12 @@
 //     also is a [Finder]: it can find our own earlier reply among the
 //     replies of the post, by our account and the exact text.
 //   - [Rules] are each platform's: its length limit (a longer reply is
-//     refused, never cut), replies to the author only (mentions of anyone
-//     else are neutralised), links only to the domains a policy allows, the
-//     reply in the language of the post, and untrusted markup escaped as
-//     respond.EscapeText does.
+//     refused, never cut, except where the platform threads replies
+//     naturally, Mastodon, Bluesky and X, where it becomes a numbered
+//     thread), replies to the author only (mentions of anyone else are
+//     neutralised), links only to the domains a policy allows, the reply in
+//     the language of the post (with a detector, [DetectWith]), and
+//     untrusted markup escaped as respond.EscapeText does.
 //   - [Poster] posts drafts exactly once in effect: the key is reserved in
 //     a respond.Ledger, the platform's idempotency or the Finder is asked
 //     before any retry, the send is recorded; replies are paced per brand

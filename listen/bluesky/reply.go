@@ -154,8 +154,30 @@ func (r *Replier) auth(s session) http.Header {
 }
 
 // parentRefs returns the strong references of the post replied to and of
-// its thread's root, reading the post from the AppView.
-func (r *Replier) parentRefs(ctx context.Context, uri string) (strongRef, strongRef, error) {
+// its thread's root, reading the post from the AppView, or, for a post of
+// the brand account's own (the part before in a thread, which the AppView
+// may not have indexed yet), from its repository.
+func (r *Replier) parentRefs(ctx context.Context, s session, uri string) (strongRef, strongRef, error) {
+	if rest, ok := strings.CutPrefix(uri, "at://"+s.DID+"/app.bsky.feed.post/"); ok {
+		q := url.Values{"repo": {s.DID}, "collection": {"app.bsky.feed.post"}, "rkey": {rest}}
+		var own struct {
+			URI   string `json:"uri"`
+			CID   string `json:"cid"`
+			Value record `json:"value"`
+		}
+		if _, err := r.cfg.Client.GetJSON(ctx, r.cfg.PDS+"/xrpc/com.atproto.repo.getRecord?"+q.Encode(), r.auth(s), &own); err != nil {
+			return strongRef{}, strongRef{}, r.expired(fmt.Errorf("bluesky: read %s: %w", uri, err))
+		}
+		parent := strongRef{URI: uri, CID: own.CID}
+		root := parent
+		if own.Value.Reply != nil && own.Value.Reply.Root.URI != "" {
+			root = own.Value.Reply.Root
+		}
+		if parent.CID == "" {
+			return strongRef{}, strongRef{}, listen.Malformed(fmt.Errorf("bluesky: record %s without cid", uri))
+		}
+		return parent, root, nil
+	}
 	var out struct {
 		Posts []struct {
 			URI    string `json:"uri"`
@@ -191,7 +213,7 @@ func (r *Replier) Reply(ctx context.Context, d reply.Draft) (reply.Posted, error
 	if err != nil {
 		return reply.Posted{}, err
 	}
-	parent, root, err := r.parentRefs(ctx, d.Post.ID)
+	parent, root, err := r.parentRefs(ctx, s, d.Post.ID)
 	if err != nil {
 		return reply.Posted{}, err
 	}

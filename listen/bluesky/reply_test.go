@@ -248,3 +248,27 @@ func TestReplierWithPoster(t *testing.T) {
 	require.ErrorIs(t, err, reply.ErrTooLong)
 	assert.Equal(t, reply.OutRejected, res.Outcome)
 }
+
+// A long reply becomes a thread; each part after the first answers the one
+// before, read from the brand account's own repository.
+func TestReplierThread(t *testing.T) {
+	r, p := newTestReplier(t)
+	poster := reply.NewPoster(r, reply.WithLedger(new(respond.MemLedger)))
+	d := blueskyDraft()
+	d.Text = strings.Repeat("Sorry about the delay with your parcel. ", 10)
+	res, err := poster.Post(t.Context(), d)
+	require.NoError(t, err)
+	require.Equal(t, respond.OutSent, res.Outcome)
+	require.Len(t, res.Parts, 2)
+	require.Len(t, p.records, 2)
+	var second struct {
+		Text  string `json:"text"`
+		Reply struct{ Root, Parent strongRef }
+	}
+	rkey2 := strings.TrimPrefix(res.Parts[1].ID, "at://did:plc:acme/app.bsky.feed.post/")
+	require.NoError(t, json.Unmarshal(p.records[rkey2], &second))
+	assert.Equal(t, res.Parts[0].ID, second.Reply.Parent.URI)
+	assert.Equal(t, "bafy-x", second.Reply.Parent.CID)
+	assert.Equal(t, "at://did:plc:carol/app.bsky.feed.post/root1", second.Reply.Root.URI, "the thread's root throughout")
+	assert.True(t, strings.HasSuffix(second.Text, "(2/2)"))
+}
