@@ -180,10 +180,30 @@ func TestPermanentAndRetry(t *testing.T) {
 	assert.Equal(t, []string{"b: poison"}, dead)
 	assert.Equal(t, 3, calls)
 
+	// A failing post is retried alone until it succeeds; the others are
+	// handled once.
 	boom := errors.New("boom")
-	err := transport.Direct{Handler: func(context.Context, hark.Post) error { return boom }}.Publish(context.Background(), hark.Post{ID: "a"})
-	assert.ErrorIs(t, err, boom)
-	assert.False(t, transport.IsPermanent(err))
+	handled := map[string]int{}
+	var retried []string
+	err := transport.Direct{
+		Handler: func(_ context.Context, p hark.Post) error {
+			handled[p.ID]++
+			if p.ID == "b" && handled[p.ID] < 3 {
+				return transport.Retry(time.Millisecond, boom)
+			}
+			return nil
+		},
+		OnRetry: func(p hark.Post, err error) { retried = append(retried, p.ID+": "+err.Error()) },
+	}.Publish(context.Background(), hark.Post{ID: "a"}, hark.Post{ID: "b"}, hark.Post{ID: "c"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"a": 1, "b": 3, "c": 1}, handled)
+	assert.Len(t, retried, 2)
+
+	// A post that keeps failing holds the batch until ctx ends.
+	ctx, cancel := context.WithCancel(context.Background())
+	err = transport.Direct{Handler: func(context.Context, hark.Post) error { return boom },
+		OnRetry: func(hark.Post, error) { cancel() }}.Publish(ctx, hark.Post{ID: "a"})
+	assert.ErrorIs(t, err, context.Canceled)
 
 	r := transport.Retry(3*time.Second, boom)
 	after, ok := transport.RetryAfter(fmt.Errorf("wrapped: %w", r))
@@ -219,14 +239,20 @@ func TestDirectConcurrent(t *testing.T) {
 	assert.Len(t, seen, 50)
 	assert.Equal(t, []string{"0007"}, dead)
 
-	boom := errors.New("boom")
+	var mu2 sync.Mutex
+	tries := map[string]int{}
 	d.Handler = func(_ context.Context, p hark.Post) error {
-		if p.ID == "0003" {
-			return boom
+		mu2.Lock()
+		defer mu2.Unlock()
+		tries[p.ID]++
+		if p.ID == "0003" && tries[p.ID] == 1 {
+			return transport.Retry(time.Millisecond, errors.New("boom"))
 		}
 		return nil
 	}
-	assert.ErrorIs(t, d.Publish(ctx, ps...), boom, "a failed post fails the batch")
+	require.NoError(t, d.Publish(ctx, ps...))
+	assert.Equal(t, 2, tries["0003"], "a failed post is retried alone")
+	assert.Equal(t, 1, tries["0004"], "the others are handled once")
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()

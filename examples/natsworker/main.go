@@ -78,6 +78,7 @@ type options struct {
 	db          string
 	idle        time.Duration
 	lease       time.Duration
+	sendLease   time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.db, "db", "hark.db", "local: the state file")
 	fs.DurationVar(&o.idle, "idle", 0, "work: stop after this long without a post (0: never)")
 	fs.DurationVar(&o.lease, "lease", 15*time.Second, "ingest: how long a dead ingester's lease on its source lasts")
+	fs.DurationVar(&o.sendLease, "send-lease", time.Minute,
+		"work, local: how long a send reserved by a dead process blocks its retry (longer than one notifier attempt plus its wait)")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
@@ -215,7 +218,8 @@ func work(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) er
 	defer nc.Close()
 	d := respond.NewDispatcher(respond.Routes{"*": logNotifier(log)},
 		respond.WithLedger(state.NewLedger(kv, "", state.WithRetention(30*24*time.Hour))),
-		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log))
+		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log),
+		respond.WithLeaseTTL(o.sendLease))
 	authors := influence.NewTracker(influence.WithStore(state.NewProfiles(kv, "", 0)))
 	pl, err := newPipeline(policy, authors, d, tr, stdout, log)
 	if err != nil {
@@ -258,7 +262,8 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 	defer kv.Close()
 	d := respond.NewDispatcher(respond.Routes{"*": logNotifier(log)},
 		respond.WithLedger(state.NewLedger(kv, "", state.WithRetention(30*24*time.Hour))),
-		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log))
+		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log),
+		respond.WithLeaseTTL(o.sendLease))
 	authors := influence.NewTracker(influence.WithStore(state.NewProfiles(kv, "", 0)))
 	pl, err := newPipeline(policy, authors, d, nil, stdout, log)
 	if err != nil {
@@ -266,7 +271,8 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 	}
 	src := &fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log}
 	dead := func(p hark.Post, err error) { log.Error("dead letter", "source", p.Source, "post", p.ID, "err", err) }
-	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead, Concurrency: o.concurrency},
+	retry := func(p hark.Post, err error) { log.Warn("retry", "source", p.Source, "post", p.ID, "err", err) }
+	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead, OnRetry: retry, Concurrency: o.concurrency},
 		func(err error) { log.Warn("ingest", "err", err) },
 		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second), listen.WithLogger(log))
 }
