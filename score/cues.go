@@ -338,8 +338,12 @@ func (m *matcher) run(sc *scratch, lang string) {
 				m.try(sc, id, i, lang, 0)
 			}
 		}
-		for _, id := range m.shortPx {
-			m.try(sc, id, i, lang, 0)
+		if lw := sc.lowOf(i); len(lw) > 0 && len(m.shortPx) > 0 {
+			for _, id := range m.shortPx {
+				if w0 := &m.phrases[id].words[0]; wordMatches(sc, w0, i) {
+					m.try(sc, id, i, lang, 1)
+				}
+			}
 		}
 	}
 }

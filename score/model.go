@@ -64,6 +64,32 @@ type Model struct {
 	// one cache line.
 	w       []float32
 	trained [numHeads]bool
+	// q is the hashed part of w quantised to int8 per output (scale qs),
+	// a quarter of the memory: scoring touches one random row per hashed
+	// feature, and a small table stays in cache.
+	q  []int8
+	qs [numOut]float32
+}
+
+// prepare builds the quantised table from w.
+func (m *Model) prepare() {
+	var mx [numOut]float32
+	base := m.Dense * numOut
+	for j := base; j < len(m.w); j++ {
+		c := (j - base) % numOut
+		mx[c] = max(mx[c], abs32(m.w[j]))
+	}
+	for c := range m.qs {
+		m.qs[c] = mx[c] / 127
+		if m.qs[c] == 0 {
+			m.qs[c] = 1
+		}
+	}
+	m.q = make([]int8, len(m.w)-base)
+	for j := range m.q {
+		c := j % numOut
+		m.q[j] = int8(math.Round(float64(m.w[base+j] / m.qs[c])))
+	}
 }
 
 // numOut is the number of outputs of all heads together; headOff is where
@@ -78,6 +104,32 @@ func (m *Model) dim() int { return m.Dense + m.Buckets }
 
 // outputs computes every head's raw outputs in one pass.
 func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) {
+	*out = [numOut]float32{}
+	for i, x := range dense {
+		if x == 0 {
+			continue
+		}
+		row := m.w[i*numOut : i*numOut+numOut]
+		for c := range out {
+			out[c] += x * row[c]
+		}
+	}
+	var hs [numOut]int32
+	for _, k := range hashed {
+		j := int(k%uint32(m.Buckets)) * numOut
+		row := m.q[j : j+numOut : j+numOut]
+		for c := range hs {
+			hs[c] += int32(row[c])
+		}
+	}
+	scale := hashScale(len(hashed))
+	for c := range out {
+		out[c] += float32(hs[c]) * m.qs[c] * scale
+	}
+}
+
+// outputsExact is outputs with the unquantised weights, for training.
+func (m *Model) outputsExact(dense []float32, hashed []uint32, out *[numOut]float32) {
 	*out = [numOut]float32{}
 	for i, x := range dense {
 		if x == 0 {
@@ -427,7 +479,7 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 					ew = 1
 				}
 				scale := hashScale(len(f.hashed))
-				m.outputs(f.dense[:], f.hashed, &raw)
+				m.outputsExact(f.dense[:], f.hashed, &raw)
 				if h == headValence {
 					grad[0] = float32((float64(raw[off]) - ys[i]) * ew)
 				} else {
@@ -458,6 +510,7 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 			}
 		}
 	}
+	m.prepare()
 	m.Trained = m.Trained[:0]
 	for h := range numHeads {
 		if m.trained[h] {
@@ -530,6 +583,7 @@ func LoadModel(r io.Reader) (*Model, error) {
 	if err := binary.Read(br, binary.LittleEndian, m.w); err != nil {
 		return nil, fmt.Errorf("score: model: weights: %w", err)
 	}
+	m.prepare()
 	return m, nil
 }
 
