@@ -95,6 +95,7 @@ func TestPosterFaults(t *testing.T) {
 		for _, f := range []replytest.Fault{replytest.FaultRateLimit, replytest.FaultUnavailable,
 			replytest.FaultErrorAfter, replytest.FaultDropAfter, replytest.FaultHangAfter} {
 			t.Run(fmt.Sprintf("%v/ignoreKey=%v", f, ignoreKey), func(t *testing.T) {
+				t.Parallel()
 				clk := newClock()
 				opt := replytest.Options{Now: clk.Now, Faults: faultsAt(map[int]replytest.Fault{0: f, 1: f})}
 				if ignoreKey {
