@@ -167,7 +167,7 @@ func DraftFor(dec respond.Decision, account string) (Draft, bool) {
 			continue
 		}
 		lang := dec.Case.Scores.Language
-		if lang == "" || lang == "unknown" {
+		if lang == "" || lang == "und" || lang == "unknown" {
 			lang = dec.Case.Post.Lang
 		}
 		post := dec.Case.Post
