@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/state"
 	"github.com/harkhq/hark/transport"
 	hjs "github.com/harkhq/hark/transport/jetstream"
@@ -228,4 +229,35 @@ func TestStoppedWorkerGivesPostsBack(t *testing.T) {
 	}, 10*time.Second, 10*time.Millisecond)
 	stopB()
 	<-doneB
+}
+
+// Decisions go to their own subject per source, once per post even when a
+// post is decided again after a redelivery.
+func TestPublishDecision(t *testing.T) {
+	srv := natstest.Start(t, "")
+	tr, js := newTransport(t, srv, hjs.Config{})
+	ctx := context.Background()
+	d := respond.Decision{PostID: "42", Priority: respond.P2, Team: "care", Rules: []string{"late-order"},
+		Actions: []respond.Action{{Kind: respond.ActRoute, Team: "care", Rule: "late-order"}}}
+	require.NoError(t, tr.PublishDecision(ctx, "forum", d))
+	require.NoError(t, tr.PublishDecision(ctx, "forum", d), "decided again after a redelivery")
+	require.NoError(t, tr.PublishDecision(ctx, "did:plc/odd", respond.Decision{PostID: "42"}), "same ID, other source")
+	require.Equal(t, uint64(2), streamMsgs(t, js, "HARK_DECISIONS"))
+
+	c, err := js.OrderedConsumer(ctx, "HARK_DECISIONS", jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	b, err := c.Fetch(2, jetstream.FetchMaxWait(5*time.Second))
+	require.NoError(t, err)
+	var subjects []string
+	var first respond.Decision
+	for m := range b.Messages() {
+		subjects = append(subjects, m.Subject())
+		if len(subjects) == 1 {
+			require.NoError(t, jsonUnmarshal(m.Data(), &first))
+		}
+	}
+	assert.Equal(t, []string{"hark.decisions.forum", "hark.decisions.=ZGlkOnBsYy9vZGQ"}, subjects)
+	assert.Equal(t, "42", first.PostID)
+	assert.Equal(t, "care", first.Team)
+	assert.Equal(t, []string{"late-order"}, first.Rules)
 }
