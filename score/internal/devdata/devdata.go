@@ -309,7 +309,7 @@ func Predict(items []Item, models []*score.Model) ([]score.Result, error) {
 // TuneUrgency chooses the urgency head's thresholds and veto on the
 // out-of-fold predictions of the care items: the best recall of urgent
 // (2-3) plus critical (3) posts (a twentieth of their precision breaking ties),
-// at urgent precision >= 0.74 and critical precision >= 0.55. It sets them on every
+// at urgent precision >= 0.72 and critical precision >= 0.5. It sets them on every
 // model and the veto in Veto.
 func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err error) {
 	var care []Item
@@ -339,7 +339,7 @@ func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err e
 				}
 				r2, pr2 := RecallPrecision(g2, p2)
 				r3, pr3 := RecallPrecision(g3, p3)
-				if pr2 < 0.74 || pr3 < 0.55 {
+				if pr2 < 0.72 || pr3 < 0.5 {
 					continue
 				}
 				if x := r2 + r3 + 0.05*(pr2+pr3); x > best {
