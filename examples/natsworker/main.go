@@ -260,6 +260,15 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 		return err
 	}
 	defer kv.Close()
+	sctx, stopSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		if err := kv.SweepEvery(sctx, 10*time.Minute); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("sweep", "err", err)
+		}
+	}()
+	defer func() { stopSweep(); <-swept }()
 	d := respond.NewDispatcher(respond.Routes{"*": logNotifier(log)},
 		respond.WithLedger(state.NewLedger(kv, "", state.WithRetention(30*24*time.Hour))),
 		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log),

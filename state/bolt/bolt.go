@@ -331,3 +331,24 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// SweepEvery calls Sweep every interval until ctx ends, and returns ctx's
+// error then, or the first error of Sweep. Run it in a goroutine of a
+// long-running process.
+func (s *Store) SweepEvery(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if _, err := s.Sweep(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+		}
+	}
+}

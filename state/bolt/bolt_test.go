@@ -85,3 +85,17 @@ func TestSweep(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"k.b", "k.c"}, keys)
 }
+
+func TestSweepEvery(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := open(t, filepath.Join(t.TempDir(), "hark.db"))
+	_, err := s.Put(ctx, "k.a", []byte("x"), time.Millisecond)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- s.SweepEvery(ctx, 5*time.Millisecond) }()
+	require.Equal(t, 1, bolt.StoredKeys(s))
+	require.Eventually(t, func() bool { return bolt.StoredKeys(s) == 0 }, 10*time.Second, 5*time.Millisecond, "the expired key is swept from the file")
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+}
