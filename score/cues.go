@@ -43,6 +43,7 @@ var cueFamilies = [...]string{
 	"urgency.blocked", "urgency.money", "urgency.churn", "urgency.repeat", "urgency.deadline",
 	"urgency.delivery", "urgency.problem", "urgency.many",
 	"intent.question", "intent.request", "intent.suggestion", "intent.purchase", "intent.praise", "intent.spam",
+	"intent.other",
 }
 
 // Indices of families the rules read directly.

@@ -1058,6 +1058,7 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 	v[4] += fam[17]
 	v[2] += fam[18]
 	v[6] += fam[19]
+	v[7] += fam[20] * 0.8
 	if a.quest > 0 {
 		v[1] += 0.8
 	}
