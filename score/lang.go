@@ -61,6 +61,10 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 		if t.kind != tkWord && t.kind != tkTagPart {
 			continue
 		}
+		if !sc.nonASCII { // plain ASCII: Latin letters, no diacritics
+			latin += int(t.e - t.s)
+			continue
+		}
 		for _, r := range text[t.s:t.e] {
 			if r < 0x80 {
 				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {

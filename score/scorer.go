@@ -230,6 +230,8 @@ type scratch struct {
 	words   []int32    // token index of each word taking part in matching
 	wspan   [][3]int32 // lower form start, end, stem end (in low)
 	wid     [][2]int32 // phrase-word IDs of each word's stem and lower form
+
+	nonASCII bool // the text has a byte >= 0x80
 	hits    []hit
 	sent    []sentAcc
 	reasons []hark.Reason

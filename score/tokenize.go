@@ -82,6 +82,13 @@ func isWordRune(r rune) bool {
 // tokenize splits text into tokens appended to sc.toks, lower-case forms
 // in sc.low. It runs in time linear in len(text).
 func (sc *scratch) tokenize(text string, lx *lexicon) {
+	sc.nonASCII = false
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			sc.nonASCII = true
+			break
+		}
+	}
 	sc.toks = sc.toks[:0]
 	sc.low = sc.low[:0]
 	sent := int32(0)
