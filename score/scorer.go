@@ -225,19 +225,19 @@ func validIntent(i Intent) bool {
 
 // scratch is the per-call working memory, pooled.
 type scratch struct {
-	toks    []token
-	low     []byte
-	words   []int32    // token index of each word taking part in matching
-	wspan   [][3]int32 // lower form start, end, stem end (in low)
-	wid     [][2]int32 // phrase-word IDs of each word's stem and lower form
+	toks  []token
+	low   []byte
+	words []int32    // token index of each word taking part in matching
+	wspan [][3]int32 // lower form start, end, stem end (in low)
+	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 
 	nonASCII bool // the text has a byte >= 0x80
-	hits    []hit
-	sent    []sentAcc
-	reasons []hark.Reason
-	hashed  []uint32
-	dense   [numDense]float32
-	probs   [8]float64
+	hits     []hit
+	sent     []sentAcc
+	reasons  []hark.Reason
+	hashed   []uint32
+	dense    [numDense]float32
+	probs    [8]float64
 }
 
 type sentAcc struct {
