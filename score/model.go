@@ -22,7 +22,7 @@ import (
 const numDense = 38 + len(cueFamilies)
 
 // defaultBuckets is the number of hash buckets of the sparse features.
-const defaultBuckets = 1 << 14
+const defaultBuckets = 1 << 13
 
 // Heads of a Model.
 const (
@@ -326,7 +326,7 @@ type FitOptions struct {
 	ValenceRate float64
 	// Seed orders the examples (training is deterministic for one seed).
 	Seed uint64
-	// Buckets is the number of hash buckets (default 16384; must equal
+	// Buckets is the number of hash buckets (default 8192; must equal
 	// Base's when adapting).
 	Buckets int
 	// ClassWeight, for the urgency and intent heads, weights each example
