@@ -5,8 +5,9 @@
 //	 "intent", "language", "spam", "about", "reasons": [{"code","span","weight"}]}
 //
 // A malformed line is reported on stderr with its line number and skipped;
-// the exit status is then 2. With -brand FILE, a brand's knowledge (YAML or
-// JSON, see score.Brand) is loaded: its names are neutral, its cues added.
+// the exit status is then 2. With -brand FILE, a brand's knowledge (JSON,
+// see score.Brand) is loaded: its names are neutral, its cues added; with
+// -model FILE, a model saved by score.Model.Save replaces the embedded one.
 //
 //	go run ./examples/score < posts.jsonl
 package main
@@ -31,7 +32,7 @@ func main() {
 }
 
 func run() int {
-	brandFile := flag.String("brand", "", "YAML or JSON file with a brand's names, neutral terms and cues")
+	brandFile := flag.String("brand", "", "JSON file with a brand's names, neutral terms and cues (score.Brand)")
 	modelFile := flag.String("model", "", "a model saved by score.Model.Save, instead of the embedded one")
 	flag.Parse()
 	var opts []score.Option
