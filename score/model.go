@@ -329,8 +329,8 @@ type FitOptions struct {
 	// Buckets is the number of hash buckets (default 8192; must equal
 	// Base's when adapting).
 	Buckets int
-	// ClassWeight, for the urgency and intent heads, weights each example
-	// by the inverse frequency of its class when true.
+	// Balance, for the urgency and intent heads, weights each example by
+	// the square root of the inverse frequency of its class.
 	Balance bool
 	// Note is stored in the model.
 	Note string

@@ -264,10 +264,6 @@ func Fit(s *score.Scorer, train []score.Example) (*score.Model, error) {
 	return s.Fit(train, o)
 }
 
-func unused(s *score.Scorer, train []score.Example) (*score.Model, error) {
-	return s.Fit(train, score.FitOptions{Epochs: 8, Balance: true, Seed: 1,
-		Note: "trained by score/internal/train on the VADER sets (MIT) and Hark's customer-care posts"})
-}
 
 // CrossVal fits one model per fold on the items outside it (sets of weight
 // 0 left out) and returns the models.
