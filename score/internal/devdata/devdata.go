@@ -264,7 +264,6 @@ func Fit(s *score.Scorer, train []score.Example) (*score.Model, error) {
 	return s.Fit(train, o)
 }
 
-
 // CrossVal fits one model per fold on the items outside it (sets of weight
 // 0 left out) and returns the models.
 func CrossVal(base *score.Scorer, items []Item, k int) ([]*score.Model, error) {
