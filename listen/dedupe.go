@@ -21,7 +21,6 @@ type Dedupe struct {
 	head  int               // oldest slot
 	count int               // used slots
 	seq   uint64
-	batch map[string]struct{} // scratch for repeats within a batch
 }
 
 type idSet struct {
@@ -165,31 +164,41 @@ func (d *Dedupe) evictOldest() {
 	d.count--
 }
 
-// filterIDs calls keep(i) for each of the n ids of source not remembered
-// and not repeating an earlier id of the same call, without remembering
-// them.
-func (d *Dedupe) filterIDs(source string, ids func(i int) string, n int, keep func(i int)) {
+// claim calls keep(i) for each of the n ids of source not remembered and
+// not repeating an earlier id of the same call, and remembers those at once
+// (one probe of the set per post). Empty ids are kept and not remembered.
+// If the batch is then not handled, forget must undo the claim.
+func (d *Dedupe) claim(source string, ids func(i int) string, n int, keep func(i int)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.nowNanos()
-	set := d.sets[source]
-	if d.batch == nil {
-		d.batch = make(map[string]struct{})
-	}
+	set := d.set(source)
 	for i := range n {
 		id := ids(i)
-		if set != nil && set.seen(id, now) {
+		if id == "" {
+			keep(i)
 			continue
 		}
-		if n > 1 {
-			if _, dup := d.batch[id]; dup {
-				continue
-			}
-			d.batch[id] = struct{}{}
+		if set.seen(id, now) {
+			continue
 		}
+		d.add(set, id, now)
 		keep(i)
 	}
-	clear(d.batch)
+}
+
+// forget drops the given ids of source, claimed for a batch that was not
+// handled. Their ring slots become stale and are skipped when evicted.
+func (d *Dedupe) forget(source string, ids func(i int) string, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	set := d.sets[source]
+	if set == nil {
+		return
+	}
+	for i := range n {
+		delete(set.m, ids(i))
+	}
 }
 
 // addAll remembers the given ids of source.

@@ -56,8 +56,9 @@ func WithPollInterval(d time.Duration) Option { return func(cfg *config) { cfg.p
 func WithBackoff(b Backoff) Option { return func(cfg *config) { cfg.backoff = b } }
 
 // WithDedupe makes Stream drop posts d remembers, and repeats within a
-// batch, and remember each delivered post once the loop body asks for the
-// next batch. One Dedupe may serve many streams.
+// batch, and remember each delivered post; a batch the loop body breaks
+// out of is forgotten again, so it passes when redelivered. One Dedupe may
+// serve many streams (of different names).
 func WithDedupe(d *Dedupe) Option { return func(cfg *config) { cfg.dedupe, cfg.seen = d, nil } }
 
 // A SeenStore remembers which posts were delivered, as [Dedupe] does in
@@ -145,8 +146,8 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 // Posts without an ID are dropped; invalid UTF-8 in text, handle and name is
 // replaced (see hark.Post.Repair).
 //
-// The cursor of a batch is saved, and its posts remembered by the dedupe
-// set, only when the loop body asks for the next batch, so a batch whose
+// The cursor of a batch is saved, and its posts stay remembered by the
+// dedupe set, only when the loop body asks for the next batch, so a batch whose
 // handling was interrupted (crash, break) is delivered again on the next
 // run: at-least-once. With [WithDedupe] the effect is once within the
 // dedupe set's memory.
@@ -201,6 +202,10 @@ func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool)
 		cfg.watermarks.update(s.name, func(w *Watermark) { w.LastFetch = now; w.LastError = "" })
 		if len(posts) > 0 {
 			if !yield(posts, nil) {
+				if cfg.dedupe != nil {
+					// Not handled: it must pass again next time.
+					cfg.dedupe.forget(s.name, func(i int) string { return posts[i].ID }, len(posts))
+				}
 				return
 			}
 			if err := s.commitPosts(ctx, posts); err != nil {
@@ -270,7 +275,7 @@ func (s *streamer) clean(ctx context.Context, posts []hark.Post) ([]hark.Post, e
 	keep := s.keepIndex[:0]
 	switch {
 	case cfg.dedupe != nil:
-		cfg.dedupe.filterIDs(s.name, func(i int) string { return posts[i].ID }, len(posts), func(i int) {
+		cfg.dedupe.claim(s.name, func(i int) string { return posts[i].ID }, len(posts), func(i int) {
 			keep = append(keep, i)
 		})
 	case cfg.seen != nil:
@@ -334,7 +339,7 @@ func (s *streamer) commitPosts(ctx context.Context, posts []hark.Post) error {
 	var err error
 	switch {
 	case cfg.dedupe != nil:
-		cfg.dedupe.addAll(s.name, func(i int) string { return posts[i].ID }, len(posts))
+		// Remembered when claimed in clean.
 	case cfg.seen != nil:
 		ids := make([]string, len(posts))
 		for i := range posts {
