@@ -672,9 +672,65 @@ func matchPattern(text []byte, p *pattern) bool {
 
 type matchState struct {
 	raw   string // the post's text
-	text  []byte // raw normalised, once normal is set
+	text  []byte // raw normalised, once norm is set
 	norm  bool
+	ascii bool // raw is all ASCII: single words are searched in it as is
 	bloom bloom
+}
+
+// hasWord reports whether the text holds the word (or sigil word) of n.
+func (m *matchState) hasWord(n *qnode) bool {
+	if m.ascii && !m.norm && n.kind != qPhrase {
+		return hasWordRaw(m.raw, n.needle)
+	}
+	return hasWord(m.normalized(), n.needle)
+}
+
+// hasWordRaw is hasWord on an ASCII text that is not normalised: needle
+// (lower-case word bytes after an optional sigil) is found ignoring case,
+// between non-word bytes.
+func hasWordRaw(s string, needle []byte) bool {
+	n := len(needle)
+	c0 := needle[0]
+	up := c0
+	if 'a' <= c0 && c0 <= 'z' {
+		up = c0 - ('a' - 'A')
+	}
+	sigil := c0 == '@' || c0 == '#'
+	for i := 0; i+n <= len(s); {
+		j := strings.IndexByte(s[i:], c0)
+		if up != c0 {
+			lim := len(s) - i
+			if j >= 0 {
+				lim = j
+			}
+			if k := strings.IndexByte(s[i:i+lim], up); k >= 0 {
+				j = k
+			}
+		}
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j+n > len(s) {
+			return false
+		}
+		if (sigil || j == 0 || rawSep[s[j-1]] == 1) && (j+n == len(s) || rawSep[s[j+n]] == 1) && eqNorm(s[j:j+n], needle) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+// eqNorm reports whether the ASCII bytes w, normalised, equal needle.
+func eqNorm(w string, needle []byte) bool {
+	for k := 0; k < len(w); k++ {
+		if normByte[w[k]] != needle[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // normalized returns the normalised text, making it on first use.
@@ -769,7 +825,8 @@ func (q *Query) Match(p *hark.Post) bool {
 	}
 	m := q.pool.Get().(*matchState)
 	m.raw, m.norm = p.Text, false
-	if !m.bloom.fillASCII(p.Text) {
+	m.ascii = m.bloom.fillASCII(p.Text)
+	if !m.ascii {
 		m.bloom.fill(m.normalized())
 	}
 	ok := q.eval(q.root, p, m)
@@ -797,13 +854,13 @@ func (q *Query) eval(n *qnode, p *hark.Post, m *matchState) bool {
 	case qNot:
 		return !q.eval(n.kids[0], p, m)
 	case qWord, qPhrase:
-		return m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
+		return m.bloom.hasAll(n.hashes) && m.hasWord(n)
 	case qPattern:
 		return matchPattern(m.normalized(), &q.pats[n.id])
 	case qMention:
-		return hasFold(p.Mentions, n.str) || m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
+		return hasFold(p.Mentions, n.str) || m.bloom.hasAll(n.hashes) && m.hasWord(n)
 	case qTag:
-		return hasFold(p.Tags, n.str) || m.bloom.hasAll(n.hashes) && hasWord(m.normalized(), n.needle)
+		return hasFold(p.Tags, n.str) || m.bloom.hasAll(n.hashes) && m.hasWord(n)
 	case qLang:
 		l := p.Lang
 		return len(l) >= len(n.str) && strings.EqualFold(l[:len(n.str)], n.str) &&

@@ -19,6 +19,7 @@ func matchBothPaths(q *Query, p *hark.Post) (fast, slow bool, ascii bool) {
 	var a, b matchState
 	a.raw, b.raw = p.Text, p.Text
 	ascii = a.bloom.fillASCII(p.Text)
+	a.ascii = ascii
 	b.bloom.fill(b.normalized())
 	if !ascii {
 		return false, q.eval(q.root, p, &b), false
@@ -47,8 +48,35 @@ func TestASCIIPathAgreesWithNormalised(t *testing.T) {
 	}
 }
 
+func TestASCIIPathCases(t *testing.T) {
+	tests := []struct {
+		text, query string
+		want        bool
+	}{
+		{"Kestrel@kestrelhelp refund", "kestrelhelp", true},
+		{"Kestrel@kestrelhelp refund", "@kestrelhelp", true},
+		{"xkestrel kestrelx", "kestrel", false},
+		{"_kestrel", "kestrel", false},
+		{"(KESTREL)", "kestrel", true},
+		{"#Kestrel rocks", "#kestrel", true},
+		{"kestrel", "#kestrel", false},
+		{"a@kestrel", "@kestrel", true},
+		{"PHONE!kestrel", "phone AND kestrel", true},
+		{"pho ne", "phone", false},
+	}
+	for _, tt := range tests {
+		q := MustCompile(tt.query)
+		p := hark.Post{Text: tt.text}
+		fast, slow, ascii := matchBothPaths(q, &p)
+		if !ascii || fast != tt.want || slow != tt.want {
+			t.Errorf("%q on %q: fast %v, normalised %v, want %v", tt.query, tt.text, fast, slow, tt.want)
+		}
+	}
+}
+
 func FuzzASCIIPath(f *testing.F) {
-	for _, s := range []string{"if I cancel kestrel plus mid-year", "@KestrelHelp refund??", "Wi-Fi down #Kestrel", "  --double   CHARGED--  "} {
+	for _, s := range []string{"if I cancel kestrel plus mid-year", "@KestrelHelp refund??", "Wi-Fi down #Kestrel", "  --double   CHARGED--  ",
+		"Kestrel@kestrelhelp", "xkestrel kestrelx KESTREL", "_kestrel kestrel_ k3strel", "#kestrel#kestrel", "phone", "PHONE!kestrel"} {
 		f.Add(s)
 	}
 	qs := make([]*Query, len(pathQueries))
