@@ -403,7 +403,7 @@ func (b *Builder) slaChart(end time.Time) barChart {
 		maxV = max(maxV, n)
 	}
 	c.Empty = maxV == 0
-	span := barW - barLabelW - 80
+	span := barW - barLabelW - 330 // room for the breakdown
 	for i, p := range prios {
 		y := float64(i) * barRowH
 		row := barRow{Label: string(p), Y: f1(y + 3), TextY: f1(y + 15)}
