@@ -20,8 +20,15 @@ const ExitSkipped = 2
 // repaired one is reported on stderr with its line number. After the loop,
 // *skipped holds the number of lines skipped. An I/O error ends the
 // sequence and is reported too.
+//
+// When r is a regular file and stderr a terminal, a progress line (posts
+// read, share of the file, posts per second, time left) is drawn on stderr
+// and rewritten in place at most four times a second, and removed at the
+// end; piped or redirected, the tool stays silent.
 func Posts(r io.Reader, stderr io.Writer, skipped *int) iter.Seq[hark.Post] {
 	return func(yield func(hark.Post) bool) {
+		r, prog := newProgress(r, stderr)
+		defer prog.done()
 		jr := hark.NewReader(r)
 		for {
 			p, err := jr.Read()
@@ -31,17 +38,21 @@ func Posts(r io.Reader, stderr io.Writer, skipped *int) iter.Seq[hark.Post] {
 			var le *hark.LineError
 			if errors.As(err, &le) {
 				*skipped++
+				prog.clear()
 				fmt.Fprintf(stderr, "line %d: skipped: %v\n", le.Line, le.Err)
 				continue
 			}
 			if err != nil {
 				*skipped++
+				prog.clear()
 				fmt.Fprintf(stderr, "line %d: read error: %v\n", jr.Line()+1, err)
 				return
 			}
 			if jr.Repaired() {
+				prog.clear()
 				fmt.Fprintf(stderr, "line %d: invalid UTF-8 replaced with U+FFFD\n", jr.Line())
 			}
+			prog.add()
 			if !yield(p) {
 				return
 			}
