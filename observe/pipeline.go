@@ -1,18 +1,17 @@
 package observe
 
 import (
-	"log/slog"
-
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/score"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // A Scorer judges posts, as *score.Scorer does.
@@ -23,7 +22,8 @@ type Scorer interface {
 // Scorer wraps s so that each Score is recorded: posts scored by detected
 // language (hark.score.posts), posts of unknown language
 // (hark.score.unknown_language; their share is its ratio to
-// hark.score.posts) and the time each took (hark.score.duration).
+// hark.score.posts) and, for one post in 8, the time it took
+// (hark.score.duration; sampling keeps the clock's cost off the rest).
 func (in *Instruments) Scorer(s Scorer) Scorer { return &scorer{s: s, in: in} }
 
 type scorer struct {
@@ -36,6 +36,11 @@ func (s *scorer) Score(p hark.Post) score.Result { return s.in.Score(s.s, p) }
 // Score scores p with s and records it as the [Instruments.Scorer] wrapper
 // does.
 func (in *Instruments) Score(s Scorer, p hark.Post) score.Result {
+	if in.scoreN.Add(1)&7 != 1 {
+		r := s.Score(p)
+		in.Scored(context.Background(), r, -1)
+		return r
+	}
 	start := in.cfg.now()
 	r := s.Score(p)
 	in.Scored(context.Background(), r, in.cfg.now().Sub(start).Seconds())
@@ -49,10 +54,9 @@ func (in *Instruments) Scored(ctx context.Context, r score.Result, seconds float
 	if lang == "" {
 		lang = "und"
 	}
-	opt := in.opt("language", in.langs.value(lang))
-	in.scored.Add(ctx, 1, opt)
+	in.scoredBy.get(lang).n.Add(1)
 	if lang == "und" {
-		in.unknownLang.Add(ctx, 1)
+		in.unknownLang.Add(1)
 	}
 	if seconds >= 0 {
 		in.scoreDur.Record(ctx, seconds)
@@ -63,13 +67,20 @@ func (in *Instruments) Scored(ctx context.Context, r score.Result, seconds float
 type DecideFunc func(ctx context.Context, c respond.Case) (respond.Decision, error)
 
 // Decider wraps decide so that each decision is recorded with
-// [Instruments.Decision], its failures counted (hark.decision.errors) and
-// its duration measured (hark.decision.duration).
+// [Instruments.Decision] and its failures counted (hark.decision.errors);
+// one decision in 16 is timed (hark.decision.duration), which keeps the
+// clock's cost off the rest.
 func (in *Instruments) Decider(decide DecideFunc) DecideFunc {
 	return func(ctx context.Context, c respond.Case) (respond.Decision, error) {
-		start := in.cfg.now()
+		var start time.Time
+		timed := in.decideN.Add(1)&15 == 1
+		if timed {
+			start = in.cfg.now()
+		}
 		d, err := decide(ctx, c)
-		in.decideDur.Record(ctx, in.cfg.now().Sub(start).Seconds())
+		if timed {
+			in.decideDur.Record(ctx, in.cfg.now().Sub(start).Seconds())
+		}
 		if err != nil {
 			in.decideErrs.Add(ctx, 1)
 			return d, err
@@ -83,10 +94,10 @@ func (in *Instruments) Decider(decide DecideFunc) DecideFunc {
 // values as "none"), and one hark.decision.rules per rule that fired.
 // Teams and rules come from the policy, so they are bounded by it, and
 // capped at [WithMaxValues] besides.
-func (in *Instruments) Decision(ctx context.Context, d respond.Decision) {
-	in.decisions.Add(ctx, 1, in.opt("priority", priority(d.Priority), "team", in.teams.value(orNone(d.Team))))
+func (in *Instruments) Decision(_ context.Context, d respond.Decision) {
+	in.decisionsBy[priorityIndex(string(d.Priority))].get(d.Team).n.Add(1)
 	for _, r := range d.Rules {
-		in.rules.Add(ctx, 1, in.opt("rule", in.ruleNames.value(r)))
+		in.rulesBy.get(r).n.Add(1)
 	}
 }
 
@@ -107,7 +118,7 @@ func (in *Instruments) SLAEvent(ctx context.Context, e respond.SLAEvent) {
 	if e.Kind != respond.SLAWarn && e.Kind != respond.SLABreach {
 		kind = Other
 	}
-	in.sla.Add(ctx, 1, in.opt("kind", kind, "priority", priority(e.Priority)))
+	in.sla.Add(ctx, 1, in.opt("kind", kind, "priority", priority(e.Priority)).add...)
 	if e.Kind == respond.SLABreach {
 		in.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "observe: SLA breached", slog.String("key", e.Key),
 			slog.String("priority", string(e.Priority)))
@@ -138,7 +149,7 @@ func (in *Instruments) Alerts(ctx context.Context, alerts []surge.Alert) []surge
 		default:
 			kind = Other
 		}
-		in.alerts.Add(ctx, 1, in.opt("kind", kind, "escalation", strconv.FormatBool(a.Escalation)))
+		in.alerts.Add(ctx, 1, in.opt("kind", kind, "escalation", strconv.FormatBool(a.Escalation)).add...)
 	}
 	return alerts
 }
@@ -174,17 +185,17 @@ func (in *Instruments) Dispatch(ctx context.Context, rep respond.Report) {
 		if !actionKinds[r.Action.Kind] {
 			kind = Other
 		}
-		in.actions.Add(ctx, 1, in.opt("kind", kind, "outcome", outcome(r.Outcome)))
+		in.actions.Add(ctx, 1, in.opt("kind", kind, "outcome", outcome(r.Outcome)).add...)
 		if r.Attempts > 1 {
-			in.retries.Add(ctx, int64(r.Attempts-1), in.opt("kind", kind))
+			in.retries.Add(ctx, int64(r.Attempts-1), in.opt("kind", kind).add...)
 		}
 		switch r.Outcome {
 		case respond.OutDeadLettered:
-			in.deadLetters.Add(ctx, 1, in.opt("kind", kind))
+			in.deadLetters.Add(ctx, 1, in.opt("kind", kind).add...)
 			in.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "observe: action dead-lettered", slog.String("post", rep.PostID),
 				slog.String("rule", r.Action.Rule), slog.String("kind", kind))
 		case respond.OutClaimed, respond.OutInFlight:
-			in.contention.Add(ctx, 1, in.opt("outcome", string(r.Outcome)))
+			in.contention.Add(ctx, 1, in.opt("outcome", string(r.Outcome)).add...)
 		}
 	}
 }
@@ -251,13 +262,13 @@ type notifier struct {
 	n    respond.Notifier
 	in   *Instruments
 	name string
-	dur  metric.MeasurementOption
+	dur  *attrs
 }
 
 func (w *notifier) Notify(ctx context.Context, m respond.Message) error {
 	start := w.in.cfg.now()
 	err := w.n.Notify(ctx, m)
-	w.in.sendDur.Record(ctx, w.in.cfg.now().Sub(start).Seconds(), w.dur)
+	w.in.sendDur.Record(ctx, w.in.cfg.now().Sub(start).Seconds(), w.dur.rec...)
 	result := "ok"
 	if err != nil {
 		var rl *respond.RateLimitError
@@ -269,9 +280,9 @@ func (w *notifier) Notify(ctx context.Context, m respond.Message) error {
 		default:
 			result = "error"
 		}
-		w.in.sendFails.Add(ctx, 1, w.dur)
+		w.in.sendFails.Add(ctx, 1, w.dur.add...)
 	}
-	w.in.sends.Add(ctx, 1, w.in.opt("notifier", w.name, "result", result))
+	w.in.sends.Add(ctx, 1, w.in.opt("notifier", w.name, "result", result).add...)
 	return err
 }
 
@@ -294,11 +305,11 @@ func (in *Instruments) Reply(ctx context.Context, o respond.Outcome, attempts in
 	if o == "" {
 		out = string(respond.OutFailed)
 	}
-	in.replies.Add(ctx, 1, in.opt("outcome", out))
+	in.replies.Add(ctx, 1, in.opt("outcome", out).add...)
 	if attempts > 1 {
 		in.replyRetries.Add(ctx, int64(attempts-1))
 	}
 	if o == respond.OutDeadLettered {
-		in.deadLetters.Add(ctx, 1, in.opt("kind", string(respond.ActReply)))
+		in.deadLetters.Add(ctx, 1, in.opt("kind", string(respond.ActReply)).add...)
 	}
 }

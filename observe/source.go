@@ -17,7 +17,7 @@ import (
 // sourceState is what the lag and cursor-age gauges read of one source.
 type sourceState struct {
 	name string
-	opt  metric.MeasurementOption
+	opt  *attrs
 
 	mu          sync.Mutex
 	newest      time.Time // Created of the newest post received
@@ -99,7 +99,7 @@ type source struct {
 	in         *Instruments
 	st         *sourceState
 	comp       *Component
-	ok, failed metric.MeasurementOption
+	ok, failed *attrs
 }
 
 func (s *source) Name() string { return s.src.Name() }
@@ -117,16 +117,16 @@ func (s *source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 	s.st.mu.Unlock()
 	b, err := s.src.Fetch(ctx, cursor)
 	end := in.cfg.now()
-	in.fetchDur.Record(ctx, end.Sub(start).Seconds(), s.st.opt)
+	in.fetchDur.Record(ctx, end.Sub(start).Seconds(), s.st.opt.rec...)
 	if err != nil {
-		in.fetches.Add(ctx, 1, s.failed)
+		in.fetches.Add(ctx, 1, s.failed.add...)
 		kind := ErrorKind(err)
-		in.fetchErrs.Add(ctx, 1, in.opt("source", s.st.name, "kind", kind))
+		in.fetchErrs.Add(ctx, 1, in.opt("source", s.st.name, "kind", kind).add...)
 		var wait time.Duration
 		if kind == "rate_limited" {
 			wait = listen.RetryAfterOf(err)
-			in.rateLimits.Add(ctx, 1, s.st.opt)
-			in.rateWait.Add(ctx, wait.Seconds(), s.st.opt)
+			in.rateLimits.Add(ctx, 1, s.st.opt.add...)
+			in.rateWait.Add(ctx, wait.Seconds(), s.st.opt.add...)
 		} else {
 			wait = listen.RetryAfterOf(err)
 		}
@@ -135,9 +135,9 @@ func (s *source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 		}
 		return b, err
 	}
-	in.fetches.Add(ctx, 1, s.ok)
+	in.fetches.Add(ctx, 1, s.ok.add...)
 	if n := len(b.Posts); n > 0 {
-		in.posts.Add(ctx, int64(n), s.st.opt)
+		in.posts.Add(ctx, int64(n), s.st.opt.add...)
 		var newest time.Time
 		for i := range b.Posts {
 			if c := b.Posts[i].Created; c.After(newest) {
@@ -198,10 +198,10 @@ func (in *Instruments) Watermarks(w *listen.Watermarks) (metric.Registration, er
 		}
 		for _, name := range names {
 			x, opt := by[name], in.opt("source", name)
-			o.ObserveInt64(delivered, x.d, opt)
-			o.ObserveInt64(dups, x.u, opt)
-			o.ObserveInt64(invalid, x.i, opt)
-			o.ObserveInt64(silent, x.s, opt)
+			o.ObserveInt64(delivered, x.d, opt.obs...)
+			o.ObserveInt64(dups, x.u, opt.obs...)
+			o.ObserveInt64(invalid, x.i, opt.obs...)
+			o.ObserveInt64(silent, x.s, opt.obs...)
 		}
 		return nil
 	}, delivered, dups, invalid, silent)
@@ -210,7 +210,7 @@ func (in *Instruments) Watermarks(w *listen.Watermarks) (metric.Registration, er
 // Silence records a stream's silence signal (hark.source.silences). Pass
 // it, or a function calling it, to [listen.WithSilence].
 func (in *Instruments) Silence(s listen.Silence) {
-	in.silences.Add(context.Background(), 1, in.sourceState(s.Source).opt)
+	in.silences.Add(context.Background(), 1, in.sourceState(s.Source).opt.add...)
 	in.cfg.logger.Warn("observe: source silent", "source", s.Source, "for", s.For)
 }
 
@@ -232,7 +232,7 @@ func (in *Instruments) Transport(source string, next http.RoundTripper) http.Rou
 type transport struct {
 	next http.RoundTripper
 	in   *Instruments
-	opt  metric.MeasurementOption
+	opt  *attrs
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -249,11 +249,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if limited {
 		ctx := req.Context()
 		now := t.in.cfg.now()
-		t.in.httpLimited.Add(ctx, 1, t.opt)
+		t.in.httpLimited.Add(ctx, 1, t.opt.add...)
 		if d, ok := listen.RetryAfter(res.Header.Get("Retry-After"), now); ok {
-			t.in.httpWait.Add(ctx, d.Seconds(), t.opt)
+			t.in.httpWait.Add(ctx, d.Seconds(), t.opt.add...)
 		} else if reset, ok := listen.RateLimitReset(res.Header, now); ok && reset.After(now) {
-			t.in.httpWait.Add(ctx, reset.Sub(now).Seconds(), t.opt)
+			t.in.httpWait.Add(ctx, reset.Sub(now).Seconds(), t.opt.add...)
 		}
 	}
 	return res, err

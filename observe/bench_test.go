@@ -1,0 +1,132 @@
+package observe_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/observe"
+	"github.com/harkhq/hark/respond"
+	"github.com/harkhq/hark/score"
+)
+
+// The overhead benchmarks score and decide the customer-care posts of
+// score/testdata/care with the shipped policy three ways, side by side:
+// bare (no observe at all), through observe with no provider installed
+// (nil: otel's no-op), and through observe with an SDK provider and a
+// manual reader (every instrument aggregating). Compare posts/s of "bare"
+// and "sdk": the target is at most 5 % apart.
+
+func carePosts(b *testing.B) []hark.Post {
+	b.Helper()
+	files, err := filepath.Glob("../score/testdata/care/*.jsonl")
+	if err != nil || len(files) == 0 {
+		b.Skip("no care posts at ../score/testdata/care")
+	}
+	sort.Strings(files)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	var out []hark.Post
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var p struct{ ID, Text string }
+			if json.Unmarshal(sc.Bytes(), &p) == nil && p.Text != "" {
+				out = append(out, hark.Post{ID: p.ID, Text: p.Text, Created: now.Add(-time.Duration(len(out)) * time.Second),
+					Author: hark.Author{Handle: "@user", Followers: int64(len(out) * 37 % 90000)}})
+			}
+		}
+		f.Close()
+	}
+	return out
+}
+
+func providers() []struct {
+	name string
+	mp   metric.MeterProvider
+} {
+	return []struct {
+		name string
+		mp   metric.MeterProvider
+	}{
+		{"bare", nil},
+		{"noop", nil},
+		{"sdk", sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))},
+	}
+}
+
+func BenchmarkOverheadScore(b *testing.B) {
+	posts := carePosts(b)
+	s, err := score.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pv := range providers() {
+		var sc observe.Scorer = s
+		if pv.name != "bare" {
+			in, err := observe.New(pv.mp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sc = in.Scorer(s)
+		}
+		b.Run(pv.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				sc.Score(posts[n%len(posts)])
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
+
+func BenchmarkOverheadDecide(b *testing.B) {
+	posts := carePosts(b)
+	s, err := score.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := make([]respond.Case, len(posts))
+	for i, post := range posts {
+		cases[i] = respond.Case{Post: post, Scores: s.Score(post), Now: post.Created.Add(time.Minute)}
+	}
+	ctx := context.Background()
+	for _, pv := range providers() {
+		decide := observe.DecideFunc(p.Decide)
+		if pv.name != "bare" {
+			in, err := observe.New(pv.mp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			decide = in.Decider(p.Decide)
+		}
+		b.Run(pv.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				if _, err := decide(ctx, cases[n%len(cases)]); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "decisions/s")
+		})
+	}
+}
