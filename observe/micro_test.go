@@ -24,7 +24,7 @@ func BenchmarkMicroDecision(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
 			for b.Loop() {
-				in.Decision(ctx, d)
+				in.Decision(ctx, &d)
 			}
 		})
 	}
@@ -46,6 +46,31 @@ func BenchmarkMicroScore(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s.Score(p)
+			}
+		})
+	}
+}
+
+func BenchmarkMicroDecider(b *testing.B) {
+	ctx := context.Background()
+	rules := []string{"complaint", "route-billing", "reply"}
+	bare := func(_ context.Context, c respond.Case) (respond.Decision, error) {
+		return respond.Decision{Priority: respond.P2, Team: "billing", Rules: rules, Case: c}, nil
+	}
+	c := respond.Case{Post: hark.Post{ID: "1", Text: "x"}}
+	for _, name := range []string{"bare", "noop", "sdk"} {
+		decide := observe.DecideFunc(bare)
+		switch name {
+		case "noop":
+			in, _ := observe.New(nil)
+			decide = in.Decider(bare)
+		case "sdk":
+			in, _ := observe.New(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())))
+			decide = in.Decider(bare)
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, _ = decide(ctx, c)
 			}
 		})
 	}

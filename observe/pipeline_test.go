@@ -175,7 +175,7 @@ func TestDispatchContentionAndReplies(t *testing.T) {
 func TestNoopProvider(t *testing.T) {
 	in, err := observe.New(nil)
 	require.NoError(t, err)
-	in.Decision(context.Background(), respond.Decision{Priority: respond.P1, Rules: []string{"x"}})
+	in.Decision(context.Background(), &respond.Decision{Priority: respond.P1, Rules: []string{"x"}})
 	assert.Equal(t, "en", in.Scorer(fixedScorer{}).Score(hark.Post{Lang: "en"}).Language)
 }
 
@@ -229,7 +229,7 @@ func TestPrometheusMetrics(t *testing.T) {
 	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
 	in, err := observe.New(p.Provider)
 	require.NoError(t, err)
-	in.Decision(context.Background(), respond.Decision{Priority: respond.P1, Team: "billing", Rules: []string{"outage"}})
+	in.Decision(context.Background(), &respond.Decision{Priority: respond.P1, Team: "billing", Rules: []string{"outage"}})
 	srv := httptest.NewServer(observe.Mux(observe.NewHealth(), p))
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "/metrics")
