@@ -35,7 +35,7 @@ func Example() {
 	html := page.String()
 	fmt.Println(strings.Count(html, `<svg class="chart"`), "charts,", strings.Count(html, "<script"), "scripts")
 	// The data ends at 10:50: deadlines before then passed with no reply.
-	fmt.Println(strings.Contains(html, "12: 5 no reply, breached, 7 no reply, still open"))
+	fmt.Println(strings.Contains(html, "12: 5 breached · 7 open"))
 	// Output:
 	// 6 charts, 0 scripts
 	// true

@@ -76,9 +76,9 @@ func TestSLAOutcomes(t *testing.T) {
 	}
 	// P1: the burst of 20; one met, one late, the rest breached (the data
 	// runs to 11:45 plus the brand's 14:01 reply, past every deadline).
-	assert.Equal(t, "20: 1 met, 1 late, 18 no reply, breached", byLabel["P1"])
+	assert.Equal(t, "20: 1 met · 1 late · 18 breached", byLabel["P1"])
 	// The last P2 post, at 19:45, has its deadline past the data's end.
-	assert.Contains(t, byLabel["P2"], "no reply, still open")
+	assert.Contains(t, byLabel["P2"], "open")
 	assert.NotContains(t, byLabel, "none", "posts without a deadline are not in the SLA chart")
 }
 

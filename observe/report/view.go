@@ -368,6 +368,9 @@ func cssToken(s string) string {
 	}, s)
 }
 
+// slaShort are the outcomes' names in a row's breakdown.
+var slaShort = []string{"met", "late", "breached", "open"}
+
 // slaChart stacks the SLA outcomes of the posts with a deadline, per
 // priority.
 func (b *Builder) slaChart(end time.Time) barChart {
@@ -422,10 +425,10 @@ func (b *Builder) slaChart(end time.Time) barChart {
 			w := float64(n) / float64(maxV) * span
 			row.Segs = append(row.Segs, rect{X: f1(x), W: f1(max(w, 1)), H: f1(barRowH - 6), Class: "sla" + strconv.Itoa(j),
 				Title: fmt.Sprintf("%s: %d %s", row.Label, n, o)})
-			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+			parts = append(parts, fmt.Sprintf("%d %s", n, slaShort[j]))
 			x += w
 		}
-		row.Value = fmt.Sprintf("%d: %s", total, strings.Join(parts, ", "))
+		row.Value = fmt.Sprintf("%d: %s", total, strings.Join(parts, " · "))
 		c.Rows = append(c.Rows, row)
 	}
 	c.H = f1(max(float64(len(prios)), 1) * barRowH)
