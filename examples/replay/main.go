@@ -32,6 +32,13 @@
 // decision differs are printed as {"id", "changed": [fields], "before":
 // decision by OTHER, "after": decision by -policy}, and a summary of the
 // changes goes to stderr.
+//
+// With -report FILE, replay also writes the replay as one self-contained
+// HTML page (see observe/report): volume and negative share over time with
+// the surge alerts marked, the intent and priority mix, the SLA outcomes
+// and the most influential authors. -brand names the company's own
+// accounts (handles, comma-separated): their posts count as responses for
+// the SLA outcomes and they are left out of the author ranking.
 package main
 
 import (
@@ -49,6 +56,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/internal/cli"
+	"github.com/harkhq/hark/observe/report"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/score"
@@ -102,12 +110,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	nowFlag := fs.String("now", "", "time of every decision, RFC 3339 (default: each post's creation time)")
 	diffPath := fs.String("diff", "", "another policy file: print the posts whose decision changes from it to -policy")
 	explain := fs.Bool("explain", false, "add each decision's trace, with the values the conditions read")
+	reportPath := fs.String("report", "", "also write an HTML report of the replay (charts, SLA outcomes, authors) to this file")
+	brand := fs.String("brand", "", "the company's own accounts, comma-separated handles (responses for the report's SLA outcomes)")
 	lintOnly := fs.Bool("lint", false, "only check the policy: print every finding (errors, warnings, notes) and exit 1 on an error")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
 	if *policyPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: replay -policy FILE [-now RFC3339] [-diff OTHER_POLICY] [-explain] [-lint] < posts.jsonl")
+		fmt.Fprintln(stderr, "usage: replay -policy FILE [-now RFC3339] [-diff OTHER_POLICY] [-explain] [-lint] [-report FILE.html [-brand HANDLES]] < posts.jsonl")
 		return 1
 	}
 	if *lintOnly {
@@ -139,7 +149,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r := &replayer{
 		scorer:  scorer,
-		authors: influence.NewTracker(),
+		authors: influence.NewTracker(influence.WithBrandAccounts(splitList(*brand)...)),
 		surges:  surge.New(surge.Config{}),
 		threads: map[string]int{},
 		opened:  map[string]int{},
@@ -150,7 +160,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var (
 		skipped int
 		sum     = newSummary()
+		rep     *report.Builder
 	)
+	if *reportPath != "" {
+		rep = report.New(report.WithTitle("Hark replay of " + *policyPath))
+	}
 	for p := range cli.Posts(stdin, stderr, &skipped) {
 		c := r.next(p)
 		decide := policy.Decide
@@ -158,6 +172,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			decide = policy.Explain
 		}
 		d, derr := decide(ctx, c)
+		if rep != nil && derr == nil {
+			rep.Add(c, d)
+		}
 		after := toOutput(d, derr, *explain)
 		if before == nil {
 			if err := enc.Encode(after); err != nil {
@@ -178,6 +195,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if before != nil {
 		sum.write(stderr, *diffPath, *policyPath)
+	}
+	if rep != nil {
+		rep.Alerts(r.alerts...)
+		if err := writeReport(*reportPath, rep); err != nil {
+			fmt.Fprintf(stderr, "replay: -report: %v\n", err)
+			return 1
+		}
 	}
 	if skipped > 0 {
 		return cli.ExitSkipped
@@ -232,6 +256,7 @@ type replayer struct {
 	opened  map[string]int // complaints seen per author
 	now     time.Time
 	latest  time.Time
+	alerts  []surge.Alert // raised so far, for -report
 }
 
 func (r *replayer) next(p hark.Post) respond.Case {
@@ -283,8 +308,9 @@ func (r *replayer) surge(p hark.Post, s score.Result, now time.Time) respond.Sur
 		keys = append(keys, e.Kind+":"+strings.ToLower(e.Name))
 		entities = append(entities, e.Name)
 	}
-	r.surges.Observe(surge.Observation{Keys: keys, Time: at, Negative: s.Label == score.LabelNegative,
+	alerts := r.surges.Observe(surge.Observation{Keys: keys, Time: at, Negative: s.Label == score.LabelNegative,
 		Source: p.Source, PostID: p.ID, Entities: entities})
+	r.alerts = append(r.alerts, alerts...)
 	var st respond.SurgeState
 	for _, k := range keys {
 		ks := r.surges.Status(k)
@@ -399,4 +425,28 @@ func writeCounts(w io.Writer, title string, m map[string]int) {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	fmt.Fprintf(w, "  %s: %s\n", title, strings.Join(parts, ", "))
+}
+
+// writeReport writes the HTML report to path.
+func writeReport(path string, rep *report.Builder) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
