@@ -122,13 +122,10 @@ func (s *source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 		in.fetches.Add(ctx, 1, s.failed.add...)
 		kind := ErrorKind(err)
 		in.fetchErrs.Add(ctx, 1, in.opt("source", s.st.name, "kind", kind).add...)
-		var wait time.Duration
+		wait := listen.RetryAfterOf(err)
 		if kind == "rate_limited" {
-			wait = listen.RetryAfterOf(err)
 			in.rateLimits.Add(ctx, 1, s.st.opt.add...)
 			in.rateWait.Add(ctx, wait.Seconds(), s.st.opt.add...)
-		} else {
-			wait = listen.RetryAfterOf(err)
 		}
 		if s.comp != nil && kind != "canceled" {
 			s.comp.Failure(err, wait)

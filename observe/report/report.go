@@ -41,7 +41,7 @@ func WithTopAuthors(n int) Option { return func(b *Builder) { b.top = n } }
 
 // A Builder collects a replay's posts, judgements, decisions, alerts and
 // authors, and writes them as one self-contained HTML page (see
-// [Builder.Write]). It keeps a few dozen bytes per post. A Builder is not
+// [Builder.Write]). It keeps about 150 bytes per post. A Builder is not
 // safe for concurrent use.
 type Builder struct {
 	title     string
