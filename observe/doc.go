@@ -11,10 +11,17 @@
 //	reg, _ := in.Watermarks(&watermarks)    // duplicates dropped, delivered, silent
 //	scorer := in.Scorer(scorer)             // throughput, latency, unknown language
 //	decide := in.Decider(policy.Decide)     // decisions by priority, team and rule
+//	in.Decision(ctx, &d)                    // the same, for a decision made elsewhere
 //	disp := in.Dispatcher("dispatch", d)    // outcomes, retries, dead letters, claim contention
 //	n = in.Notifier("slack", n)             // sends and failures per notifier
 //	tracker.Check(ctx, in.SLAHandler(fn))   // SLA warnings and breaches
 //	in.Alerts(ctx, detector.Observe(o))     // surge and silence alerts
+//
+// The busiest counters (posts scored, decisions, rules) are aggregated in
+// atomic cells and collected as observable counters, and latencies are
+// sampled (one post in 8, one decision in 16), so that instrumentation
+// costs about 1 % of scoring and 2-3 % of deciding with an SDK provider
+// installed (BenchmarkOverheadInterleaved*).
 //
 // Every attribute has bounded cardinality: source, team, rule, notifier
 // and language values are capped (see [WithMaxValues]) and kinds, outcomes
