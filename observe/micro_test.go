@@ -11,6 +11,8 @@ import (
 	"github.com/harkhq/hark/respond"
 )
 
+// BenchmarkMicroDecision is the cost of recording one decision with three
+// rules, without the decision itself.
 func BenchmarkMicroDecision(b *testing.B) {
 	d := respond.Decision{Priority: respond.P2, Team: "billing", Rules: []string{"complaint", "route-billing", "reply"}}
 	for _, name := range []string{"noop", "sdk"} {
@@ -30,6 +32,8 @@ func BenchmarkMicroDecision(b *testing.B) {
 	}
 }
 
+// BenchmarkMicroScore is the cost of the Scorer wrapper around a scorer
+// that does nothing.
 func BenchmarkMicroScore(b *testing.B) {
 	p := hark.Post{ID: "1", Text: "x", Lang: "en"}
 	for _, name := range []string{"bare", "noop", "sdk"} {
@@ -51,6 +55,8 @@ func BenchmarkMicroScore(b *testing.B) {
 	}
 }
 
+// BenchmarkMicroDecider is the cost of the Decider wrapper around a decide
+// that does nothing: mostly copying the Decision through one more call.
 func BenchmarkMicroDecider(b *testing.B) {
 	ctx := context.Background()
 	rules := []string{"complaint", "route-billing", "reply"}
