@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,11 @@ type Client struct {
 	MaxRetryWait time.Duration
 	// Logger receives a debug record per retry; nil means none.
 	Logger *slog.Logger
+	// OnWait, if set, is called before each wait the Client sits out (a
+	// rate limit's Retry-After or reset, a paused Quota, the Quota's token
+	// bucket, a backoff between retries), from the calling goroutine; it
+	// must not block long.
+	OnWait func(ctx context.Context, w Wait)
 	// Now and Sleep are the clock, for tests; nil means the real one.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -125,7 +131,13 @@ func (c *Client) do(ctx context.Context, method, url string, h http.Header, body
 	}
 	var lastErr error
 	for attempt := 0; attempt < attempts; attempt++ {
-		if err := c.Quota.wait(ctx, c.now, c.sleep); err != nil {
+		var note func(WaitReason, time.Duration)
+		if c.OnWait != nil {
+			note = func(r WaitReason, d time.Duration) {
+				c.OnWait(ctx, Wait{Reason: r, Duration: d, Host: hostOf(url), Attempt: attempt})
+			}
+		}
+		if err := c.Quota.wait(ctx, c.now, c.sleep, note); err != nil {
 			return nil, err
 		}
 		resp, err := c.once(ctx, method, url, h, body)
@@ -158,8 +170,16 @@ func (c *Client) do(ctx context.Context, method, url string, h http.Header, body
 			c.Logger.LogAttrs(ctx, slog.LevelDebug, "listen: retry", slog.String("url", url),
 				slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", err.Error()))
 		}
-		if errors.Is(err, ErrRateLimited) && RetryAfterOf(err) > 0 && c.Quota != nil {
-			continue // the Quota was paused for the wait: its wait sits it out
+		limited := errors.Is(err, ErrRateLimited)
+		if limited && RetryAfterOf(err) > 0 && c.Quota != nil {
+			continue // the Quota was paused for the wait: its wait sits it out (and reports it)
+		}
+		if c.OnWait != nil {
+			reason := WaitRetry
+			if limited {
+				reason = WaitRateLimit
+			}
+			c.OnWait(ctx, Wait{Reason: reason, Duration: wait, Host: hostOf(url), Attempt: attempt + 1, Status: StatusOf(err)})
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, err
@@ -246,6 +266,51 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 }
 
 func max0(d time.Duration) time.Duration { return max(d, 0) }
+
+// A WaitReason says why a [Client] or a [Stream] waits.
+type WaitReason string
+
+// The reasons of a [Wait].
+const (
+	// WaitRateLimit is a wait an upstream asked for when it refused a
+	// request for quota reasons (a 429, or a 403 with no quota left).
+	WaitRateLimit WaitReason = "rate_limit"
+	// WaitPaused is a wait for a [Quota] paused by a rate-limit answer (to
+	// this Client or another on the same Quota) or a spent-quota header.
+	WaitPaused WaitReason = "paused"
+	// WaitBudget is a wait for the token bucket of a [Quota]; its
+	// duration is an estimate made before the wait.
+	WaitBudget WaitReason = "budget"
+	// WaitRetry is a backoff after a transient failure.
+	WaitRetry WaitReason = "retry"
+)
+
+// A Wait is one wait of a [Client] (see Client.OnWait) or of a [Stream]
+// after a failed fetch (see [WithOnWait]). It holds no URL path, query or
+// header, which may carry credentials.
+type Wait struct {
+	Reason   WaitReason
+	Duration time.Duration
+	// Source is the stream's source name; empty for a Client's waits.
+	Source string
+	// Host is the upstream's host (and port), empty for a Stream's waits.
+	Host string
+	// Attempt is the number of the failed attempt (1 for the first) the
+	// wait follows, or, for a Quota's waits, of the attempts already made;
+	// for a Stream, the failures in a row.
+	Attempt int
+	// Status is the HTTP status of the failure, 0 if none or unknown.
+	Status int
+}
+
+// hostOf returns the host[:port] of a URL, "" if it has none.
+func hostOf(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
 
 func snippet(b []byte) string {
 	const n = 1024

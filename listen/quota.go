@@ -56,14 +56,26 @@ func (q *Quota) PausedUntil() time.Time {
 }
 
 // wait blocks until the pause is over and the limiter grants a token, or ctx
-// is done. now and sleep are the caller's clock.
-func (q *Quota) wait(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error) error {
+// is done. now and sleep are the caller's clock; note, if not nil, is told
+// of each wait before it starts (the token bucket's as an estimate).
+func (q *Quota) wait(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error,
+	note func(WaitReason, time.Duration)) error {
 	if q == nil {
 		return ctx.Err()
 	}
 	if d := q.PausedUntil().Sub(now()); d > 0 {
+		if note != nil {
+			note(WaitPaused, d)
+		}
 		if err := sleep(ctx, d); err != nil {
 			return err
+		}
+	}
+	if note != nil {
+		if lim := q.limiter.Limit(); lim > 0 && lim != rate.Inf {
+			if t := q.limiter.Tokens(); t < 1 {
+				note(WaitBudget, time.Duration((1-t)/float64(lim)*float64(time.Second)))
+			}
 		}
 	}
 	return q.limiter.Wait(ctx)

@@ -2,6 +2,7 @@ package listen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
@@ -23,6 +24,7 @@ type config struct {
 	watermarks   *Watermarks
 	silenceAfter time.Duration
 	onSilence    func(Silence)
+	onWait       func(context.Context, Wait)
 	now          func() time.Time
 	sleep        func(context.Context, time.Duration) error
 }
@@ -121,6 +123,14 @@ func WithWatermarks(w *Watermarks) Option { return func(cfg *config) { cfg.water
 // warning is logged. Silence is checked after each poll.
 func WithSilence(after time.Duration, f func(Silence)) Option {
 	return func(cfg *config) { cfg.silenceAfter, cfg.onSilence = after, f }
+}
+
+// WithOnWait makes Stream call f before each wait after a failed fetch
+// (its backoff, or the Retry-After of a rate limit handed up by the
+// source's client), from the stream's goroutine; f must not block long.
+// The waits a [Client] sits out itself are reported by Client.OnWait.
+func WithOnWait(f func(ctx context.Context, w Wait)) Option {
+	return func(cfg *config) { cfg.onWait = f }
 }
 
 // WithClock replaces the wall clock and the wait between polls (tests and
@@ -257,6 +267,13 @@ func (s *streamer) failed(ctx context.Context, err error, yield func([]hark.Post
 	}
 	s.failures++
 	s.checkSilence(ctx)
+	if cfg.onWait != nil {
+		reason := WaitRetry
+		if errors.Is(err, ErrRateLimited) {
+			reason = WaitRateLimit
+		}
+		cfg.onWait(ctx, Wait{Reason: reason, Duration: wait, Source: s.name, Attempt: s.failures, Status: StatusOf(err)})
+	}
 	return cfg.sleep(ctx, wait) == nil
 }
 
