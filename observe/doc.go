@@ -8,6 +8,8 @@
 //
 //	in, _ := observe.New(provider, observe.WithHealth(health))
 //	src = in.Source(src)                    // posts, errors by kind, rate limits, lag, cursor age
+//	client.OnWait = in.Waits("x")           // the client's waits: rate limits, paused quota, retries
+//	listen.WithOnWait(in.Waits(""))         // the stream's waits after failed fetches
 //	reg, _ := in.Watermarks(&watermarks)    // duplicates dropped, delivered, silent
 //	scorer := in.Scorer(scorer)             // throughput, latency, unknown language
 //	decide := in.Decider(policy.Decide)     // decisions by priority, team and rule

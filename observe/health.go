@@ -124,6 +124,21 @@ func (c *Component) Failure(err error, backoff time.Duration) {
 	}
 }
 
+// Backoff records that the component waits d before its next try (a rate
+// limit it sits out) without counting a failure; a later Success ends the
+// backoff early.
+func (c *Component) Backoff(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	at := c.h.now().Add(d)
+	c.mu.Lock()
+	if at.After(c.retryAt) {
+		c.retryAt = at
+	}
+	c.mu.Unlock()
+}
+
 // A ComponentStatus is a component's state at one instant, as served at
 // /healthz.
 type ComponentStatus struct {

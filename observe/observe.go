@@ -155,6 +155,8 @@ type Instruments struct {
 	// sources
 	posts, fetches, fetchErrs, rateLimits, silences, httpLimited metric.Int64Counter
 	rateWait, httpWait                                           metric.Float64Counter
+	waits                                                        metric.Int64Counter
+	waited                                                       metric.Float64Counter
 	fetchDur                                                     metric.Float64Histogram
 	// scoring: posts by language and of unknown language, aggregated in
 	// cells
@@ -248,6 +250,8 @@ func (in *Instruments) build() error {
 	in.rateWait = fctr("hark.source.rate_limit.wait", "s", "Time the platforms asked a source to wait (Retry-After).")
 	in.httpLimited = ctr("hark.http.rate_limited", "{response}", "HTTP answers that refused a request for quota reasons (429, or 403 with no quota left), including those the client sat out itself.")
 	in.httpWait = fctr("hark.http.retry_after", "s", "Waits asked for by rate-limited HTTP answers.")
+	in.waits = ctr("hark.source.waits", "{wait}", "Waits of a source's client or stream, by reason (rate_limit, paused, budget, retry).")
+	in.waited = fctr("hark.source.waited", "s", "Time a source's client or stream waited, by reason (rate_limit, paused, budget, retry).")
 	in.silences = ctr("hark.source.silences", "{silence}", "Silence signals raised by a source's stream.")
 	in.fetchDur = hist("hark.source.fetch.duration", "Duration of a source's fetches.")
 	in.scoreDur = hist("hark.score.duration", "Time to score one post, measured on one post in 8.")

@@ -255,3 +255,44 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return res, err
 }
+
+// waitReasons are the reasons recorded as themselves; any other is
+// recorded as Other.
+var waitReasons = map[listen.WaitReason]bool{
+	listen.WaitRateLimit: true, listen.WaitPaused: true, listen.WaitBudget: true, listen.WaitRetry: true,
+}
+
+// Waits returns an observer of the waits of source's client (set it as
+// its listen.Client's OnWait) or stream (pass it to [listen.WithOnWait];
+// an empty source takes the stream's name from each Wait): each wait is
+// counted (hark.source.waits) and its duration added up
+// (hark.source.waited), per source and reason. With [WithHealth], a
+// rate-limit or paused wait of a client marks the component
+// "source:"+source as backing off until it ends, without counting a
+// failure (the stream's fetch reports the outcome).
+func (in *Instruments) Waits(source string) func(context.Context, listen.Wait) {
+	var fixed *sourceState
+	var comp *Component
+	if source != "" {
+		fixed = in.sourceState(source)
+		if in.cfg.health != nil {
+			comp = in.cfg.health.Register("source:" + source)
+		}
+	}
+	return func(ctx context.Context, w listen.Wait) {
+		st := fixed
+		if st == nil {
+			st = in.sourceState(w.Source)
+		}
+		reason := string(w.Reason)
+		if !waitReasons[w.Reason] {
+			reason = Other
+		}
+		opt := in.opt("source", st.name, "reason", reason)
+		in.waits.Add(ctx, 1, opt.add...)
+		in.waited.Add(ctx, w.Duration.Seconds(), opt.add...)
+		if comp != nil && (w.Reason == listen.WaitRateLimit || w.Reason == listen.WaitPaused) {
+			comp.Backoff(w.Duration)
+		}
+	}
+}

@@ -207,3 +207,49 @@ func TestSilence(t *testing.T) {
 	in.Silence(listen.Silence{Source: "rss", For: 2 * time.Hour})
 	assert.Equal(t, 2.0, collect(t, reader)["hark.source.silences"]["source=rss"])
 }
+
+func TestWaitsOfClientAndStream(t *testing.T) {
+	reader, mp := newReader()
+	clock := listentest.NewClock(t0)
+	health := observe.NewHealth(observe.WithHealthClock(clock.Now))
+	in, err := observe.New(mp, observe.WithHealth(health), observe.WithClock(clock.Now))
+	require.NoError(t, err)
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		switch n {
+		case 1:
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			_, _ = w.Write([]byte(`{}`))
+		}
+	}))
+	defer srv.Close()
+	c := clock.Client()
+	c.Backoff = listen.Backoff{Base: time.Second, Max: time.Second}
+	c.OnWait = in.Waits("api")
+	// A Sleep that does not move the clock, so the backoff is still on
+	// when health is read.
+	c.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	_, err = c.Get(t.Context(), srv.URL, nil)
+	require.NoError(t, err)
+
+	stream := in.Waits("")
+	stream(t.Context(), listen.Wait{Reason: listen.WaitRetry, Duration: 4 * time.Second, Source: "rss"})
+	stream(t.Context(), listen.Wait{Reason: "odd", Duration: time.Second, Source: "rss"})
+
+	r := collect(t, reader)
+	assert.Equal(t, map[string]float64{"reason=rate_limit,source=api": 1, "reason=retry,source=api": 1,
+		"reason=retry,source=rss": 1, "reason=other,source=rss": 1}, r["hark.source.waits"])
+	assert.InDelta(t, 7.0, r["hark.source.waited"]["reason=rate_limit,source=api"], 1e-9)
+	assert.InDelta(t, 4.0, r["hark.source.waited"]["reason=retry,source=rss"], 1e-9)
+	_, comps := health.Check()
+	require.Len(t, comps, 1)
+	assert.Equal(t, "source:api", comps[0].Name)
+	assert.True(t, comps[0].BackingOff, "the rate limit's wait is a backoff")
+	assert.Equal(t, t0.Add(7*time.Second), comps[0].RetryAt)
+	assert.Zero(t, comps[0].Failures, "a wait is not a failure")
+}
