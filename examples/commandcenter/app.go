@@ -129,6 +129,7 @@ func (a *app) Run(ctx context.Context) {
 		}
 	}
 	wg.Go(func() { a.rank(ctx) })
+	wg.Go(func() { a.pipe.sendLoop(ctx) })
 	t := time.NewTicker(a.cfg.Tick)
 	defer t.Stop()
 	var seen uint64
@@ -191,7 +192,7 @@ func (a *app) snapshot() snapshot {
 	if a.mode == "replay" {
 		s.Speed = a.cfg.Speed
 	}
-	s.Replies.Published = a.plat.Total()
+	s.Replies.Published, s.Replies.Recent = a.plat.Total(), a.plat.Recent(8)
 	wall := time.Now()
 	s.Done = len(a.feeds) > 0
 	for _, f := range a.feeds {

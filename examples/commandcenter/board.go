@@ -14,6 +14,7 @@ import (
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
+	"github.com/harkhq/hark/reply"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/score"
@@ -25,6 +26,13 @@ const (
 	stOpen  = "open"  // routed to a team, no draft to approve
 	stHeld  = "held"  // a person put it on hold
 	stSent  = "sent"  // the reply went out
+
+	// stApproved: approved by as many people as its risk asks, and going
+	// out (or waiting for the pacer's budget, or refused by the platform
+	// rules until someone edits it).
+	stApproved = "approved"
+	// stRejected: a person rejected the draft; it is never posted.
+	stRejected = "rejected"
 )
 
 var (
@@ -81,6 +89,15 @@ type item struct {
 	Edited    bool             `json:"edited,omitempty"`
 	State     string           `json:"state"`
 	Sends     int              `json:"sends"`
+	// Required is how many different people must approve the draft (2
+	// for a high-risk reply), Risk why, Approvals who did and when.
+	Required  int              `json:"required,omitempty"`
+	Risk      string           `json:"risk,omitempty"`
+	Approvals []reply.Approval `json:"approvals,omitempty"`
+	// Reply is the reply as the platform holds it, once posted.
+	Reply *replyView `json:"reply,omitempty"`
+	// Note says why an approved reply has not gone out yet.
+	Note string `json:"note,omitempty"`
 
 	dec     respond.Decision
 	seq     uint64
@@ -120,6 +137,22 @@ type alertView struct {
 	Reasons    []hark.Reason `json:"reasons,omitempty"`
 }
 
+// replyView is a posted reply: the platform's ID and URL of it, and the
+// text that went out (after the platform's rules).
+type replyView struct {
+	ID   string    `json:"id"`
+	URL  string    `json:"url,omitempty"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// replyStatus is what the pipeline did with a decision's reply: the draft
+// it held in the approval queue, or the reply the policy let out alone.
+type replyStatus struct {
+	queued *reply.Item
+	auto   *reply.Result
+}
+
 type postSnippet struct {
 	ID     string `json:"id"`
 	Handle string `json:"handle"`
@@ -146,26 +179,27 @@ type authorsView struct {
 type board struct {
 	clock *vclock
 
-	mu        sync.Mutex
-	version   uint64
-	seq       uint64
-	posts     int
-	items     map[string]*item
-	dropped   int
-	missed    int
-	series    map[string]*keySeries
-	mood      *ring
-	intent    *ring
-	alerts    []alertView // oldest first, at most maxAlerts
-	alertsAll int
-	platforms map[string]*platformStat
-	authors   authorsView
-	outbox    map[string]int
-	auto      int // replies the policy let go out without a person
-	nApproved int
-	recent    map[string]postSnippet
-	recentIDs []string // ring of the IDs in recent
-	recentAt  int
+	mu           sync.Mutex
+	version      uint64
+	seq          uint64
+	posts        int
+	items        map[string]*item
+	dropped      int
+	missed       int
+	series       map[string]*keySeries
+	mood         *ring
+	intent       *ring
+	alerts       []alertView // oldest first, at most maxAlerts
+	alertsAll    int
+	platforms    map[string]*platformStat
+	authors      authorsView
+	outbox       map[string]int
+	auto         int // replies the policy let go out without a person
+	autoDeferred int // and those the pacer deferred (not tried again)
+	nApproved    int
+	recent       map[string]postSnippet
+	recentIDs    []string // ring of the IDs in recent
+	recentAt     int
 }
 
 func newBoard(c *vclock) *board {
@@ -185,7 +219,7 @@ func newBoard(c *vclock) *board {
 // add records one handled post: its charts, the alerts it raised, and, when
 // a person has something to do about it, its place in the triage queue.
 func (b *board) add(post hark.Post, s score.Result, d respond.Decision, rep respond.Report,
-	keys []string, alerts []surge.Alert, status func(string) surge.Status) {
+	keys []string, alerts []surge.Alert, status func(string) surge.Status, rs replyStatus) {
 	b.clock.saw(post.Created)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -230,19 +264,23 @@ func (b *board) add(post hark.Post, s score.Result, d respond.Decision, rep resp
 	}
 	b.addAlertsLocked(alerts, status)
 
-	held, replied := false, false
+	held := false
 	for _, r := range rep.Results {
-		if r.Action.Kind == respond.ActReply {
-			switch r.Outcome {
-			case respond.OutHeld:
-				held = true
-			case respond.OutSent, respond.OutDuplicate:
-				replied = true
-			}
+		if r.Action.Kind == respond.ActReply && r.Outcome == respond.OutHeld {
+			held = true
 		}
 	}
-	if replied {
-		b.auto++
+	replied := false
+	if rs.auto != nil {
+		switch rs.auto.Outcome {
+		case respond.OutSent, reply.OutFound:
+			b.auto++
+			replied = true
+		case respond.OutDuplicate:
+			replied = true
+		case respond.OutDeferred:
+			b.autoDeferred++
+		}
 	}
 	suppressed := slices.ContainsFunc(d.Actions, func(a respond.Action) bool { return a.Kind == respond.ActSuppress })
 	draft := held && d.Reply != ""
@@ -260,10 +298,13 @@ func (b *board) add(post hark.Post, s score.Result, d respond.Decision, rep resp
 		dec: d, seq: b.seq,
 	}
 	if draft {
-		it.Draft, it.State = d.Reply, stDraft
+		it.Draft, it.State, it.Required = d.Reply, stDraft, 1
+		if q := rs.queued; q != nil {
+			it.Draft, it.Required, it.Risk, it.Approvals = q.Draft.Text, q.Required, q.Reason, q.Approvals
+		}
 	}
-	if old, ok := b.items[post.ID]; ok && old.State == stSent {
-		return // heard again after it was answered
+	if old, ok := b.items[post.ID]; ok && old.State != stDraft && old.State != stOpen {
+		return // heard again after a person acted on it
 	}
 	b.items[post.ID] = it
 	if len(b.items) > maxItems {
@@ -375,7 +416,7 @@ func (b *board) evict() {
 		switch {
 		case keep[it]:
 			return 2
-		case it.State == stSent || it.State == stHeld:
+		case it.State == stSent || it.State == stHeld || it.State == stRejected:
 			return 0
 		}
 		return 1
@@ -396,7 +437,7 @@ func (b *board) evict() {
 	}
 }
 
-var stateOrder = map[string]int{stDraft: 0, stOpen: 0, stHeld: 1, stSent: 2}
+var stateOrder = map[string]int{stDraft: 0, stOpen: 0, stApproved: 0, stHeld: 1, stSent: 2, stRejected: 2}
 
 // rankItems orders the queue: waiting items before held and sent ones, then
 // by priority, then by deadline, then newest first.
@@ -429,8 +470,9 @@ func compareDue(a, b time.Time) int {
 }
 
 // draftFor returns the decision and current draft of a queue item waiting
-// for approval or held. An item whose reply was sent already has no draft
-// to approve: its state is returned with errSent.
+// for approval, approved or held. An item whose reply was sent already
+// has no draft to approve: errSent is returned (errRejected for a rejected
+// draft).
 func (b *board) draftFor(id string) (respond.Decision, string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -440,14 +482,17 @@ func (b *board) draftFor(id string) (respond.Decision, string, error) {
 		return respond.Decision{}, "", errNoItem
 	case it.State == stSent:
 		return respond.Decision{}, "", errSent
+	case it.State == stRejected:
+		return respond.Decision{}, "", errRejected
 	case it.Draft == "":
 		return respond.Decision{}, "", errNoDraft
 	}
 	return it.dec, it.Draft, nil
 }
 
-// approved records what became of an approval and returns the item's state.
-func (b *board) approved(id string, rep respond.Report) string {
+// queued shows a person's action on the draft of item id as the approval
+// queue recorded it, and returns the item's state.
+func (b *board) queued(id string, q reply.Item) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	it := b.items[id]
@@ -457,17 +502,85 @@ func (b *board) approved(id string, rep respond.Report) string {
 	b.version++
 	b.seq++
 	it.handled = b.seq
-	for _, r := range rep.Results {
-		switch r.Outcome {
-		case respond.OutSent:
-			it.Sends++
-			b.nApproved++
-			it.State = stSent
-		case respond.OutDuplicate:
-			it.State = stSent
+	it.Draft, it.Edited = q.Draft.Text, q.Draft.Text != it.dec.Reply
+	it.Required, it.Risk, it.Approvals = q.Required, q.Reason, q.Approvals
+	switch q.State {
+	case reply.StatePending, reply.StateExpired:
+		it.State, it.Note = stDraft, ""
+	case reply.StateApproved:
+		it.State = stApproved
+	case reply.StateRejected:
+		it.State, it.Note = stRejected, ""
+	case reply.StatePosted:
+		it.State, it.Note = stSent, ""
+		if it.Reply == nil && q.Posted.ID != "" {
+			it.Reply = &replyView{ID: q.Posted.ID, URL: q.Posted.URL, Text: q.Draft.Text}
 		}
 	}
 	return it.State
+}
+
+// posting shows what became of posting the approved draft q, and returns
+// the state of its item ("" if the board no longer has it).
+func (b *board) posting(q reply.Item, res reply.Result) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if res.Outcome == respond.OutSent {
+		b.nApproved++
+	}
+	it := b.items[q.Draft.Post.ID]
+	if it == nil {
+		return ""
+	}
+	b.version++
+	switch res.Outcome {
+	case respond.OutSent, reply.OutFound, respond.OutDuplicate:
+		if res.Outcome == respond.OutSent {
+			it.Sends++
+		}
+		it.State, it.Note = stSent, ""
+		posted := cmp.Or(q.Posted, res.Posted)
+		if it.Reply == nil || it.Reply.ID == "" {
+			it.Reply = &replyView{ID: posted.ID, URL: posted.URL, Text: cmp.Or(res.Text, q.Draft.Text), At: b.clock.now()}
+		}
+	case respond.OutDeferred:
+		it.Note = "the pacer holds it until " + res.NotBefore.Format("15:04:05") + " (the brand account's budget)"
+	case respond.OutHeld:
+		it.Note = "quiet hours: it goes out when they end"
+	case reply.OutRejected:
+		it.Note = "the platform rules refused it: " + ruleDetail(res.Err) + "; edit it"
+	case respond.OutFailed, respond.OutDeadLettered:
+		it.Note = "not posted yet: " + clip(errString(res.Err), 200)
+	}
+	return it.State
+}
+
+// stateOf returns the state of item id, "" if the board has none.
+func (b *board) stateOf(id string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if it := b.items[id]; it != nil {
+		return it.State
+	}
+	return ""
+}
+
+func ruleDetail(err error) string {
+	var re *reply.RuleError
+	if errors.As(err, &re) {
+		if re.Detail != "" {
+			return re.Err.Error() + " (" + clip(re.Detail, 120) + ")"
+		}
+		return re.Err.Error()
+	}
+	return clip(errString(err), 200)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
 }
 
 // hold puts an item on hold.
@@ -480,31 +593,14 @@ func (b *board) hold(id string) (string, error) {
 		return "", errNoItem
 	case it.State == stSent:
 		return it.State, errSent
+	case it.State == stRejected:
+		return it.State, errRejected
+	case it.State == stApproved:
+		return it.State, errApproved
 	}
 	b.version++
 	b.seq++
 	it.State, it.handled = stHeld, b.seq
-	return it.State, nil
-}
-
-// edit replaces an item's draft.
-func (b *board) edit(id, text string) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	it := b.items[id]
-	switch {
-	case it == nil:
-		return "", errNoItem
-	case it.State == stSent:
-		return it.State, errSent
-	case it.Draft == "":
-		return it.State, errNoDraft
-	}
-	b.version++
-	it.Draft, it.Edited = text, true
-	if it.State == stHeld {
-		it.State = stDraft
-	}
 	return it.State, nil
 }
 

@@ -121,7 +121,7 @@ func TestBoardBounds(t *testing.T) {
 			alerts++
 		}
 		b.add(p, score.Result{Label: score.LabelNegative, Intent: "complaint"}, d, rep,
-			[]string{"brand", fmt.Sprintf("key%d", i)}, as, none)
+			[]string{"brand", fmt.Sprintf("key%d", i)}, as, none, replyStatus{})
 		if i == 100 {
 			_, err := b.hold("p100")
 			require.NoError(t, err)

@@ -73,6 +73,20 @@ func newClient(t *testing.T, base string) *client {
 	return c
 }
 
+// session returns the client's session ID (its cookie).
+func (c *client) session(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(c.base)
+	require.NoError(t, err)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == sessionCookie {
+			return ck.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
 // post sends a form to path with the client's token (unless token is set
 // in hdr) and returns the status and body.
 func (c *client) post(t *testing.T, path string, form url.Values, hdr map[string]string) (int, string) {

@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
+	"github.com/harkhq/hark/reply"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/sample"
@@ -18,8 +19,10 @@ import (
 
 // pipeline wires the packages the way a user's program would: each post is
 // scored, its author judged, its keys watched for surges, a policy decides,
-// and the dispatcher carries the decision out. The board keeps what the page
-// shows.
+// and the dispatcher carries the decision out, but for the reply: a reply
+// the policy holds waits in the approval queue, one it lets out alone is
+// posted (package reply, to the stand-in platform). The board keeps what
+// the page shows.
 type pipeline struct {
 	mu         sync.Mutex // serialises handle and advance (the surge detector is not shared)
 	scorer     *score.Scorer
@@ -29,6 +32,8 @@ type pipeline struct {
 	ledger     *respond.MemLedger
 	dispatcher *respond.Dispatcher
 	platform   *platform
+	replies    *replies
+	account    string // the brand account replies are posted as
 	board      *board
 }
 
@@ -38,6 +43,9 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 		return nil, fmt.Errorf("scorer: %w", err)
 	}
 	ledger := new(respond.MemLedger)
+	// One pacer and one ledger for the dispatcher and the reply poster, so
+	// that the two could never both post a reply, nor exceed one budget.
+	pacer := newPacer()
 	p := &pipeline{
 		scorer:   scorer,
 		authors:  influence.NewTracker(influence.WithBrandAccounts(facts.Handles...)),
@@ -45,9 +53,11 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 		policy:   policy,
 		ledger:   ledger,
 		platform: plat,
+		replies:  newReplies(plat, ledger, pacer, scorer),
+		account:  brandAccount(facts),
 		board:    b,
 	}
-	p.dispatcher = respond.NewDispatcher(respond.RouterFunc(p.route), respond.WithLedger(ledger))
+	p.dispatcher = respond.NewDispatcher(respond.RouterFunc(p.route), respond.WithLedger(ledger), respond.WithPacer(pacer))
 	return p, nil
 }
 
@@ -65,11 +75,12 @@ func brandOf(f sample.Facts) score.Brand {
 	return b
 }
 
-// route sends replies to the platform stand-in and everything else (routes,
-// alerts, escalations, tags) to the board's outbox tally.
+// route sends routes, alerts, escalations and tags to the board's outbox
+// tally. Replies are left unrouted (the dispatcher skips them): the reply
+// poster posts them, exactly once, under the platform's rules.
 func (p *pipeline) route(a respond.Action) respond.Notifier {
 	if a.Kind == respond.ActReply {
-		return p.platform
+		return nil
 	}
 	return respond.NotifierFunc(func(_ context.Context, m respond.Message) error {
 		p.board.dispatched(m)
@@ -116,7 +127,19 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 		return fmt.Errorf("decide %s: %w", post.ID, err)
 	}
 	rep, err := p.dispatcher.Do(ctx, d)
-	p.board.add(post, s, d, rep, keys, alerts, p.surges.Status)
+	var rs replyStatus
+	switch {
+	case slices.ContainsFunc(d.Actions, func(a respond.Action) bool { return a.Kind == respond.ActSuppress }):
+	case reply.Held(d):
+		if it, ok := p.hold(ctx, d); ok {
+			rs.queued = &it
+		}
+	default:
+		if res, ok := p.postAuto(ctx, d); ok {
+			rs.auto = &res
+		}
+	}
+	p.board.add(post, s, d, rep, keys, alerts, p.surges.Status, rs)
 	if err != nil {
 		return fmt.Errorf("dispatch %s: %w", post.ID, err)
 	}
@@ -133,28 +156,6 @@ func (p *pipeline) advance(now time.Time) {
 	}
 	alerts := p.surges.Advance(now)
 	p.board.addAlerts(alerts, p.surges.Status)
-}
-
-// approve sends the draft reply of a held decision: the decision is
-// dispatched again with its reply action alone and the current text, so the
-// dispatcher's ledger sends it once however often it is approved.
-func (p *pipeline) approve(ctx context.Context, id string) (state string, err error) {
-	dec, text, err := p.board.draftFor(id)
-	switch {
-	case errors.Is(err, errSent):
-		return stSent, nil // approving again is not an error, and sends nothing
-	case err != nil:
-		return "", err
-	}
-	var acts []respond.Action
-	for _, a := range dec.Actions {
-		if a.Kind == respond.ActReply {
-			acts = append(acts, a)
-		}
-	}
-	dec.Actions, dec.Reply = acts, text
-	rep, err := p.dispatcher.Do(ctx, dec)
-	return p.board.approved(id, rep), err
 }
 
 // surgeKeys are the keys a post is watched under: the brand as a whole, each
@@ -178,48 +179,4 @@ func entityNames(s score.Result) []string {
 		names = append(names, e.Name)
 	}
 	return names
-}
-
-// platform stands in for the social platforms the replies go to: it records
-// every reply sent, by post, as a platform's API would publish it.
-type platform struct {
-	mu    sync.Mutex
-	sends map[string]int // post ID → replies published
-	total int
-	last  []respond.Message // the latest replies, newest last (bounded)
-}
-
-// maxTracked bounds the posts whose replies the platform stand-in counts.
-const maxTracked = 100_000
-
-func newPlatform() *platform { return &platform{sends: map[string]int{}} }
-
-// Notify implements respond.Notifier.
-func (pl *platform) Notify(_ context.Context, m respond.Message) error {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	if len(pl.sends) >= maxTracked {
-		clear(pl.sends) // per-post counts are for display; the ledger keeps sends once
-	}
-	pl.sends[m.PostID]++
-	pl.total++
-	pl.last = append(pl.last, m)
-	if len(pl.last) > 64 {
-		pl.last = append(pl.last[:0], pl.last[len(pl.last)-32:]...)
-	}
-	return nil
-}
-
-// Sent returns how many replies to post id were published.
-func (pl *platform) Sent(id string) int {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return pl.sends[id]
-}
-
-// Total returns how many replies were published in all.
-func (pl *platform) Total() int {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return pl.total
 }

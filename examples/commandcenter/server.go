@@ -44,6 +44,8 @@ func (a *app) handler(loopbackOnly bool) http.Handler {
 	mux.HandleFunc("POST /api/approve", a.action(a.doApprove))
 	mux.HandleFunc("POST /api/hold", a.action(a.doHold))
 	mux.HandleFunc("POST /api/edit", a.action(a.doEdit))
+	mux.HandleFunc("POST /api/reject", a.action(a.doReject))
+	mux.HandleFunc("GET /api/platform/replies", a.serveReplies)
 	return secure(mux, loopbackOnly)
 }
 
@@ -114,8 +116,9 @@ func (a *app) serveIndex(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	data := struct {
 		CSRF     string
+		Operator string
 		Snapshot snapshot
-	}{a.csrfToken(sid), a.snapshot()}
+	}{a.csrfToken(sid), a.operatorOf(sid), a.snapshot()}
 	if err := indexTmpl.Execute(w, data); err != nil {
 		a.log.Warn("index", "err", err)
 	}
@@ -211,7 +214,8 @@ func (a *app) action(do func(ctx context.Context, id string, r *http.Request) (s
 		switch {
 		case errors.Is(err, errNoItem), errors.Is(err, errNoDraft):
 			status = http.StatusNotFound
-		case errors.Is(err, errSent), errors.Is(err, errTooLong):
+		case errors.Is(err, errSent), errors.Is(err, errTooLong), errors.Is(err, errRejected),
+			errors.Is(err, errApproved), errors.Is(err, errRefused):
 			status = http.StatusConflict
 		case err != nil:
 			status = http.StatusInternalServerError
@@ -226,20 +230,24 @@ func (a *app) action(do func(ctx context.Context, id string, r *http.Request) (s
 
 var errTooLong = fmt.Errorf("draft longer than %d characters or not UTF-8", maxDraftRunes)
 
-func (a *app) doApprove(ctx context.Context, id string, _ *http.Request) (string, error) {
-	return a.pipe.approve(ctx, id)
+func (a *app) doApprove(ctx context.Context, id string, r *http.Request) (string, error) {
+	return a.pipe.approve(ctx, id, a.operator(r))
+}
+
+func (a *app) doReject(ctx context.Context, id string, r *http.Request) (string, error) {
+	return a.pipe.reject(ctx, id, a.operator(r))
 }
 
 func (a *app) doHold(_ context.Context, id string, _ *http.Request) (string, error) {
 	return a.board.hold(id)
 }
 
-func (a *app) doEdit(_ context.Context, id string, r *http.Request) (string, error) {
+func (a *app) doEdit(ctx context.Context, id string, r *http.Request) (string, error) {
 	text := strings.TrimSpace(r.PostForm.Get("text"))
 	if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxDraftRunes {
 		return "", errTooLong
 	}
-	return a.board.edit(id, text)
+	return a.pipe.edit(ctx, id, a.operator(r), text)
 }
 
 // sameOrigin refuses requests a browser marks as coming from another site.

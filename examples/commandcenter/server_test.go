@@ -89,29 +89,76 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
+// aDraftNeeding returns the ID of a draft of the queue that needs n
+// approvals.
+func aDraftNeeding(t *testing.T, srv *testServer, n int, not ...string) string {
+	t.Helper()
+	srv.app.publish()
+	for _, it := range state(t, srv.url).Queue {
+		if it.State == stDraft && it.Required == n && len(it.Approvals) == 0 && !contains(not, it.ID) {
+			return it.ID
+		}
+	}
+	t.Fatalf("no draft needing %d approvals in the queue", n)
+	return ""
+}
+
+// queueItem returns item id as the page sees it.
+func queueItem(t *testing.T, srv *testServer, id string) *item {
+	t.Helper()
+	srv.app.publish()
+	for _, it := range state(t, srv.url).Queue {
+		if it.ID == id {
+			return it
+		}
+	}
+	t.Fatalf("item %s not on the page", id)
+	return nil
+}
+
+func approve(t *testing.T, c *client, id string) (int, actionResult) {
+	t.Helper()
+	code, body := c.post(t, "/api/approve", url.Values{"id": {id}}, nil)
+	var res actionResult
+	require.NoError(t, json.Unmarshal([]byte(body), &res), body)
+	return code, res
+}
+
 func TestServerActions(t *testing.T) {
 	checkLeaks(t)
 	srv := quietServer(t)
+	stand := srv.app.plat.srv // the stand-in platform
 	c := newClient(t, srv.url)
 	s := state(t, srv.url)
 	require.NotEmpty(t, s.Queue, "the queue fills")
 	assert.Positive(t, s.Posts)
 	assert.True(t, s.Done)
 
-	id := aDraft(t, srv)
+	var done []string // items acted on
+	id := aDraftNeeding(t, srv, 1)
+	done = append(done, id)
 	t.Run("approve twice sends once", func(t *testing.T) {
 		for range 2 {
-			code, body := c.post(t, "/api/approve", url.Values{"id": {id}}, nil)
-			assert.Equal(t, http.StatusOK, code, body)
-			var res actionResult
-			require.NoError(t, json.Unmarshal([]byte(body), &res))
+			code, res := approve(t, c, id)
+			assert.Equal(t, http.StatusOK, code, res.Error)
 			assert.Equal(t, stSent, res.State)
 			assert.Equal(t, 1, res.Sends)
 		}
-		assert.Equal(t, 1, srv.app.plat.Sent(id))
+		got := stand.RepliesTo(id)
+		require.Len(t, got, 1, "one reply on the platform")
+		it := queueItem(t, srv, id)
+		assert.Equal(t, stSent, it.State)
+		require.NotNil(t, it.Reply, "the page shows the reply")
+		assert.Equal(t, got[0].ID, it.Reply.ID, "with the platform's ID")
+		assert.Contains(t, it.Reply.URL, got[0].ID, "and its URL")
+		assert.Equal(t, got[0].Text, it.Reply.Text)
+		require.Len(t, it.Approvals, 1)
+		assert.Equal(t, srv.app.operatorOf(c.session(t)), it.Approvals[0].By, "who approved")
+		assert.False(t, it.Approvals[0].At.IsZero(), "and when")
 	})
 	t.Run("concurrent approvals send once", func(t *testing.T) {
-		id2 := aDraft(t, srv, id)
+		id2 := aDraftNeeding(t, srv, 1, done...)
+		done = append(done, id2)
 		var wg sync.WaitGroup
 		codes := make([]int, 8)
 		for i := range codes {
@@ -121,34 +168,135 @@ func TestServerActions(t *testing.T) {
 		for _, code := range codes {
 			assert.Equal(t, http.StatusOK, code)
 		}
+		assert.Len(t, stand.RepliesTo(id2), 1)
 		assert.Equal(t, 1, srv.app.plat.Sent(id2))
 	})
-	t.Run("sent replies are not edited or held", func(t *testing.T) {
+	t.Run("a high-risk draft needs two people", func(t *testing.T) {
+		id4 := aDraftNeeding(t, srv, 2, done...)
+		done = append(done, id4)
+		other := newClient(t, srv.url)
+		for range 2 { // the same person twice counts once
+			code, res := approve(t, c, id4)
+			assert.Equal(t, http.StatusOK, code, res.Error)
+			assert.Equal(t, stDraft, res.State)
+		}
+		it := queueItem(t, srv, id4)
+		assert.Len(t, it.Approvals, 1)
+		assert.Equal(t, 2, it.Required)
+		assert.Contains(t, it.Risk, "high risk")
+		assert.Empty(t, stand.RepliesTo(id4), "nothing posted on one approval")
+
+		// The second person's approvals race the first's: one reply.
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				code, res := approve(t, []*client{c, other}[i%2], id4)
+				assert.Equal(t, http.StatusOK, code, res.Error)
+			})
+		}
+		wg.Wait()
+		assert.Len(t, stand.RepliesTo(id4), 1)
+		it = queueItem(t, srv, id4)
+		assert.Equal(t, stSent, it.State)
+		assert.Len(t, it.Approvals, 2)
+	})
+	t.Run("sent replies are not edited, held or rejected", func(t *testing.T) {
 		code, _ := c.post(t, "/api/edit", url.Values{"id": {id}, "text": {"changed"}}, nil)
 		assert.Equal(t, http.StatusConflict, code)
 		code, _ = c.post(t, "/api/hold", url.Values{"id": {id}}, nil)
 		assert.Equal(t, http.StatusConflict, code)
+		code, _ = c.post(t, "/api/reject", url.Values{"id": {id}}, nil)
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Len(t, stand.RepliesTo(id), 1)
 	})
 	t.Run("edit then approve sends the edited text", func(t *testing.T) {
-		id3 := aDraft(t, srv, id)
+		id3 := aDraftNeeding(t, srv, 1, done...)
+		done = append(done, id3)
+		before := queueItem(t, srv, id3).Draft
 		code, body := c.post(t, "/api/hold", url.Values{"id": {id3}}, nil)
 		require.Equal(t, http.StatusOK, code, body)
 		assert.Contains(t, body, `"state":"held"`)
 		code, body = c.post(t, "/api/edit", url.Values{"id": {id3}, "text": {"  We're on it — DM us.  "}}, nil)
 		require.Equal(t, http.StatusOK, code, body)
 		assert.Contains(t, body, `"state":"draft"`)
-		code, _ = c.post(t, "/api/approve", url.Values{"id": {id3}}, nil)
-		require.Equal(t, http.StatusOK, code)
-		srv.app.plat.mu.Lock()
-		last := srv.app.plat.last[len(srv.app.plat.last)-1]
-		srv.app.plat.mu.Unlock()
-		assert.Equal(t, id3, last.PostID)
-		assert.Equal(t, "We're on it — DM us.", last.Text)
+		code, res := approve(t, c, id3)
+		require.Equal(t, http.StatusOK, code, res.Error)
+		assert.Equal(t, stSent, res.State)
+		got := stand.RepliesTo(id3)
+		require.Len(t, got, 1)
+		assert.True(t, strings.HasSuffix(got[0].Text, "We're on it — DM us."), got[0].Text)
+		assert.NotContains(t, got[0].Text, before)
+		it := queueItem(t, srv, id3)
+		assert.True(t, it.Edited)
+		assert.Equal(t, got[0].Text, it.Reply.Text)
+	})
+	t.Run("hostile text is neutralised and stays escaped", func(t *testing.T) {
+		id5 := aDraftNeeding(t, srv, 1, done...)
+		done = append(done, id5)
+		hostile := `Sorry! <script>window.__pwned=1</script><img src=x onerror=alert(1)> ask @someone.else or @ceo for help.`
+		code, body := c.post(t, "/api/edit", url.Values{"id": {id5}, "text": {hostile}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		code, res := approve(t, c, id5)
+		require.Equal(t, http.StatusOK, code, res.Error)
+		got := stand.RepliesTo(id5)
+		require.Len(t, got, 1)
+		assert.NotContains(t, got[0].Text, "<", "no markup reaches the platform")
+		assert.NotContains(t, got[0].Text, "@someone.else", "nobody but the author is mentioned")
+		assert.NotContains(t, got[0].Text, "@ceo")
+
+		resp, err := http.Get(srv.url + "/api/platform/replies")
+		require.NoError(t, err)
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		assert.NotContains(t, string(raw), "<", "the log is JSON with markup escaped")
+		var log struct {
+			Total   int `json:"total"`
+			Replies []struct {
+				ID        string `json:"id"`
+				InReplyTo string `json:"in_reply_to_id"`
+				Text      string `json:"text"`
+			} `json:"replies"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &log))
+		assert.Equal(t, len(stand.Replies()), log.Total)
+		require.NotEmpty(t, log.Replies)
+		assert.Equal(t, got[0].ID, log.Replies[0].ID, "newest first")
+		assert.Equal(t, id5, log.Replies[0].InReplyTo)
+	})
+	t.Run("a link the policy does not allow is refused until edited", func(t *testing.T) {
+		id6 := aDraftNeeding(t, srv, 1, done...)
+		done = append(done, id6)
+		code, body := c.post(t, "/api/edit", url.Values{"id": {id6}, "text": {"See https://evil.example/login for a refund."}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		code, res := approve(t, c, id6)
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Contains(t, res.Error, "link")
+		assert.Equal(t, stApproved, res.State)
+		assert.Empty(t, stand.RepliesTo(id6))
+		assert.Contains(t, queueItem(t, srv, id6).Note, "refused")
+		code, body = c.post(t, "/api/edit", url.Values{"id": {id6}, "text": {"See https://help.kestrel.example/refunds for a refund."}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		code, res = approve(t, c, id6)
+		require.Equal(t, http.StatusOK, code, res.Error)
+		assert.Equal(t, stSent, res.State)
+		assert.Len(t, stand.RepliesTo(id6), 1)
+	})
+	t.Run("a rejected draft is never posted", func(t *testing.T) {
+		id7 := aDraftNeeding(t, srv, 1, done...)
+		done = append(done, id7)
+		code, body := c.post(t, "/api/reject", url.Values{"id": {id7}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, `"state":"rejected"`)
+		code, _ = approve(t, c, id7)
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Empty(t, stand.RepliesTo(id7))
 	})
 	t.Run("bad requests", func(t *testing.T) {
 		code, _ := c.post(t, "/api/approve", url.Values{"id": {"no-such-post"}}, nil)
 		assert.Equal(t, http.StatusNotFound, code)
-		code, _ = c.post(t, "/api/edit", url.Values{"id": {aDraft(t, srv, id)}, "text": {strings.Repeat("x", maxDraftRunes+1)}}, nil)
+		code, _ = c.post(t, "/api/edit", url.Values{"id": {aDraft(t, srv, done...)}, "text": {strings.Repeat("x", maxDraftRunes+1)}}, nil)
 		assert.Equal(t, http.StatusConflict, code)
 		code, _ = c.post(t, "/api/edit", url.Values{"id": {"x"}, "text": {strings.Repeat("x", maxBody)}}, nil)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, code)
@@ -157,6 +305,12 @@ func TestServerActions(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	})
+	// Every reply on the platform answers a different post: nothing twice.
+	seen := map[string]bool{}
+	for _, r := range stand.Replies() {
+		assert.False(t, seen[r.InReplyTo], "a second reply to %s", r.InReplyTo)
+		seen[r.InReplyTo] = true
+	}
 	srv.stop()
 }
 

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/harkhq/hark/reply/replytest"
 )
 
 // snapshot is everything the page shows, as sent to it (JSON) on load and
@@ -29,22 +31,28 @@ type snapshot struct {
 }
 
 type queueCounts struct {
-	Open    int `json:"open"`
-	P1      int `json:"p1"`
-	P2      int `json:"p2"`
-	P3      int `json:"p3"`
-	Drafts  int `json:"drafts"`
-	Held    int `json:"held"`
-	Sent    int `json:"sent"`
-	Overdue int `json:"overdue"`
-	Dropped int `json:"dropped"`
-	Missed  int `json:"missed"`
+	Open     int `json:"open"`
+	P1       int `json:"p1"`
+	P2       int `json:"p2"`
+	P3       int `json:"p3"`
+	Drafts   int `json:"drafts"`
+	Held     int `json:"held"`
+	Sent     int `json:"sent"`
+	Approved int `json:"approved"` // approved, not out yet
+	Rejected int `json:"rejected"`
+	Overdue  int `json:"overdue"`
+	Dropped  int `json:"dropped"`
+	Missed   int `json:"missed"`
 }
 
 type replyCounts struct {
-	Auto      int `json:"auto"`
-	Approved  int `json:"approved"`
-	Published int `json:"published"`
+	Auto         int `json:"auto"`
+	AutoDeferred int `json:"auto_deferred"`
+	Approved     int `json:"approved"`
+	// Published and Recent are what the stand-in platform holds: how many
+	// replies, and the latest (newest first).
+	Published int                  `json:"published"`
+	Recent    []replytest.Received `json:"recent"`
 }
 
 type chartView struct {
@@ -100,18 +108,18 @@ func (b *board) view(now time.Time) snapshot {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s := snapshot{Now: now, Posts: b.posts, AlertsN: b.alertsAll,
-		Replies: replyCounts{Auto: b.auto, Approved: b.nApproved}}
+		Replies: replyCounts{Auto: b.auto, AutoDeferred: b.autoDeferred, Approved: b.nApproved}}
 
 	all := make([]*item, 0, len(b.items))
 	for id, it := range b.items {
-		if (it.State == stDraft || it.State == stOpen) && !it.Due.IsZero() && it.Due.Before(now.Add(-missedAfter)) {
+		if (it.State == stDraft || it.State == stOpen || it.State == stApproved) && !it.Due.IsZero() && it.Due.Before(now.Add(-missedAfter)) {
 			delete(b.items, id)
 			b.missed++
 			continue
 		}
 		all = append(all, it)
 		switch it.State {
-		case stDraft, stOpen:
+		case stDraft, stOpen, stApproved:
 			s.Counts.Open++
 			switch it.Priority {
 			case "P1":
@@ -121,8 +129,11 @@ func (b *board) view(now time.Time) snapshot {
 			case "P3":
 				s.Counts.P3++
 			}
-			if it.State == stDraft {
+			switch it.State {
+			case stDraft:
 				s.Counts.Drafts++
+			case stApproved:
+				s.Counts.Approved++
 			}
 			if !it.Due.IsZero() && it.Due.Before(now) {
 				s.Counts.Overdue++
@@ -131,6 +142,8 @@ func (b *board) view(now time.Time) snapshot {
 			s.Counts.Held++
 		case stSent:
 			s.Counts.Sent++
+		case stRejected:
+			s.Counts.Rejected++
 		}
 	}
 	s.Counts.Dropped, s.Counts.Missed = b.dropped, b.missed
@@ -138,7 +151,7 @@ func (b *board) view(now time.Time) snapshot {
 	var handled []*item
 	for _, it := range all {
 		switch {
-		case it.State == stDraft || it.State == stOpen:
+		case it.State == stDraft || it.State == stOpen || it.State == stApproved:
 			if len(s.Queue) < queueShown {
 				c := *it
 				s.Queue = append(s.Queue, &c)
