@@ -79,6 +79,7 @@ type options struct {
 	idle        time.Duration
 	lease       time.Duration
 	sendLease   time.Duration
+	seenTTL     time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.lease, "lease", 15*time.Second, "ingest: how long a dead ingester's lease on its source lasts")
 	fs.DurationVar(&o.sendLease, "send-lease", time.Minute,
 		"work, local: how long a send reserved by a dead process blocks its retry (longer than one notifier attempt plus its wait)")
+	fs.DurationVar(&o.seenTTL, "seen-ttl", 7*24*time.Hour,
+		"ingest, local: how long the shared dedupe set remembers a post read from the source")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
@@ -165,12 +168,15 @@ func ingest(ctx context.Context, o options, log *slog.Logger) error {
 	log.Info("waiting for the source's lease", "source", o.source, "replica", o.worker)
 	var published atomic.Int64
 	pub := countingPublisher{tr, &published}
+	// The dedupe set is in the shared bucket: a post one replica published
+	// is not published again by another, nor after a restart.
+	seen := state.NewSeen(kv, "").StreamStore(o.seenTTL)
 	for {
 		err = lease.Hold(ctx, func(ctx context.Context) error {
 			log.Info("polling", "source", o.source)
 			return transport.Ingest(ctx, src, pub, func(err error) { log.Warn("ingest", "err", err) },
-				listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second),
-				listen.WithLogger(log))
+				listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithSeenStore(seen),
+				listen.WithPollInterval(time.Second), listen.WithLogger(log))
 		})
 		// The job ends when the source is done, ctx ends, or the lease was
 		// lost (then another replica polls; wait to take it back).
@@ -283,5 +289,6 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 	retry := func(p hark.Post, err error) { log.Warn("retry", "source", p.Source, "post", p.ID, "err", err) }
 	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead, OnRetry: retry, Concurrency: o.concurrency},
 		func(err error) { log.Warn("ingest", "err", err) },
-		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithPollInterval(time.Second), listen.WithLogger(log))
+		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithSeenStore(state.NewSeen(kv, "").StreamStore(o.seenTTL)),
+		listen.WithPollInterval(time.Second), listen.WithLogger(log))
 }

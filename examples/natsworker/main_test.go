@@ -16,7 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/state"
+	"github.com/harkhq/hark/state/bolt"
+	"github.com/harkhq/hark/state/natskv"
 	"github.com/harkhq/hark/transport/natstest"
 )
 
@@ -142,4 +148,64 @@ func TestIngestAndTwoWorkers(t *testing.T) {
 	}
 	assert.Contains(t, errs.String(), "published=40", "the first ingester published everything once")
 	assert.Contains(t, errs.String(), "published=0", "the second resumed at the end")
+}
+
+// forgetCheckpoint deletes the source's checkpoint from kv, as a state
+// restored from an older backup or a source re-read from its start would
+// leave it.
+func forgetCheckpoint(t *testing.T, kv state.KV, source string) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := kv.Get(ctx, state.Key("checkpoint", source))
+	require.NoError(t, err)
+	require.NoError(t, kv.Delete(ctx, e.Key, e.Revision))
+}
+
+func TestLocalRoleDedupeSurvivesRestart(t *testing.T) {
+	const n = 20
+	in := writePosts(t, n)
+	db := filepath.Join(t.TempDir(), "hark.db")
+	args := []string{"-role", "local", "-in", in, "-source", "forum", "-policy", policy, "-db", db}
+	var out, errs bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), args, &out, &errs), errs.String())
+	require.Len(t, decisionIDs(t, out.String()), n)
+
+	kv, err := bolt.Open(db)
+	require.NoError(t, err)
+	forgetCheckpoint(t, kv, "forum")
+	keys, err := kv.Keys(context.Background(), "seen.forum.")
+	require.NoError(t, err)
+	assert.Len(t, keys, n, "every post remembered in the state file")
+	require.NoError(t, kv.Close())
+
+	// The file is read again from its start: the dedupe set in the state
+	// file drops every post.
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), args, &out, &errs), errs.String())
+	assert.Empty(t, decisionIDs(t, out.String()), "no post decided twice")
+}
+
+func TestIngestReplicasShareDedupe(t *testing.T) {
+	const n = 25
+	srv := natstest.Start(t, "")
+	in := writePosts(t, n)
+	common := []string{"-nats", srv.URL(), "-role", "ingest", "-in", in, "-source", "forum"}
+	var errs syncBuffer
+	ctx := context.Background()
+	require.Equal(t, 0, run(ctx, append(common, "-worker", "i1"), &bytes.Buffer{}, &errs), errs.String())
+
+	nc, err := nats.Connect(srv.URL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	kv, err := natskv.Open(ctx, js, natskv.Config{Bucket: "hark"})
+	require.NoError(t, err)
+	forgetCheckpoint(t, kv, "forum")
+
+	// Another replica, with no checkpoint to resume from, reads the whole
+	// file: the shared dedupe set keeps it from publishing any post again.
+	require.Equal(t, 0, run(ctx, append(common, "-worker", "i2"), &bytes.Buffer{}, &errs), errs.String())
+	assert.Equal(t, 1, strings.Count(errs.String(), fmt.Sprintf("published=%d", n)), "the first replica published everything")
+	assert.Contains(t, errs.String(), "published=0", "the second replica published nothing")
 }
