@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
@@ -17,15 +18,20 @@ import (
 // pipeline wires the packages together the way a user's program would, and
 // keeps the tallies the report prints.
 type pipeline struct {
+	facts      sample.Facts
+	loc        *time.Location
+	clock      *clock
 	scorer     *score.Scorer
 	authors    *influence.Tracker
 	surges     *surge.Detector
 	policy     *respond.Policy
 	dispatcher *respond.Dispatcher
 	outbox     *outbox
+	replies    *replies
 
 	posts    int
-	bySource map[string]int
+	byID     map[string]hark.Post
+	bySource map[string]*tally
 	byLabel  map[score.Label]int
 	byIntent map[score.Intent]int
 	byPrio   map[respond.Priority]int
@@ -33,13 +39,16 @@ type pipeline struct {
 	alerts   []surge.Alert
 }
 
+// tally counts a source's posts and how many of them read negative.
+type tally struct{ posts, negative int }
+
 type item struct {
 	post hark.Post
 	s    score.Result
 	d    respond.Decision
 }
 
-func newPipeline(facts sample.Facts, policyPath string) (*pipeline, error) {
+func newPipeline(facts sample.Facts, policyPath string, loc *time.Location) (*pipeline, error) {
 	scorer, err := score.New(score.WithBrand(brandOf(facts)))
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
@@ -48,19 +57,35 @@ func newPipeline(facts sample.Facts, policyPath string) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	clk := &clock{t: facts.Start}
+	// The dispatcher and the reply poster share one ledger and one pacer:
+	// an action recorded by either is never carried out twice, and replies
+	// and alerts draw on one budget per brand account.
+	ledger := &respond.MemLedger{}
+	pacer := respond.NewPacer(respond.Pacing{
+		Account:      respond.Rate{Every: 20 * time.Second, Burst: 10},
+		AuthorPerDay: 3,
+	})
 	box := &outbox{byChannel: map[string]int{}}
-	return &pipeline{
-		scorer:     scorer,
-		authors:    influence.NewTracker(influence.WithBrandAccounts(facts.Handles...)),
-		surges:     surge.New(surge.Config{}),
-		policy:     policy,
-		dispatcher: respond.NewDispatcher(box),
-		outbox:     box,
-		bySource:   map[string]int{},
-		byLabel:    map[score.Label]int{},
-		byIntent:   map[score.Intent]int{},
-		byPrio:     map[respond.Priority]int{},
-	}, nil
+	p := &pipeline{
+		facts:   facts,
+		loc:     loc,
+		clock:   clk,
+		scorer:  scorer,
+		authors: influence.NewTracker(influence.WithBrandAccounts(facts.Handles...)),
+		surges:  surge.New(surge.Config{}),
+		policy:  policy,
+		dispatcher: respond.NewDispatcher(box, respond.WithLedger(ledger), respond.WithPacer(pacer),
+			respond.WithDispatchClock(clk)),
+		outbox:   box,
+		byID:     map[string]hark.Post{},
+		bySource: map[string]*tally{},
+		byLabel:  map[score.Label]int{},
+		byIntent: map[score.Intent]int{},
+		byPrio:   map[respond.Priority]int{},
+	}
+	p.replies = newReplies(facts, scorer, clk, loc, ledger, pacer)
+	return p, nil
 }
 
 // brandOf tells the scorer what it needs to know about the sample's company:
@@ -79,6 +104,11 @@ func brandOf(f sample.Facts) score.Brand {
 }
 
 func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
+	// Time is the replay's: what was due before this post happens first
+	// (the care team's reviews, replies the pacer deferred).
+	if err := p.replies.advance(ctx, post.Created); err != nil {
+		return err
+	}
 	s := p.scorer.Score(post)
 	if err := p.authors.Observe(post, s); err != nil {
 		return fmt.Errorf("influence: %w", err)
@@ -110,9 +140,21 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	if _, err := p.dispatcher.Do(ctx, d); err != nil {
 		return fmt.Errorf("dispatch %s: %w", post.ID, err)
 	}
+	if err := p.replies.decided(ctx, d); err != nil {
+		return err
+	}
 
 	p.posts++
-	p.bySource[post.Source]++
+	p.byID[post.ID] = post
+	t := p.bySource[post.Source]
+	if t == nil {
+		t = &tally{}
+		p.bySource[post.Source] = t
+	}
+	t.posts++
+	if s.Label == score.LabelNegative {
+		t.negative++
+	}
 	p.byLabel[s.Label]++
 	p.byIntent[s.Intent]++
 	p.byPrio[d.Priority]++
@@ -143,20 +185,22 @@ func entityNames(s score.Result) []string {
 }
 
 // outbox stands in for Slack, the pager and e-mail: it records what the
-// dispatcher sends, by channel (or team, for routed posts).
+// dispatcher sends, by channel (or team, for routed posts). Replies and
+// holds are left unrouted: the reply package's queue and poster carry them
+// out (see replies).
 type outbox struct {
 	mu        sync.Mutex
 	byChannel map[string]int
-	replies   int
 }
 
 func (o *outbox) Route(a respond.Action) respond.Notifier {
+	if a.Kind == respond.ActReply || a.Kind == respond.ActHold {
+		return nil
+	}
 	return respond.NotifierFunc(func(_ context.Context, m respond.Message) error {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		switch {
-		case m.Kind == respond.ActReply:
-			o.replies++
 		case m.Channel != "":
 			o.byChannel["#"+m.Channel]++
 		case m.Team != "":
@@ -164,4 +208,28 @@ func (o *outbox) Route(a respond.Action) respond.Notifier {
 		}
 		return nil
 	})
+}
+
+// clock is the replay's virtual clock: it reads the time of the post being
+// handled (or of the review being done), so that deadlines, pacing and
+// approvals run on the week's time, not the wall clock's.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// set moves the clock to t; it never goes back (posts of one instant may
+// come in any order).
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
 }
