@@ -109,7 +109,11 @@ type Config struct {
 	// negativity alert. Default 5.
 	MinNegative int
 	// Silence is how many times its usual interval between posts a key
-	// must stay silent before a silence alert. Default 6.
+	// must stay silent before a silence alert. Default 6. Only keys whose
+	// interval is established are watched (50 posts over three days, past
+	// the warm-up), and a silence must also last twice the longest gap the
+	// key had at the same hours of the day in the past weeks (a lull it has
+	// shown before is no silence).
 	Silence float64
 	// SilenceExpect is the fewest posts the baseline must have expected
 	// over the silence, times the key's overdispersion (so that a bursty
@@ -215,7 +219,8 @@ type keyState struct {
 	epoch              int64 // buckets closed when the tallies were last decayed
 	fastTotal          float64
 	slowTotal          float64
-	gap                float64 // usual interval between posts, seconds (EWMA)
+	gap                float64             // usual interval between posts, seconds (EWMA)
+	longest            [gapBands]gapRecord // longest ordinary gaps by time of day (see longestGap)
 	seen               int
 	silentExp          float64
 	bucketExp          float64 // the volume baseline's forecast for the open bucket
@@ -380,6 +385,11 @@ func (d *Detector) Observe(o Observation) []Alert {
 					k.gap = g
 				} else {
 					k.gap += 0.05 * (min(g, 10*k.gap+1) - k.gap)
+				}
+				// a silence declared is no ordinary gap: it must not
+				// raise the bar for the next one
+				if !k.silent {
+					k.noteGap(k.lastSeen, o.Time, g)
 				}
 			}
 		}
@@ -621,18 +631,91 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 		return alerts
 	}
 	k.silentExp += p.Expected
-	if !k.silent && k.seen >= 20 && k.gap > 0 && !k.vol.warm(bt) &&
-		at.Sub(k.lastSeen).Seconds() >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
-		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) {
+	if quiet := at.Sub(k.lastSeen).Seconds(); !k.silent && k.seen >= silenceSeen && k.gap > 0 && !k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
+		quiet >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
+		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) &&
+		quiet >= silenceLongest*k.longestGap(k.lastSeen, at) {
 		k.silent = true
 		a := Alert{Key: k.name, Kind: KindSilence, Start: k.lastSeen, At: at, Score: 1, Expected: round2(k.silentExp)}
 		a.Reasons = []hark.Reason{{Code: "silence",
-			Span: fmt.Sprintf("no post for %s, usually one every %s; about %.0f expected",
-				at.Sub(k.lastSeen).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second), k.silentExp),
+			Span: fmt.Sprintf("no post for %s, usually one every %s and never more than %s apart at these hours; about %.0f expected",
+				at.Sub(k.lastSeen).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second),
+				time.Duration(k.longestGap(k.lastSeen, at)*float64(time.Second)).Round(time.Minute), k.silentExp),
 			Weight: 1}}
 		alerts = append(alerts, a)
 	}
 	return alerts
+}
+
+// A key is watched for silence once its usual interval is established:
+// silenceSeen posts over silenceWatch (every hour of the day seen three
+// times), and the volume baseline's warm-up over. A silence must
+// then outlast silenceLongest times the longest gap the key had in the
+// same hours of the day in the past weeks (see longestGap), so that the
+// lulls a key has shown, its nights, are not silences.
+const (
+	silenceSeen     = 50
+	silenceWatch    = 3 * 24 * time.Hour
+	silenceLongest  = 2
+	longestHalfLife = 7 * 24 * 3600 // seconds
+	gapBands        = 6             // bands of the day, of 24/gapBands hours
+	bandSecs        = 24 * 3600 / gapBands
+)
+
+// A gapRecord is the longest gap, in seconds, seen in one band of the day,
+// and when (unix seconds).
+type gapRecord struct {
+	secs float32
+	at   int64
+}
+
+// at returns the record faded to now, with a half-life of a week, so that a
+// key whose rhythm quickens is watched more tightly in time.
+func (r gapRecord) fadedTo(now int64) float64 {
+	if r.secs == 0 || now <= r.at {
+		return float64(r.secs)
+	}
+	return float64(r.secs) * math.Exp2(-float64(now-r.at)/longestHalfLife)
+}
+
+// bands calls f with each band of the day the span from..to overlaps, once
+// each, in the timestamps' location.
+func bands(from, to time.Time, f func(b int)) {
+	_, off := from.Zone()
+	a := (from.Unix() + int64(off)) / bandSecs
+	z := (to.Unix() + int64(off)) / bandSecs
+	if z-a >= gapBands {
+		z = a + gapBands - 1
+	}
+	for i := a; i <= z; i++ {
+		f(int(i % gapBands))
+	}
+}
+
+// noteGap records a gap of g seconds between posts at from and to in the
+// bands of the day it spans. Gaps shorter than a quarter of a band's
+// record cannot beat it, faded or not, within a fortnight: they are let
+// go without a look at the clock.
+func (k *keyState) noteGap(from, to time.Time, g float64) {
+	bands(from, to, func(b int) {
+		r := &k.longest[b]
+		if g <= 0.25*float64(r.secs) {
+			return
+		}
+		if now := to.Unix(); g >= r.fadedTo(now) {
+			r.secs, r.at = float32(g), now
+		}
+	})
+}
+
+// longestGap returns the longest gap between posts of k, in seconds, that
+// was not itself a silence, among the bands of the day the span from..to
+// overlaps.
+func (k *keyState) longestGap(from, to time.Time) float64 {
+	var m float64
+	now := to.Unix()
+	bands(from, to, func(b int) { m = max(m, k.longest[b].fadedTo(now)) })
+	return m
 }
 
 func (d *Detector) volAlert(k *keyState, p Point, at time.Time, n int) Alert {

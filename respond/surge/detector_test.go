@@ -180,6 +180,47 @@ func TestDetectorSilence(t *testing.T) {
 	assert.Equal(t, "silence", a.Reasons[0].Code)
 }
 
+// A key that falls silent some nights, as many do, has no silence alert for
+// its nights, though its baseline expects posts then; a daytime gap as long
+// is one.
+func TestDetectorSilenceNotNightly(t *testing.T) {
+	nightly := func(days int, gap [2]time.Time) []Observation {
+		var keys []streamKey
+		for d := 0; d < days; d += 2 {
+			night := t0.Add(time.Duration(d)*24*time.Hour + time.Hour)
+			keys = append(keys, streamKey{name: fmt.Sprintf("night%d", d), silence: [2]time.Time{night, night.Add(3 * time.Hour)}})
+		}
+		obs := genStream(5, t0, days, []streamKey{{name: "feed:shop", rate: 2}})
+		kept := obs[:0]
+		for _, o := range obs {
+			quiet := !o.Time.Before(gap[0]) && o.Time.Before(gap[1])
+			for _, k := range keys {
+				quiet = quiet || !o.Time.Before(k.silence[0]) && o.Time.Before(k.silence[1])
+			}
+			if !quiet {
+				o.Keys = o.Keys[:1]
+				kept = append(kept, o)
+			}
+		}
+		return kept
+	}
+	alerts := runStream(New(Config{}), nightly(8, [2]time.Time{}), t0.Add(8*24*time.Hour))
+	for _, a := range alerts {
+		assert.NotEqual(t, KindSilence, a.Kind, "a nightly lull is no silence: %+v", a)
+	}
+	gap := t0.Add(6*24*time.Hour + 10*time.Hour)
+	alerts = runStream(New(Config{}), nightly(8, [2]time.Time{gap, gap.Add(5 * time.Hour)}), t0.Add(8*24*time.Hour))
+	var silences []Alert
+	for _, a := range alerts {
+		if a.Kind == KindSilence {
+			silences = append(silences, a)
+		}
+	}
+	require.Len(t, silences, 1, "the daytime gap is a silence")
+	assert.True(t, silences[0].At.After(gap))
+	assert.Contains(t, silences[0].Reasons[0].Span, "never more than")
+}
+
 func TestDetectorDeterministic(t *testing.T) {
 	incident := t0.Add(3*24*time.Hour + 9*time.Hour)
 	keys := []streamKey{{name: "k", rate: 2, negP: 0.2, event: func(t time.Time) (float64, float64, []string) {

@@ -29,7 +29,13 @@
 // replays and tests are exact), and per key runs a volume series, a test of
 // the negative share and of the negative count, and a silence watch (a key
 // or source that stops producing for several times its usual interval,
-// when its baseline expected many posts). An [Alert] is raised by the post
+// when its baseline expected many posts). Silence is watched only where
+// the usual interval is established: a key with 50 posts over at least
+// three days, past the warm-up; and a silence must last six times the
+// usual interval, twice the longest gap the key had at the same hours of
+// the day in the past weeks (so its nights are not silences), and long
+// enough for the baseline to have expected 15 posts (times the key's
+// overdispersion). An [Alert] is raised by the post
 // that tips it, within the open bucket, and explains its drivers: the
 // terms, entities and sources that rose against the key's baseline (and
 // against all posts', for keys with little history), and the top posts of
