@@ -2,6 +2,7 @@ package score
 
 import (
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"unicode"
 )
@@ -133,15 +134,10 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 			continue
 		}
 		wi := &lx.infos[t.info]
-		if bits := uint32(wi.stop); bits != 0 {
-			nl := 0
-			for b := bits; b != 0; b &= b - 1 {
-				nl++
-			}
-			for i := range li.codes {
-				if bits&(1<<i) != 0 {
-					score[i] += 1 / float64(nl)
-				}
+		if b := uint32(wi.stop); b != 0 {
+			share := 1 / float64(bits.OnesCount32(b))
+			for ; b != 0; b &= b - 1 {
+				score[bits.TrailingZeros32(b)] += share
 			}
 			continue
 		}

@@ -66,9 +66,13 @@ type Model struct {
 	trained [numHeads]bool
 	// q is the hashed part of w quantised to int8 per output (scale qs),
 	// a quarter of the memory: scoring touches one random row per hashed
-	// feature, and a small table stays in cache.
-	q  []int8
+	// feature, and a small table stays in cache. It is stored offset by
+	// 128 (1..255) so that rows are summed eight bytes at a time.
+	q  []byte
 	qs [numOut]float32
+	// bmask is Buckets-1 when Buckets is a power of two (a mask replaces
+	// the division), else 0.
+	bmask uint32
 }
 
 // prepare builds the quantised table from w.
@@ -85,10 +89,14 @@ func (m *Model) prepare() {
 			m.qs[c] = 1
 		}
 	}
-	m.q = make([]int8, len(m.w)-base)
+	m.q = make([]byte, len(m.w)-base)
 	for j := range m.q {
 		c := j % numOut
-		m.q[j] = int8(math.Round(float64(m.w[base+j] / m.qs[c])))
+		m.q[j] = byte(int8(math.Round(float64(m.w[base+j]/m.qs[c])))) ^ 0x80
+	}
+	m.bmask = 0
+	if m.Buckets&(m.Buckets-1) == 0 {
+		m.bmask = uint32(m.Buckets - 1)
 	}
 }
 
@@ -115,17 +123,51 @@ func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) 
 		}
 	}
 	var hs [numOut]int32
-	for _, k := range hashed {
-		j := int(k%uint32(m.Buckets)) * numOut
-		row := m.q[j : j+numOut : j+numOut]
-		for c := range hs {
-			hs[c] += int32(row[c])
-		}
-	}
+	m.sumRows(hashed, &hs)
 	scale := hashScale(len(hashed))
 	for c := range out {
 		out[c] += float32(hs[c]) * m.qs[c] * scale
 	}
+}
+
+// sumRows adds up the quantised rows of the hashed features into hs.
+// The offset bytes of a row are summed in 16-bit lanes of four 64-bit
+// words (at most 255 rows before the lanes are flushed, so that none
+// overflows), and the offset taken off at the end: exactly the sum of the
+// int8 weights.
+func (m *Model) sumRows(hashed []uint32, hs *[numOut]int32) {
+	const lanes = 0x00FF00FF00FF00FF
+	var acc [4]uint64
+	n := 0
+	flush := func() {
+		for l := range 4 {
+			hs[2*l] += int32(acc[0]>>(16*l)&0xFFFF) - 128*int32(n)
+			hs[2*l+1] += int32(acc[1]>>(16*l)&0xFFFF) - 128*int32(n)
+			hs[8+2*l] += int32(acc[2]>>(16*l)&0xFFFF) - 128*int32(n)
+			hs[9+2*l] += int32(acc[3]>>(16*l)&0xFFFF) - 128*int32(n)
+		}
+		acc = [4]uint64{}
+		n = 0
+	}
+	for _, k := range hashed {
+		var j int
+		if m.bmask != 0 {
+			j = int(k&m.bmask) * numOut
+		} else {
+			j = int(k%uint32(m.Buckets)) * numOut
+		}
+		row := m.q[j : j+numOut : j+numOut]
+		lo := binary.LittleEndian.Uint64(row[:8])
+		hi := binary.LittleEndian.Uint64(row[8:])
+		acc[0] += lo & lanes
+		acc[1] += lo >> 8 & lanes
+		acc[2] += hi & lanes
+		acc[3] += hi >> 8 & lanes
+		if n++; n == 255 {
+			flush()
+		}
+	}
+	flush()
 }
 
 // outputsExact is outputs with the unquantised weights, for training.
