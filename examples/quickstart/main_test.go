@@ -253,3 +253,16 @@ func TestBadZone(t *testing.T) {
 	err := run(context.Background(), &bytes.Buffer{}, config{policy: "../replay/policy.yaml", top: 5, zone: "Mars/Olympus_Mons"})
 	require.Error(t, err)
 }
+
+func TestText(t *testing.T) {
+	assert.Equal(t, "short", clip("short", 10))
+	assert.Equal(t, "a long…", clip("a long   text\nhere", 8), "cut at n runes with an ellipsis, on one line")
+	assert.Equal(t, "héé…", clip("héééé", 4))
+	assert.Equal(t, "received 7 replies", firstClause("received 0 reposts and quotes, 7 replies, 0 mentions"))
+	assert.Equal(t, "620000 followers on bluesky", firstClause("620000 followers on bluesky, as 701794 on the reference scale"))
+	assert.Equal(t, "one of the brand's own accounts", firstClause("one of the brand's own accounts"))
+	assert.Equal(t, "  a b\n  c\n", wrap("a b c", 3, "  "))
+	assert.Equal(t, "30m", short(30*time.Minute))
+	assert.Equal(t, "1h9m", short(69*time.Minute+20*time.Second))
+	assert.Equal(t, "2h", short(2*time.Hour))
+}

@@ -147,7 +147,11 @@ func (p *pipeline) replyFate(id string, due time.Time) []string {
 	}
 	var lines []string
 	if f.held {
-		lines = append(lines, clip(fmt.Sprintf("held for %d approval(s): %s", f.required, f.reason), 110))
+		tier := "held for approval"
+		if f.required > 1 {
+			tier = fmt.Sprintf("held for %d approvals", f.required)
+		}
+		lines = append(lines, clip(tier+": "+f.reason, 110))
 		if it, err := p.replies.queue.Get(context.Background(), f.draft.Key); err == nil && len(it.Approvals) > 0 {
 			var by []string
 			for _, a := range it.Approvals {
@@ -363,17 +367,36 @@ func (p *pipeline) reportAuthors(w io.Writer, top int) error {
 }
 
 // authorWhy says the three strongest reasons of an author's score, each
-// by its first clause ("620000 followers on bluesky").
+// by its first clause that counts something ("620000 followers on bluesky",
+// "received 7 replies").
 func authorWhy(rs []hark.Reason) string {
 	rs = slices.Clone(rs)
 	slices.SortStableFunc(rs, func(a, b hark.Reason) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
 	var parts []string
 	for _, r := range rs[:min(3, len(rs))] {
-		clause, _, _ := strings.Cut(cmp.Or(r.Span, r.Code), ",")
-		parts = append(parts, clause)
+		parts = append(parts, firstClause(cmp.Or(r.Span, r.Code)))
 	}
 	return strings.Join(parts, "; ")
 }
+
+// firstClause returns the first comma-separated clause of a reason that
+// does not count zero of something, keeping a leading verb: "received 0
+// reposts, 7 replies" gives "received 7 replies".
+func firstClause(span string) string {
+	clauses := strings.Split(span, ", ")
+	verb := ""
+	if v, rest, ok := strings.Cut(clauses[0], " "); ok && startsWithDigit(rest) && !startsWithDigit(v) {
+		verb, clauses[0] = v+" ", rest
+	}
+	for _, c := range clauses {
+		if !strings.HasPrefix(c, "0 ") {
+			return verb + c
+		}
+	}
+	return span
+}
+
+func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
 
 func (p *pipeline) reportReplies(w io.Writer, top int) {
 	section(w, "Replies on the platform")
