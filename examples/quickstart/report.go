@@ -451,8 +451,9 @@ func (p *pipeline) reportReplies(w io.Writer, top int) {
 	}
 	fmt.Fprintf(w, "\n  The stand-in received %d replies (%d status creations asked). Not posted: %d refused by the platform\n",
 		len(got), r.srv.Requests()-r.rerun.requests, refused)
-	fmt.Fprintf(w, "  rules, %d deferred by pacing, %d waiting for approval at the week's end, %d expired unapproved.\n",
+	fmt.Fprintf(w, "  rules, %d deferred by pacing, %d waiting for approval at the week's end, %d expired (not approved within\n",
 		deferred, waiting, expired)
+	fmt.Fprintln(w, "  a day, or the approval lapsed before the reply could go).")
 
 	// The first reply on each platform, in the order they went out.
 	fmt.Fprintln(w, "\n  The first reply to each platform:")
@@ -471,7 +472,9 @@ func (p *pipeline) reportReplies(w io.Writer, top int) {
 	tw.Flush()
 
 	a := r.rerun
-	fmt.Fprintf(w, "\n  The posting step, run again over the %d replies that went out: %s.\n", a.tried, list(a.outcomes))
+	fmt.Fprintf(w, "\n  The posting step, run again over the %d replies that went out (as a restarted worker would):\n", a.tried)
+	fmt.Fprintf(w, "  %d sent again, %d known to the ledger as sent (%s).\n",
+		a.outcomes[respond.OutSent], a.outcomes[respond.OutDuplicate], list(a.outcomes))
 	fmt.Fprintf(w, "  The stand-in was asked for %d new statuses and holds %d new replies; posts answered twice: %d.\n",
 		a.requests, a.newReplies, a.twice)
 }
