@@ -53,6 +53,7 @@ type app struct {
 	plat  *platform
 	feeds []*feed
 	wm    *listen.Watermarks
+	obs   *observability
 	key   []byte // signs CSRF tokens
 	mode  string
 
@@ -92,7 +93,10 @@ func newApp(cfg config) (*app, error) {
 	}
 	a.clock = &vclock{live: cfg.Live.any(), speed: cfg.Speed, wall: time.Now}
 	a.board = newBoard(a.clock)
-	a.pipe, err = newPipeline(sample.Script(), policy, a.board, a.plat)
+	if a.obs, err = newObservability(log, a.wm); err != nil {
+		return nil, err
+	}
+	a.pipe, err = newPipeline(sample.Script(), policy, a.board, a.plat, a.obs.in)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +111,9 @@ func newApp(cfg config) (*app, error) {
 			a.cfg.Posts = sample.Week()
 		}
 		a.feeds = []*feed{{name: "sample-week"}}
+	}
+	for _, f := range a.feeds {
+		f.obs = a.obs.in
 	}
 	a.publish()
 	return a, nil

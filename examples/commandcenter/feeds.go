@@ -17,6 +17,7 @@ import (
 	"github.com/harkhq/hark/listen/mastodon"
 	"github.com/harkhq/hark/listen/replay"
 	"github.com/harkhq/hark/listen/rss"
+	"github.com/harkhq/hark/observe"
 )
 
 // feed is one listening stream and what the source health panel says of it
@@ -28,7 +29,8 @@ type feed struct {
 	src        listen.Source
 	quota      *listen.Quota // nil when the source has none of its own
 	rateLimits atomic.Int64
-	waited     atomic.Int64 // nanoseconds
+	waited     atomic.Int64         // nanoseconds
+	obs        *observe.Instruments // nil: not instrumented
 
 	mu      sync.Mutex
 	samples [8]rateSample // delivered counts at recent ticks, for a rate
@@ -41,23 +43,33 @@ type rateSample struct {
 }
 
 // client returns an HTTP client for the feed's adapter whose waits between
-// attempts (Retry-After, rate-limit resets, backoff) are counted.
+// attempts are counted: rate limits (Retry-After, a quota paused until a
+// reset) as rate limits, and their time with that of the backoffs between
+// retries as waited. The quota's own pacing is not an upstream's wait.
 func (f *feed) client(q *listen.Quota) *listen.Client {
 	f.quota = q
-	return &listen.Client{Quota: q, Sleep: f.sleep}
+	return &listen.Client{Quota: q, OnWait: f.onWait}
 }
 
-func (f *feed) sleep(ctx context.Context, d time.Duration) error {
-	f.rateLimits.Add(1)
-	f.waited.Add(int64(d))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+func (f *feed) onWait(ctx context.Context, w listen.Wait) {
+	switch w.Reason {
+	case listen.WaitRateLimit, listen.WaitPaused:
+		f.rateLimits.Add(1)
+		f.waited.Add(int64(w.Duration))
+	case listen.WaitRetry:
+		f.waited.Add(int64(w.Duration))
 	}
+	if f.obs != nil {
+		f.obs.Waits(f.name)(ctx, w)
+	}
+}
+
+// source returns the feed's source, instrumented if the feed is.
+func (f *feed) source() listen.Source {
+	if f.obs == nil {
+		return f.src
+	}
+	return f.obs.Source(f.src)
 }
 
 // sample records the delivered count at wall time now and returns the rate
@@ -80,7 +92,10 @@ func (f *feed) sample(now time.Time, delivered int64) float64 {
 
 // stream reads f until ctx is done or the source ends, handing posts to h.
 func (f *feed) stream(ctx context.Context, h func(context.Context, hark.Post) error, log *slog.Logger, opts ...listen.Option) {
-	for posts, err := range listen.Stream(ctx, f.src, opts...) {
+	if f.obs != nil {
+		opts = append(opts, listen.WithOnWait(f.obs.Waits("")))
+	}
+	for posts, err := range listen.Stream(ctx, f.source(), opts...) {
 		if err != nil {
 			if rl := (*listen.RateLimitError)(nil); errors.As(err, &rl) {
 				f.rateLimits.Add(1)
@@ -182,7 +197,7 @@ func (a *app) replayWeek(ctx context.Context, f *feed, posts []hark.Post, from t
 	origin := posts[0].Created
 	if from.After(origin) {
 		f.src = replay.New(posts, replay.WithName(f.name), replay.WithBatchSize(1))
-		for batch, err := range listen.Stream(ctx, f.src, opts...) {
+		for batch, err := range listen.Stream(ctx, f.source(), opts...) {
 			if err != nil {
 				continue
 			}

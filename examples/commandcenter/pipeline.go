@@ -10,6 +10,7 @@ import (
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
+	"github.com/harkhq/hark/observe"
 	"github.com/harkhq/hark/reply"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
@@ -35,9 +36,16 @@ type pipeline struct {
 	replies    *replies
 	account    string // the brand account replies are posted as
 	board      *board
+
+	// The scorer, the policy and the dispatcher as instrumented for
+	// /metrics and /healthz.
+	obs      *observe.Instruments
+	score    observe.Scorer
+	decide   observe.DecideFunc
+	dispatch observe.Dispatcher
 }
 
-func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *platform) (*pipeline, error) {
+func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *platform, in *observe.Instruments) (*pipeline, error) {
 	scorer, err := score.New(score.WithBrand(brandOf(facts)))
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
@@ -58,6 +66,8 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 		board:    b,
 	}
 	p.dispatcher = respond.NewDispatcher(respond.RouterFunc(p.route), respond.WithLedger(ledger), respond.WithPacer(pacer))
+	p.obs, p.score, p.decide = in, in.Scorer(scorer), in.Decider(policy.Decide)
+	p.dispatch = in.Dispatcher("dispatcher", p.dispatcher)
 	return p, nil
 }
 
@@ -96,7 +106,7 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	post.Repair()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.scorer.Score(post)
+	s := p.score.Score(post)
 	if err := p.authors.Observe(post, s); err != nil {
 		return fmt.Errorf("influence: %w", err)
 	}
@@ -114,6 +124,7 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 		PostID:   post.ID,
 		Weight:   1 + float64(post.Metrics.Reposts+post.Metrics.Replies),
 	})
+	p.obs.Alerts(ctx, alerts)
 	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created}
 	for _, k := range keys {
 		if st := p.surges.Status(k); st.Active {
@@ -122,11 +133,11 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 			c.Surge.Score = max(c.Surge.Score, st.Score)
 		}
 	}
-	d, err := p.policy.Decide(ctx, c)
+	d, err := p.decide(ctx, c)
 	if err != nil {
 		return fmt.Errorf("decide %s: %w", post.ID, err)
 	}
-	rep, err := p.dispatcher.Do(ctx, d)
+	rep, err := p.dispatch.Do(ctx, d)
 	var rs replyStatus
 	switch {
 	case slices.ContainsFunc(d.Actions, func(a respond.Action) bool { return a.Kind == respond.ActSuppress }):
@@ -154,7 +165,7 @@ func (p *pipeline) advance(now time.Time) {
 	if now.Before(p.surges.Now()) || p.surges.Len() == 0 {
 		return
 	}
-	alerts := p.surges.Advance(now)
+	alerts := p.obs.Alerts(context.Background(), p.surges.Advance(now))
 	p.board.addAlerts(alerts, p.surges.Status)
 }
 

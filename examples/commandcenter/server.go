@@ -40,6 +40,8 @@ func (a *app) handler(loopbackOnly bool) http.Handler {
 	mux.HandleFunc("GET /{$}", a.serveIndex)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("GET /events", a.serveEvents)
+	mux.Handle("GET /healthz", a.obs.health.Handler())
+	mux.Handle("GET /metrics", a.obs.prom.Handler())
 	mux.HandleFunc("GET /api/state", a.serveState)
 	mux.HandleFunc("POST /api/approve", a.action(a.doApprove))
 	mux.HandleFunc("POST /api/hold", a.action(a.doHold))
