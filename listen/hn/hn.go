@@ -241,7 +241,10 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 		}
 		reachable := maxHits / per
 		if r.NbHits <= reachable*per {
-			last := r.NbPages - 1
+			// Algolia pages through maxHits at most: a page count
+			// past that is not believed (it would have the walk
+			// below send a request for every page it names).
+			last := min(r.NbPages, reachable) - 1
 			r2, err := s.search(ctx, lo, hi, last)
 			if err != nil {
 				return nil, err
