@@ -49,6 +49,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/listen"
+	"github.com/harkhq/hark/observe"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/state"
 	"github.com/harkhq/hark/state/bolt"
@@ -80,6 +81,7 @@ type options struct {
 	lease       time.Duration
 	sendLease   time.Duration
 	seenTTL     time.Duration
+	metricsAddr string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -104,21 +106,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"work, local: how long a send reserved by a dead process blocks its retry (longer than one notifier attempt plus its wait)")
 	fs.DurationVar(&o.seenTTL, "seen-ttl", 7*24*time.Hour,
 		"ingest, local: how long the shared dedupe set remembers a post read from the source")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "",
+		"serve GET /healthz and GET /metrics (Prometheus) on this address, as 127.0.0.1:9090 (empty: off)")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var err error
-	switch o.role {
-	case "ingest":
-		err = ingest(ctx, o, log)
-	case "work":
-		err = work(ctx, o, stdout, log)
-	case "local":
-		err = local(ctx, o, stdout, log)
-	default:
+	if o.role != "ingest" && o.role != "work" && o.role != "local" {
 		fmt.Fprintln(stderr, "usage: natsworker -role ingest|work|local [flags]; -h for the flags")
 		return 1
+	}
+	obs, err := newObservability(log)
+	if err != nil {
+		fmt.Fprintf(stderr, "natsworker: %v\n", err)
+		return 1
+	}
+	stopMetrics, err := obs.serve(o.metricsAddr, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "natsworker: -metrics-addr: %v\n", err)
+		return 1
+	}
+	defer stopMetrics()
+	switch o.role {
+	case "ingest":
+		err = ingest(ctx, o, log, obs)
+	case "work":
+		err = work(ctx, o, stdout, log, obs)
+	case "local":
+		err = local(ctx, o, stdout, log, obs)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "natsworker: %v\n", err)
@@ -154,7 +169,7 @@ func connect(ctx context.Context, o options, log *slog.Logger) (*nats.Conn, *hjs
 	return nc, tr, kv, nil
 }
 
-func ingest(ctx context.Context, o options, log *slog.Logger) error {
+func ingest(ctx context.Context, o options, log *slog.Logger, obs *observability) error {
 	if o.in == "" {
 		return errors.New("-role ingest needs -in FILE")
 	}
@@ -163,11 +178,11 @@ func ingest(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer nc.Close()
-	src := &fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log}
+	src := obs.in.Source(&fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log})
 	lease := state.NewLease(state.NewClaims(kv, "lease"), "ingest."+state.KeyPart(o.source), o.worker, o.lease, nil)
 	log.Info("waiting for the source's lease", "source", o.source, "replica", o.worker)
 	var published atomic.Int64
-	pub := countingPublisher{tr, &published}
+	pub := countingPublisher{tr, &published, obs.health.Register("publisher")}
 	// The dedupe set is in the shared bucket: a post one replica published
 	// is not published again by another, nor after a restart.
 	seen := state.NewSeen(kv, "").StreamStore(o.seenTTL)
@@ -176,7 +191,7 @@ func ingest(ctx context.Context, o options, log *slog.Logger) error {
 			log.Info("polling", "source", o.source)
 			return transport.Ingest(ctx, src, pub, func(err error) { log.Warn("ingest", "err", err) },
 				listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithSeenStore(seen),
-				listen.WithPollInterval(time.Second), listen.WithLogger(log))
+				listen.WithPollInterval(time.Second), listen.WithLogger(log), listen.WithOnWait(obs.in.Waits("")), listen.WithWatermarks(obs.wm))
 		})
 		// The job ends when the source is done, ctx ends, or the lease was
 		// lost (then another replica polls; wait to take it back).
@@ -192,15 +207,21 @@ func ingest(ctx context.Context, o options, log *slog.Logger) error {
 	return nc.Flush()
 }
 
+// countingPublisher counts the posts published and reports to comp.
 type countingPublisher struct {
-	p transport.Publisher
-	n *atomic.Int64
+	p    transport.Publisher
+	n    *atomic.Int64
+	comp *observe.Component
 }
 
 func (c countingPublisher) Publish(ctx context.Context, posts ...hark.Post) error {
 	err := c.p.Publish(ctx, posts...)
-	if err == nil {
+	switch {
+	case err == nil:
 		c.n.Add(int64(len(posts)))
+		c.comp.Success()
+	case ctx.Err() == nil:
+		c.comp.Failure(err, 0)
 	}
 	return err
 }
@@ -212,7 +233,7 @@ func loadPolicy(path string) (*respond.Policy, error) {
 	return respond.LoadPolicy(path)
 }
 
-func work(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) error {
+func work(ctx context.Context, o options, stdout io.Writer, log *slog.Logger, obs *observability) error {
 	policy, err := loadPolicy(o.policy)
 	if err != nil {
 		return err
@@ -222,22 +243,26 @@ func work(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) er
 		return err
 	}
 	defer nc.Close()
-	d := respond.NewDispatcher(respond.Routes{"*": logNotifier(log)},
+	d := respond.NewDispatcher(respond.Routes{"*": obs.in.Notifier("log", logNotifier(log))},
 		respond.WithLedger(state.NewLedger(kv, "", state.WithRetention(30*24*time.Hour))),
 		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log),
 		respond.WithLeaseTTL(o.sendLease))
 	authors := influence.NewTracker(influence.WithStore(state.NewProfiles(kv, "", 0)))
-	pl, err := newPipeline(policy, authors, d, tr, stdout, log)
+	pl, err := newPipeline(policy, authors, d, tr, stdout, log, obs.in)
 	if err != nil {
 		return err
 	}
-	h := pl.handle
+	worker := obs.health.Register("worker")
+	h := track(worker, pl.handle)
 	if o.idle > 0 {
 		h, ctx = idleStop(ctx, o.idle, h)
 	}
 	log.Info("working", "worker", o.worker, "concurrency", o.concurrency)
 	err = tr.Worker(hjs.WithConcurrency(o.concurrency),
-		hjs.WithErrorHandler(func(err error) { log.Warn("consume", "err", err) })).Consume(ctx, h)
+		hjs.WithErrorHandler(func(err error) {
+			log.Warn("consume", "err", err)
+			worker.Failure(err, 0)
+		})).Consume(ctx, h)
 	return errors.Join(err, nc.Flush())
 }
 
@@ -253,7 +278,7 @@ func idleStop(ctx context.Context, idle time.Duration, h transport.Handler) (tra
 	}, ctx
 }
 
-func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) error {
+func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger, obs *observability) error {
 	if o.in == "" {
 		return errors.New("-role local needs -in FILE")
 	}
@@ -275,20 +300,21 @@ func local(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) e
 		}
 	}()
 	defer func() { stopSweep(); <-swept }()
-	d := respond.NewDispatcher(respond.Routes{"*": logNotifier(log)},
+	d := respond.NewDispatcher(respond.Routes{"*": obs.in.Notifier("log", logNotifier(log))},
 		respond.WithLedger(state.NewLedger(kv, "", state.WithRetention(30*24*time.Hour))),
 		respond.WithClaims(state.NewClaims(kv, "")), respond.WithWorker(o.worker), respond.WithLogger(log),
 		respond.WithLeaseTTL(o.sendLease))
 	authors := influence.NewTracker(influence.WithStore(state.NewProfiles(kv, "", 0)))
-	pl, err := newPipeline(policy, authors, d, nil, stdout, log)
+	pl, err := newPipeline(policy, authors, d, nil, stdout, log, obs.in)
 	if err != nil {
 		return err
 	}
-	src := &fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log}
+	src := obs.in.Source(&fileSource{name: o.source, path: o.in, follow: o.follow, page: 200, log: log})
 	dead := func(p hark.Post, err error) { log.Error("dead letter", "source", p.Source, "post", p.ID, "err", err) }
 	retry := func(p hark.Post, err error) { log.Warn("retry", "source", p.Source, "post", p.ID, "err", err) }
-	return transport.Ingest(ctx, src, transport.Direct{Handler: pl.handle, Dead: dead, OnRetry: retry, Concurrency: o.concurrency},
+	h := track(obs.health.Register("worker"), pl.handle)
+	return transport.Ingest(ctx, src, transport.Direct{Handler: h, Dead: dead, OnRetry: retry, Concurrency: o.concurrency},
 		func(err error) { log.Warn("ingest", "err", err) },
 		listen.WithCheckpoints(state.NewCheckpoints(kv, "")), listen.WithSeenStore(state.NewSeen(kv, "").StreamStore(o.seenTTL)),
-		listen.WithPollInterval(time.Second), listen.WithLogger(log))
+		listen.WithPollInterval(time.Second), listen.WithLogger(log), listen.WithOnWait(obs.in.Waits("")), listen.WithWatermarks(obs.wm))
 }

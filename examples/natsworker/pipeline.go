@@ -12,6 +12,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
 	"github.com/harkhq/hark/internal/cli"
+	"github.com/harkhq/hark/observe"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/score"
 	"github.com/harkhq/hark/transport"
@@ -22,10 +23,10 @@ import (
 // dispatcher's ledger, so a post handled again after a crash or a
 // redelivery sends nothing twice.
 type pipeline struct {
-	scorer     *score.Scorer
+	scorer     observe.Scorer
 	authors    *influence.Tracker
-	policy     *respond.Policy
-	dispatcher *respond.Dispatcher
+	decide     observe.DecideFunc
+	dispatcher observe.Dispatcher
 	sink       transport.DecisionSink // may be nil
 	log        *slog.Logger
 
@@ -33,14 +34,16 @@ type pipeline struct {
 	enc *json.Encoder
 }
 
+// The scorer, the policy and d are instrumented with in (metrics, and
+// d's health as component "dispatcher").
 func newPipeline(policy *respond.Policy, authors *influence.Tracker, d *respond.Dispatcher,
-	sink transport.DecisionSink, out io.Writer, log *slog.Logger) (*pipeline, error) {
+	sink transport.DecisionSink, out io.Writer, log *slog.Logger, in *observe.Instruments) (*pipeline, error) {
 	s, err := score.New()
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
 	}
-	return &pipeline{scorer: s, authors: authors, policy: policy, dispatcher: d, sink: sink,
-		log: log, enc: cli.Encoder(out)}, nil
+	return &pipeline{scorer: in.Scorer(s), authors: authors, decide: in.Decider(policy.Decide),
+		dispatcher: in.Dispatcher("dispatcher", d), sink: sink, log: log, enc: cli.Encoder(out)}, nil
 }
 
 // decisionLine is what the worker prints per post: the replay tool's
@@ -68,7 +71,7 @@ func (pl *pipeline) handle(ctx context.Context, p hark.Post) error {
 	if pl.authors != nil {
 		c.Author = pl.authors.Score(p.Author)
 	}
-	d, err := pl.policy.Decide(ctx, c)
+	d, err := pl.decide(ctx, c)
 	if err != nil {
 		// The policy cannot decide this post; trying again will not help.
 		return transport.Permanent(fmt.Errorf("decide: %w", err))

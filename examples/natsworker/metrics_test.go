@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/transport"
+	"github.com/harkhq/hark/transport/natstest"
+)
+
+var metricsURL = regexp.MustCompile(`msg="serving health and metrics" url=http://(\S+)/healthz`)
+
+// metricsBase waits for a role to log the address it serves /metrics on.
+func metricsBase(t *testing.T, errs *syncBuffer) string {
+	t.Helper()
+	var base string
+	require.Eventually(t, func() bool {
+		m := metricsURL.FindStringSubmatch(errs.String())
+		if m == nil {
+			return false
+		}
+		base = "http://" + m[1]
+		return true
+	}, 20*time.Second, 10*time.Millisecond, "the role serves its metrics")
+	return base
+}
+
+func fetch(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// metric sums the series of name whose labels match the regular
+// expression labels; -1 if there is none.
+func metric(t *testing.T, text, name, labels string) float64 {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\{([^}]*)\} (\S+)$`)
+	lre := regexp.MustCompile(labels)
+	sum, found := 0.0, false
+	for _, m := range re.FindAllStringSubmatch(text, -1) {
+		if lre.MatchString(m[1]) {
+			v, err := strconv.ParseFloat(m[2], 64)
+			require.NoError(t, err)
+			sum, found = sum+v, true
+		}
+	}
+	if !found {
+		return -1
+	}
+	return sum
+}
+
+type healthBody struct {
+	Status     string
+	Components []struct {
+		Name        string
+		Healthy     bool
+		LastSuccess time.Time `json:"last_success"`
+		LastError   time.Time `json:"last_error"`
+		Error       string
+		Failures    int
+	}
+}
+
+func healthOf(t *testing.T, base string) (int, map[string]int, healthBody) {
+	t.Helper()
+	code, body := fetch(t, base+"/healthz")
+	var h healthBody
+	require.NoError(t, json.Unmarshal([]byte(body), &h), body)
+	idx := map[string]int{}
+	for i, c := range h.Components {
+		idx[c.Name] = i
+	}
+	return code, idx, h
+}
+
+func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
+	const n = 30
+	srv := natstest.Start(t, "")
+	in := writePosts(t, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// The ingester follows the file, so it is still running when scraped.
+	var ierrs syncBuffer
+	ingested := make(chan int, 1)
+	go func() {
+		ingested <- run(ctx, []string{"-role", "ingest", "-nats", srv.URL(), "-in", in, "-source", "forum", "-follow",
+			"-worker", "i1", "-metrics-addr", "127.0.0.1:0"}, &bytes.Buffer{}, &ierrs)
+	}()
+	base := metricsBase(t, &ierrs)
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = fetch(t, base+"/metrics")
+		return metric(t, body, "hark_source_delivered_total", `source="forum"`) == n
+	}, 20*time.Second, 20*time.Millisecond, "the ingester delivers every post")
+	assert.EqualValues(t, n, metric(t, body, "hark_source_posts_total", `source="forum"`), body)
+	assert.Positive(t, metric(t, body, "hark_source_fetches_total", `result="ok",source="forum"`), body)
+	assert.Positive(t, metric(t, body, "hark_source_lag_seconds", `source="forum"`), body)
+	code, idx, h := healthOf(t, base)
+	assert.Equal(t, http.StatusOK, code)
+	for _, name := range []string{"source:forum", "publisher"} {
+		require.Contains(t, idx, name)
+		c := h.Components[idx[name]]
+		assert.True(t, c.Healthy, name)
+		assert.False(t, c.LastSuccess.IsZero(), "%s reports its last success", name)
+	}
+
+	var werrs syncBuffer
+	var out syncBuffer
+	worked := make(chan int, 1)
+	go func() {
+		worked <- run(ctx, []string{"-role", "work", "-nats", srv.URL(), "-policy", policy, "-worker", "w1",
+			"-metrics-addr", "127.0.0.1:0"}, &out, &werrs)
+	}()
+	base = metricsBase(t, &werrs)
+	require.Eventually(t, func() bool {
+		_, body = fetch(t, base+"/metrics")
+		return metric(t, body, "hark_decisions_total", ``) == n
+	}, 30*time.Second, 20*time.Millisecond, "the worker decides every post")
+	assert.EqualValues(t, n, metric(t, body, "hark_score_posts_total", ``), body)
+	assert.Positive(t, metric(t, body, "hark_decisions_total", `priority="P1"`), body)
+	assert.Positive(t, metric(t, body, "hark_decision_rules_total", ``), body)
+	assert.Positive(t, metric(t, body, "hark_dispatch_actions_total", `outcome="sent"`), body)
+	assert.Positive(t, metric(t, body, "hark_notifier_sends_total", `notifier="log".*result="ok"`), body)
+	code, idx, h = healthOf(t, base)
+	assert.Equal(t, http.StatusOK, code)
+	for _, name := range []string{"worker", "dispatcher"} {
+		require.Contains(t, idx, name)
+		c := h.Components[idx[name]]
+		assert.True(t, c.Healthy, name)
+		assert.False(t, c.LastSuccess.IsZero(), "%s reports its last success", name)
+	}
+	cancel()
+	assert.Equal(t, 0, <-ingested, ierrs.String())
+	assert.Equal(t, 0, <-worked, werrs.String())
+	assert.Len(t, decisionIDs(t, out.String()), n)
+}
+
+// TestTrackReportsHealth checks what the worker's health says of its
+// handler's outcomes.
+func TestTrackReportsHealth(t *testing.T) {
+	obs, err := newObservability(discard())
+	require.NoError(t, err)
+	fail := errors.New("store down")
+	results := []error{nil, fail, transport.Retry(time.Minute, errors.New("in flight")), fail, fail}
+	i := 0
+	h := track(obs.health.Register("worker"), func(context.Context, hark.Post) error {
+		err := results[i]
+		i++
+		return err
+	})
+	base := httptest.NewServer(obs.handler())
+	defer base.Close()
+	for range 2 {
+		_ = h(context.Background(), hark.Post{ID: "1"})
+	}
+	code, idx, hb := healthOf(t, base.URL)
+	assert.Equal(t, http.StatusOK, code)
+	c := hb.Components[idx["worker"]]
+	assert.False(t, c.LastSuccess.IsZero())
+	assert.False(t, c.LastError.IsZero())
+	assert.Equal(t, "store down", c.Error)
+	assert.Equal(t, 1, c.Failures)
+
+	_ = h(context.Background(), hark.Post{ID: "1"}) // a retry is not a failure
+	_, idx, hb = healthOf(t, base.URL)
+	assert.Equal(t, 1, hb.Components[idx["worker"]].Failures)
+
+	for range 2 {
+		_ = h(context.Background(), hark.Post{ID: "1"})
+	}
+	code, idx, hb = healthOf(t, base.URL)
+	assert.Equal(t, http.StatusServiceUnavailable, code, "three failures in a row")
+	assert.Equal(t, "failing", hb.Status)
+	assert.False(t, hb.Components[idx["worker"]].Healthy)
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
