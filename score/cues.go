@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -136,7 +137,8 @@ type pword struct {
 type phrase struct {
 	words  []pword
 	entry  int32
-	hasNeg bool // the phrase itself contains a negator: do not negate it
+	hasNeg bool   // the phrase itself contains a negator: do not negate it
+	lang   string // its entry's language, "" for all
 }
 
 // A matcher finds phrases in a token sequence.
@@ -145,9 +147,56 @@ type matcher struct {
 	phrases []phrase
 	ids     map[string]int32   // phrase words (stemmed) -> ID
 	byFirst [][]firstEntry     // word ID -> phrases starting with it
-	firstPx map[string][]int32 // phrases whose first word is a prefix, by its first three bytes
+	seconds []int32            // second-word alternatives of the firstEntries
+	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
+	pxTab   []pxSlot           // firstPx as an open-addressing table
+	pxShift uint8              // 32 - log2(len(pxTab))
 	shortPx []int32            // those whose prefix is shorter than three bytes
+	shortB  [256]bool          // first bytes of those prefixes
 	bloom   [1024]uint64       // hashes of the keys of first and firstPx: most words start no phrase
+}
+
+// A pxSlot is one key of firstPx in pxTab; key 0 marks an empty slot.
+type pxSlot struct {
+	key uint32 // px3 | 1<<24
+	ids []int32
+}
+
+// buildPx rebuilds pxTab from firstPx.
+func (m *matcher) buildPx() {
+	size := 64
+	for size < 2*len(m.firstPx) {
+		size *= 2
+	}
+	m.pxTab = make([]pxSlot, size)
+	m.pxShift = uint8(32 - bits.TrailingZeros(uint(size)))
+	for k, ids := range m.firstPx {
+		key := k | 1<<24
+		j := int(key * 0x9E3779B1 >> m.pxShift)
+		for m.pxTab[j].key != 0 {
+			j = (j + 1) & (size - 1)
+		}
+		m.pxTab[j] = pxSlot{key: key, ids: ids}
+	}
+}
+
+// prefixPhrases returns the phrases whose first word is a prefix that
+// shares the first three bytes of w (len(w) >= 3).
+func (m *matcher) prefixPhrases(w []byte) []int32 {
+	if len(m.pxTab) == 0 {
+		return nil
+	}
+	key := px3(w) | 1<<24
+	mask := len(m.pxTab) - 1
+	for j := int(key * 0x9E3779B1 >> m.pxShift); ; j = (j + 1) & mask {
+		s := &m.pxTab[j]
+		if s.key == key {
+			return s.ids
+		}
+		if s.key == 0 {
+			return nil
+		}
+	}
 }
 
 func bloomHash(b []byte) uint32 {
@@ -170,7 +219,7 @@ func (m *matcher) mayHave(b []byte) bool {
 }
 
 func newMatcher() *matcher {
-	return &matcher{ids: map[string]int32{}, firstPx: map[string][]int32{}}
+	return &matcher{ids: map[string]int32{}, firstPx: map[uint32][]int32{}}
 }
 
 // add compiles a phrase for entry e.
@@ -218,18 +267,22 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		return fmt.Errorf("phrase %q ends with ~", text)
 	}
 	id := int32(len(m.phrases))
-	m.phrases = append(m.phrases, phrase{words: words, entry: e, hasNeg: hasNeg})
+	m.phrases = append(m.phrases, phrase{words: words, entry: e, hasNeg: hasNeg, lang: m.entries[e].lang})
 	for _, p := range words[0].prefixes {
 		if len(p) < 3 {
 			m.shortPx = append(m.shortPx, id)
+			m.shortB[p[0]] = true
 			continue
 		}
-		m.firstPx[p[:3]] = append(m.firstPx[p[:3]], id)
+		m.firstPx[px3([]byte(p))] = append(m.firstPx[px3([]byte(p))], id)
 		m.bloomAdd(p[:3])
+		m.buildPx()
 	}
-	fe := firstEntry{phrase: id}
+	fe := firstEntry{phrase: id, s0: -1}
 	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
-		fe.second = words[1].ids
+		fe.s0 = words[1].ids[0]
+		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[1].ids))
+		m.seconds = append(m.seconds, words[1].ids...)
 	}
 	for _, a := range words[0].ids {
 		m.byFirst[a] = append(m.byFirst[a], fe)
@@ -247,17 +300,6 @@ func (m *matcher) intern(w string) int32 {
 	m.byFirst = append(m.byFirst, nil)
 	m.bloomAdd(w)
 	return id
-}
-
-// wordID is the ID of a word of a post, -1 if no phrase uses it.
-func (m *matcher) wordID(b []byte) int32 {
-	if !m.mayHave(b) {
-		return -1
-	}
-	if id, ok := m.ids[string(b)]; ok {
-		return id
-	}
-	return -1
 }
 
 func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
@@ -292,12 +334,18 @@ func stem(w []byte) []byte {
 }
 
 // A firstEntry is a phrase listed under its first word, with the IDs its
-// second word may have (nil when the second word is not a plain word), so
-// that most candidates are rejected without a call.
+// second word may have, so that most candidates are rejected without a
+// call: the first inline in s0 (-1 when the second word is not a plain
+// word), all of them in matcher.seconds[off:off+n].
 type firstEntry struct {
 	phrase int32
-	second []int32
+	s0     int32
+	off, n int32
 }
+
+// px3 packs the first three bytes of w (len(w) >= 3), the key of
+// matcher.firstPx.
+func px3(w []byte) uint32 { return uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 }
 
 // A hit is one phrase match: words [from, to) of scratch.words.
 type hit struct {
@@ -328,18 +376,21 @@ func (m *matcher) run(sc *scratch, lang string) {
 				continue
 			}
 			for _, fe := range m.byFirst[x] {
-				if fe.second != nil && !hasID(fe.second, n0, n1) {
+				if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
 					continue
 				}
 				m.try(sc, fe.phrase, i, lang, 1)
 			}
 		}
-		if lw := sc.lowOf(i); len(lw) >= 3 && m.mayHave(lw[:3]) {
-			for _, id := range m.firstPx[string(lw[:3])] {
+		lw := sc.lowOf(i)
+		if len(lw) >= 3 {
+			for _, id := range m.prefixPhrases(lw) {
 				m.try(sc, id, i, lang, 0)
 			}
 		}
-		if lw := sc.lowOf(i); len(lw) > 0 && len(m.shortPx) > 0 {
+		// a short prefix can only match a word starting with its first
+		// byte; a word matching the first word's literals was tried above
+		if len(lw) > 0 && m.shortB[lw[0]] {
 			for _, id := range m.shortPx {
 				if w0 := &m.phrases[id].words[0]; wordMatches(sc, w0, i) {
 					m.try(sc, id, i, lang, 1)
@@ -361,8 +412,7 @@ func hasID(ids []int32, a, b int32) bool {
 // try matches phrase id at word i; its first k words are known to match.
 func (m *matcher) try(sc *scratch, id int32, i int, lang string, k int) {
 	p := &m.phrases[id]
-	e := &m.entries[p.entry]
-	if e.lang != "" && e.lang != lang {
+	if p.lang != "" && p.lang != lang {
 		return
 	}
 	end, ok := matchFrom(sc, p.words, k, i+k, sc.toks[sc.words[i]].sent)

@@ -3,7 +3,9 @@ package score
 import (
 	"bufio"
 	"embed"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -36,9 +38,11 @@ type lexicon struct {
 	emoStart  [256]bool // first bytes of emoticons
 
 	// info gathers, per word, everything the hot path asks of the maps
-	// above, so that a word costs one lookup (built by finish).
+	// above, so that a word costs one lookup (built by finish); words is
+	// the same index as a table for the hot path.
 	info  map[string]int32
 	infos []wordInfo
+	words wordTable
 }
 
 // wordInfo is what the scorer knows of one word.
@@ -52,7 +56,23 @@ type wordInfo struct {
 	contrast int8
 	pid      int32 // phrase-word ID of the word, -1 if none
 	spid     int32 // phrase-word ID of its stem, -1 if none
+	role     uint8 // wFirst, wYou, wQStart: what the cue rules ask of a word
 }
+
+// Word roles read by the cue rules (wordInfo.role).
+const (
+	wFirst  uint8 = 1 << iota // first person: "i", "my", "we"
+	wYou                      // second person: "you", "ur"
+	wQStart                   // opens a question: "how", "can", "wie"
+)
+
+// Words of each role, matched exactly against a word's lower form.
+var (
+	firstPersonWords = []string{"i", "my", "me", "i'm", "im", "mine", "we", "our", "us"}
+	youWords         = []string{"you", "your", "u", "ur", "you're", "y'all"}
+	qStartWords      = []string{"how", "why", "what", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do", "did", "will", "would", "should", "any", "anyone",
+		"cómo", "como", "qué", "dónde", "cuándo", "pourquoi", "comment", "quand", "où", "wie", "warum", "wann", "wo", "onde", "quando", "porque", "por"}
+)
 
 // langIndex is the index of a supported language in wordInfo.val; other
 // languages read the English lexicon.
@@ -111,6 +131,11 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 	for w, bits := range li.words {
 		get(w).stop = uint16(bits)
 	}
+	for role, list := range map[uint8][]string{wFirst: firstPersonWords, wYou: youWords, wQStart: qStartWords} {
+		for _, w := range list {
+			get(w).role |= role
+		}
+	}
 	for w, i := range lx.info {
 		wi := &lx.infos[i]
 		if id, ok := m.ids[w]; ok {
@@ -120,14 +145,100 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 			wi.spid = id
 		}
 	}
+	lx.words.build(lx.info, len(lx.infos))
 }
 
 // lookup returns the index of a word's info, -1 if it has none.
-func (lx *lexicon) lookup(w []byte) int32 {
-	if i, ok := lx.info[string(w)]; ok {
-		return i
+func (lx *lexicon) lookup(w []byte) int32 { return lx.words.find(w) }
+
+// phraseID is the phrase-word ID of w, -1 if no phrase uses it.
+func (lx *lexicon) phraseID(w []byte) int32 {
+	if i := lx.words.find(w); i >= 0 {
+		return lx.infos[i].pid
 	}
 	return -1
+}
+
+// A wordTable maps words to their info index. It is an open-addressing
+// table whose slots hold a word's first eight bytes and its length, so
+// that a lookup usually reads one cache line and no key elsewhere.
+type wordTable struct {
+	slots  []wordSlot
+	shift  uint8    // 64 - log2(len(slots))
+	rest   []string // info index -> word, for the bytes past the eighth
+	maxLen int
+}
+
+type wordSlot struct {
+	head uint64 // the word's first eight bytes, little-endian, zero-padded
+	n    uint32 // its length; 0 marks an empty slot
+	info int32
+}
+
+// head8 packs the first eight bytes of w.
+func head8(w []byte) uint64 {
+	if len(w) >= 8 {
+		return binary.LittleEndian.Uint64(w)
+	}
+	var x uint64
+	for i := len(w) - 1; i >= 0; i-- {
+		x = x<<8 | uint64(w[i])
+	}
+	return x
+}
+
+func wordHash(head uint64, w []byte) uint64 {
+	const k = 0x9E3779B97F4A7C15
+	h := (head ^ uint64(len(w))) * k
+	for i := 8; i < len(w); i += 8 {
+		h = (h ^ h>>29 ^ head8(w[i:])) * k
+	}
+	return h
+}
+
+// build fills the table from word -> info index.
+func (t *wordTable) build(index map[string]int32, n int) {
+	size := 16
+	for size < len(index)+len(index)/2 {
+		size *= 2
+	}
+	t.slots = make([]wordSlot, size)
+	t.shift = uint8(64 - bits.TrailingZeros(uint(size)))
+	t.rest = make([]string, n)
+	t.maxLen = 0
+	for w, i := range index {
+		if w == "" {
+			continue
+		}
+		b := []byte(w)
+		head := head8(b)
+		j := int(wordHash(head, b) >> t.shift)
+		for t.slots[j].n != 0 {
+			j = (j + 1) & (size - 1)
+		}
+		t.slots[j] = wordSlot{head: head, n: uint32(len(b)), info: i}
+		t.rest[i] = w
+		t.maxLen = max(t.maxLen, len(b))
+	}
+}
+
+// find returns the info index of w, -1 if it has none.
+func (t *wordTable) find(w []byte) int32 {
+	n := len(w)
+	if n == 0 || n > t.maxLen {
+		return -1
+	}
+	head := head8(w)
+	mask := len(t.slots) - 1
+	for j := int(wordHash(head, w) >> t.shift); ; j = (j + 1) & mask {
+		s := &t.slots[j]
+		if s.n == 0 {
+			return -1
+		}
+		if s.head == head && int(s.n) == n && (n <= 8 || t.rest[s.info][8:] == string(w[8:])) {
+			return s.info
+		}
+	}
 }
 
 // Booster increments, as in the VADER paper's empirically derived scalar.

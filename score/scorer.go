@@ -363,14 +363,27 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 		sc.words = append(sc.words, int32(i))
 		sc.wspan = append(sc.wspan, [3]int32{ls, le, ls + int32(len(st))})
 		var a, b int32
-		if t.info >= 0 {
+		switch {
+		case t.info >= 0:
 			wi := &s.lx.infos[t.info]
 			a, b = wi.spid, wi.pid
-		} else {
-			a = s.m.wordID(st)
+		case t.kind == tkWord || t.kind == tkTagPart:
+			// not in the lexicon, so no phrase word; its stem may be
+			a, b = -1, -1
+			if len(lw) != len(st) && s.m.mayHave(st) {
+				a = s.lx.phraseID(st)
+			}
+		default:
+			a = -1
+			if s.m.mayHave(st) {
+				a = s.lx.phraseID(st)
+			}
 			b = a
 			if len(lw) != len(st) {
-				b = s.m.wordID(lw)
+				b = -1
+				if s.m.mayHave(lw) {
+					b = s.lx.phraseID(lw)
+				}
 			}
 		}
 		sc.wid = append(sc.wid, [2]int32{a, b})
@@ -787,19 +800,18 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 		if t.kind != tkWord {
 			continue
 		}
-		w := string(sc.low[t.ls:t.le])
-		switch w {
-		case "i", "my", "me", "i'm", "im", "mine", "we", "our", "us":
+		if t.info < 0 {
+			continue
+		}
+		role := s.lx.infos[t.info].role
+		if role&wFirst != 0 {
 			a.first = true
-		case "you", "your", "u", "ur", "you're", "y'all":
+		}
+		if role&wYou != 0 {
 			a.you = true
 		}
-		if i == 0 || sc.toks[i-1].sent != t.sent || (sc.toks[i-1].kind == tkHandle) {
-			switch w {
-			case "how", "why", "what", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do", "did", "will", "would", "should", "any", "anyone",
-				"cómo", "como", "qué", "dónde", "cuándo", "pourquoi", "comment", "quand", "où", "wie", "warum", "wann", "wo", "onde", "quando", "porque", "por":
-				a.qStart = true
-			}
+		if role&wQStart != 0 && (i == 0 || sc.toks[i-1].sent != t.sent || (sc.toks[i-1].kind == tkHandle)) {
+			a.qStart = true
 		}
 	}
 }
@@ -1160,29 +1172,51 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	if a.spam >= 0.5 {
 		rs = append(rs, hark.Reason{Code: "spam", Weight: round3(a.spam)})
 	}
-	// meta reasons (truncation, language) first, then the strongest
-	slices.SortStableFunc(rs, func(x, y hark.Reason) int {
-		mx, my := isMeta(x.Code), isMeta(y.Code)
-		if mx != my {
-			if mx {
-				return -1
-			}
-			return 1
-		}
-		ax, ay := math.Abs(x.Weight), math.Abs(y.Weight)
-		switch {
-		case ax > ay:
-			return -1
-		case ax < ay:
-			return 1
-		}
-		return 0
-	})
-	n := min(len(rs), s.cfg.maxReason)
-	out := make([]hark.Reason, n)
-	copy(out, rs[:n])
 	sc.reasons = rs[:0]
+	return topReasons(rs, s.cfg.maxReason)
+}
+
+// topReasons returns the first k reasons of rs in a stable sort that puts
+// the meta reasons (truncation, language) first, then the strongest. It
+// keeps the best k seen so far in order, each new reason placed after
+// those that rank as high, so the work is linear in len(rs).
+func topReasons(rs []hark.Reason, k int) []hark.Reason {
+	k = min(len(rs), k)
+	out := make([]hark.Reason, 0, k)
+	var keyBuf [16]reasonKey
+	keys := keyBuf[:0]
+	for _, r := range rs {
+		key := reasonKey{meta: isMeta(r.Code), abs: math.Abs(r.Weight)}
+		p := len(out)
+		for p > 0 && key.before(keys[p-1]) {
+			p--
+		}
+		if p == k {
+			continue
+		}
+		if len(out) < k {
+			out = append(out, hark.Reason{})
+			keys = append(keys, reasonKey{})
+		}
+		copy(out[p+1:], out[p:len(out)-1])
+		copy(keys[p+1:], keys[p:len(keys)-1])
+		out[p], keys[p] = r, key
+	}
 	return out
+}
+
+// A reasonKey is what orders reasons.
+type reasonKey struct {
+	meta bool
+	abs  float64
+}
+
+// before reports whether a reason with key x goes before one with key y.
+func (x reasonKey) before(y reasonKey) bool {
+	if x.meta != y.meta {
+		return x.meta
+	}
+	return x.abs > y.abs
 }
 
 func isMeta(code string) bool {
