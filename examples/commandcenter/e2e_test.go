@@ -56,9 +56,10 @@ func newBrowser(t *testing.T, path string) (context.Context, context.CancelFunc)
 
 // TestBrowser drives headless Chromium against the command center on
 // loopback: the page loads and its queue fills, approving a draft (by a
-// double click, and by two concurrent requests) sends it once, hostile post
-// text stays text, and the day-5 payment outage raises an alert on its
-// surge chart. It logs the page weight and the time to the first queue row,
+// double click, and by concurrent requests) sends it once to the stand-in
+// platform and the row shows it sent with the platform's reply ID, a
+// high-risk draft waits for a second person, hostile post text stays text,
+// and the day-5 payment outage raises an alert on its surge chart. It logs the page weight and the time to the first queue row,
 // and writes a screenshot (to $HARK_ARTIFACTS if set).
 func TestBrowser(t *testing.T) {
 	path := browserPath(t)
@@ -155,7 +156,7 @@ func TestBrowser(t *testing.T) {
 	// fast at this speed, so the row taken is the first draft that is not
 	// about to leave it (more than six virtual hours from being missed).
 	id, err := chromedp.Run(ctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
-		for (const r of document.querySelectorAll('#queue article[data-state="draft"]')) {
+		for (const r of document.querySelectorAll('#queue article[data-state="draft"][data-required="1"]')) {
 			if (Number(r.dataset.due) > %d && !r.querySelector("button.approve").disabled) return r.dataset.id;
 		}
 		return false;
@@ -182,13 +183,35 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err, "approving %s", id)
 	require.NoError(t, chromedp.Do(cctx, chromedp.WaitReady(chromedp.CSS(row+`[data-state="sent"]`))))
 	assert.Equal(t, 1, srv.app.plat.Sent(id), "a double click sends once")
+	// The row shows the reply as the stand-in platform holds it, and so
+	// does the platform's panel.
+	posted := srv.app.plat.srv.RepliesTo(id)
+	require.Len(t, posted, 1)
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	require.NoError(t, chromedp.Do(sctx, chromedp.WaitReady(chromedp.CSS(
+		`#platform-replies li[data-id="`+posted[0].ID+`"][data-in-reply-to="`+id+`"]`))))
+	type sentT struct {
+		State, Info, Panel string
+	}
+	sent, err := chromedp.Run(sctx, chromedp.Poll[sentT](`(() => {
+		const r = document.querySelector('`+row+`');
+		const info = r.querySelector(".sentinfo");
+		if (info.hidden || r.dataset.replyId === "") return false;
+		const li = document.querySelector('#platform-replies li[data-in-reply-to="`+id+`"]');
+		return {state: r.querySelector(".state").textContent, info: info.textContent, panel: li.textContent};
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	assert.Contains(t, sent.State, "sent")
+	assert.Contains(t, sent.Info, posted[0].ID, "the row shows the platform's reply ID")
+	assert.Contains(t, sent.Panel, posted[0].Text, "the platform panel shows the reply")
 
 	// Approvals racing from the page (past the button's own guard) also
-	// send once: the dispatcher's ledger decides. The draft due last is
-	// taken, so that it is not dropped as missed meanwhile.
+	// send once: the ledger decides. The draft due last is taken, so that
+	// it is not dropped as missed meanwhile.
 	id2, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
 		let best = "", due = 0;
-		for (const r of document.querySelectorAll('#queue article[data-state="draft"]')) {
+		for (const r of document.querySelectorAll('#queue article[data-state="draft"][data-required="1"]')) {
 			if (Number(r.dataset.due) > due) { best = r.dataset.id; due = Number(r.dataset.due); }
 		}
 		return best;
@@ -204,6 +227,45 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, states, "sent")
 	assert.Equal(t, 1, srv.app.plat.Sent(id2), "concurrent approvals send once")
+
+	// A high-risk draft (the outage is a crisis) needs a second person:
+	// approved on the page, it waits, says so, and goes out when another
+	// session approves it.
+	id3, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {
+		let best = "", due = 0;
+		for (const r of document.querySelectorAll('#queue article[data-state="draft"][data-required="2"][data-approvals="0"]')) {
+			if (Number(r.dataset.due) > due) { best = r.dataset.id; due = Number(r.dataset.due); }
+		}
+		return best || false;
+	})()`, chromedp.WithPollingTimeout(time.Minute)))
+	require.NoError(t, err, "a draft needing two approvals")
+	row3 := `#queue article[data-id="` + id3 + `"]`
+	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer tcancel()
+	// Clicked from the page's script: the row may move under a pointer.
+	clicked, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`(() => {
+		const b = document.querySelector('`+row3+` button.approve');
+		if (!b || b.disabled) return false;
+		b.click();
+		return true;
+	})()`))
+	require.NoError(t, err)
+	require.True(t, clicked, "the approve button of %s", id3)
+	tier, err := chromedp.Run(tctx, chromedp.Poll[string](`(() => {
+		const r = document.querySelector('`+row3+`');
+		if (!r || r.dataset.approvals !== "1" || !r.querySelector("button.approve").disabled) return false;
+		return r.querySelector(".state").textContent + " | " + r.querySelector(".tier").textContent;
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	t.Logf("high-risk draft after one approval: %s", tier)
+	assert.Contains(t, tier, "1 of 2 approvals")
+	assert.Contains(t, tier, "waiting for a second approver")
+	assert.Zero(t, srv.app.plat.Sent(id3), "one approval of two sends nothing")
+	second := newClient(t, srv.url)
+	code, res := approve(t, second, id3)
+	require.Equal(t, 200, code, res.Error)
+	require.NoError(t, chromedp.Do(tctx, chromedp.WaitReady(chromedp.CSS(row3+`[data-state="sent"]`))))
+	assert.Equal(t, 1, srv.app.plat.Sent(id3), "two approvals send once")
 
 	// The day-5 surge appears on its chart.
 	inc := facts.Incident

@@ -5,6 +5,7 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const me = (document.querySelector('meta[name="operator"]') || {}).content || ""; // this session's approver name
   const $ = (id) => document.getElementById(id);
   const rows = new Map(); // queue item ID -> row element
   let now = 0; // virtual time of the latest snapshot (ms)
@@ -35,6 +36,10 @@
     const h = Math.floor(m / 60);
     if (h < 48) return h + "h" + pad(m % 60);
     return Math.floor(h / 24) + "d" + (h % 24) + "h";
+  }
+  function fmtClock(t) { // wall time, local
+    const d = new Date(t);
+    return isNaN(d) ? "" : pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }
   function fmtNum(n) {
     if (n >= 1e6) return (n / 1e6).toFixed(1) + "M";
@@ -72,12 +77,18 @@
     m.textContent = msg;
   }
 
+  const STATES = { sent: "sent ✓", held: "on hold", draft: "awaiting approval", approved: "approved · going out",
+    rejected: "rejected", open: "routed" };
+
   function setState(row, state, sends) {
     row.dataset.state = state;
     row.className = "qi " + (row.dataset.prio || "").toLowerCase() + " st-" + state;
     const st = row.querySelector(".state");
-    st.textContent = state === "sent" ? "sent ✓" + (sends > 1 ? " ×" + sends : "") :
-      state === "held" ? "on hold" : state === "draft" ? "awaiting approval" : "routed";
+    let label = STATES[state] || state;
+    const need = Number(row.dataset.required || 1), got = Number(row.dataset.approvals || 0);
+    if (state === "draft" && need > 1) label += " · " + got + " of " + need + " approvals";
+    if (state === "sent" && sends > 1) label += " ×" + sends;
+    st.textContent = label;
     if (sends !== undefined) row.dataset.sends = sends;
   }
 
@@ -85,9 +96,11 @@
     const busy = row.dataset.busy === "1";
     const s = row.dataset.state;
     const hasDraft = row.dataset.draft === "1";
-    row.querySelector("button.approve").disabled = busy || s === "sent" || !hasDraft;
-    row.querySelector("button.edit").disabled = busy || s === "sent" || !hasDraft;
-    row.querySelector("button.hold").disabled = busy || s === "sent" || s === "held";
+    const done = s === "sent" || s === "rejected";
+    row.querySelector("button.approve").disabled = busy || done || s === "approved" || !hasDraft || row.dataset.mine === "1";
+    row.querySelector("button.edit").disabled = busy || done || !hasDraft;
+    row.querySelector("button.reject").disabled = busy || done || !hasDraft;
+    row.querySelector("button.hold").disabled = busy || done || s === "held" || s === "approved";
   }
 
   function makeRow(it) {
@@ -106,18 +119,23 @@
     const ta = el("textarea", "draft-edit");
     ta.hidden = true;
     ta.maxLength = 2000;
+    const tier = el("p", "tier");
+    const note = el("p", "note");
+    const sent = el("p", "sentinfo");
     const acts = el("div", "acts");
     const approve = el("button", "approve", "Approve & send");
     const edit = el("button", "edit", "Edit");
     const hold = el("button", "hold", "Hold");
+    const reject = el("button", "reject", "Reject");
     const msg = el("span", "msg");
-    approve.type = edit.type = hold.type = "button";
-    acts.append(approve, edit, hold, msg);
-    draft.append(dl, dt, ta, acts);
+    approve.type = edit.type = hold.type = reject.type = "button";
+    acts.append(approve, edit, hold, reject, msg);
+    draft.append(dl, dt, ta, tier, note, sent, acts);
     row.append(head, text, link, why, draft);
 
     approve.addEventListener("click", () => act(row, "/api/approve"));
     hold.addEventListener("click", () => act(row, "/api/hold"));
+    reject.addEventListener("click", () => act(row, "/api/reject"));
     edit.addEventListener("click", () => {
       if (ta.hidden) {
         ta.value = dt.textContent;
@@ -143,7 +161,13 @@
     row.dataset.prio = it.priority || "P4";
     row.dataset.due = it.due ? Date.parse(it.due) : "";
     row.dataset.draft = it.draft ? "1" : "";
-    const sig = [it.state, it.draft, it.sends, it.edited].join("\u0000");
+    const approvals = it.approvals || [];
+    row.dataset.required = it.required || 1;
+    row.dataset.approvals = approvals.length;
+    row.dataset.mine = me && approvals.some((a) => a.by === me) ? "1" : "";
+    row.dataset.replyId = it.reply ? it.reply.id : "";
+    const sig = [it.state, it.draft, it.sends, it.edited, it.required, approvals.map((a) => a.by).join(","),
+      it.note, row.dataset.replyId].join("\u0000");
     if (row.dataset.sig === sig) return;
     row.dataset.sig = sig;
     const h = row.querySelector("header");
@@ -172,6 +196,23 @@
       row.querySelector(".draft-text").textContent = it.draft || "";
       row.querySelector(".lbl").textContent = it.edited ? "Draft reply (edited)" : "Draft reply";
     }
+    // Who approved, and whether a second person must (a high-risk reply).
+    const tier = row.querySelector(".tier");
+    const by = approvals.map((a) => a.by + (a.by === me ? " (you)" : "") + " " + fmtClock(a.at)).join(", ");
+    let t = "";
+    if ((it.required || 1) > 1) {
+      t = "needs " + it.required + " different approvers (" + (it.risk || "high risk") + ")";
+      if (it.state === "draft" && approvals.length) t += " · waiting for a second approver";
+    }
+    if (by) t += (t ? " · " : "") + "approved by " + by;
+    tier.textContent = t;
+    tier.hidden = !t;
+    const note = row.querySelector(".note");
+    note.textContent = it.note || "";
+    note.hidden = !it.note;
+    const sent = row.querySelector(".sentinfo");
+    sent.textContent = it.reply ? "on the platform: reply " + it.reply.id + (it.reply.url ? " · " + it.reply.url : "") : "";
+    sent.hidden = !it.reply;
     setState(row, it.state, it.sends);
     updateButtons(row);
   }
@@ -447,8 +488,24 @@
     clear(ob);
     ob.append(el("span", "muted", "dispatched: "));
     for (const o of (s.outbox || []).slice(0, 10)) ob.append(el("span", "chip", o.name + " " + o.count));
-    ob.append(el("span", "chip", "replies auto " + s.replies.auto + " · approved " + s.replies.approved +
-      " · published " + s.replies.published));
+    ob.append(el("span", "chip", "replies auto " + s.replies.auto +
+      (s.replies.auto_deferred ? " (" + s.replies.auto_deferred + " deferred by the pacer)" : "") +
+      " · approved " + s.replies.approved + " · on the platform " + s.replies.published));
+  }
+
+  // The replies the stand-in platform received, newest first: text only.
+  function renderReplies(s) {
+    const ol = $("platform-replies");
+    clear(ol);
+    const list = s.replies.recent || [];
+    if (!list.length) ol.append(el("li", "muted", "none yet: approve a draft to send one"));
+    for (const r of list) {
+      const li = el("li");
+      li.dataset.id = r.id;
+      li.dataset.inReplyTo = r.in_reply_to_id;
+      li.append(el("span", "rid", fmtClock(r.at) + " #" + r.id + " → " + r.in_reply_to_id), el("span", "rtext", r.text));
+      ol.append(li);
+    }
   }
 
   function render(s) {
@@ -468,9 +525,11 @@
     renderAlerts(s);
     renderPeople(s);
     renderHealth(s);
+    renderReplies(s);
   }
 
   function start() {
+    $("operator").textContent = me;
     const boot = $("boot");
     if (boot) render(JSON.parse(boot.textContent));
     const es = new EventSource("/events");
