@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ type Config struct {
 	Decode func(body []byte) ([]hark.Post, error)
 	// Source is written into posts that have none; default "meta".
 	Source string
+	// Logger receives a record per delivery refused (info: why, never the
+	// signature, secret or token) or accepted (debug); nil discards.
+	Logger *slog.Logger
 }
 
 // An Inbox receives webhook deliveries and serves them as a listen.Source.
@@ -111,6 +115,9 @@ func New(cfg Config) (*Inbox, error) {
 	if cfg.Decode == nil {
 		cfg.Decode = DecodeMeta
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Inbox{cfg: cfg, nextSeq: 1, notify: make(chan struct{})}, nil
 }
 
@@ -165,33 +172,40 @@ func (in *Inbox) challenge(w http.ResponseWriter, r *http.Request) {
 	token := q.Get("hub.verify_token")
 	if q.Get("hub.mode") != "subscribe" || in.cfg.VerifyToken == "" ||
 		!hmac.Equal([]byte(token), []byte(in.cfg.VerifyToken)) {
+		in.refused(r, http.StatusForbidden, "verification failed")
 		http.Error(w, "verification failed", http.StatusForbidden)
 		return
 	}
+	in.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "webhook: subscription verified", slog.String("source", in.cfg.Name))
 	in.count(func(s *Stats) { s.Challenges++ })
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff") // the echo is never read as HTML
 	io.WriteString(w, q.Get("hub.challenge"))
 }
 
 func (in *Inbox) receive(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, in.cfg.MaxBody+1))
 	if err != nil {
+		in.refused(r, http.StatusBadRequest, "read error")
 		http.Error(w, "read error", http.StatusBadRequest)
 		return
 	}
 	if int64(len(body)) > in.cfg.MaxBody {
 		in.count(func(s *Stats) { s.TooLarge++ })
+		in.refused(r, http.StatusRequestEntityTooLarge, "body too large")
 		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if !in.cfg.Unsigned && !ValidSignature(in.cfg.Secret, body, r.Header.Get("X-Hub-Signature-256")) {
 		in.count(func(s *Stats) { s.BadSig++ })
+		in.refused(r, http.StatusUnauthorized, "bad signature")
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	posts, err := in.cfg.Decode(body)
 	if err != nil {
 		in.count(func(s *Stats) { s.Malformed++ })
+		in.refused(r, http.StatusBadRequest, "malformed payload")
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
@@ -199,6 +213,7 @@ func (in *Inbox) receive(w http.ResponseWriter, r *http.Request) {
 	if len(in.queue)+len(posts) > in.cfg.QueueSize {
 		in.stats.Full++
 		in.mu.Unlock()
+		in.refused(r, http.StatusServiceUnavailable, "queue full")
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "queue full", http.StatusServiceUnavailable)
 		return
@@ -217,7 +232,16 @@ func (in *Inbox) receive(w http.ResponseWriter, r *http.Request) {
 		in.notify = make(chan struct{})
 	}
 	in.mu.Unlock()
+	in.cfg.Logger.LogAttrs(r.Context(), slog.LevelDebug, "webhook: delivery accepted", slog.String("source", in.cfg.Name),
+		slog.Int("posts", len(posts)))
 	w.WriteHeader(http.StatusOK)
+}
+
+// refused logs a refused request: why and with what status, never its
+// query, headers or body (they carry the token and the signature).
+func (in *Inbox) refused(r *http.Request, status int, why string) {
+	in.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "webhook: request refused", slog.String("source", in.cfg.Name),
+		slog.String("method", r.Method), slog.Int("status", status), slog.String("reason", why))
 }
 
 // ValidSignature reports whether header is the X-Hub-Signature-256 of body

@@ -203,12 +203,15 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 	newest, oldest := c.newest, ""
 	for i := range tweets {
 		t := &tweets[i]
-		if c.since != "" && ids.Compare(t.ID, c.since) <= 0 || c.until != "" && ids.Compare(t.ID, c.until) >= 0 {
-			continue
+		if t.ID == "" || c.since != "" && ids.Compare(t.ID, c.since) <= 0 || c.until != "" && ids.Compare(t.ID, c.until) >= 0 {
+			continue // a tweet without ID names nothing, and would break the cursor
 		}
 		newest = ids.Max(newest, t.ID)
 		if oldest == "" {
 			oldest = t.ID
+		}
+		if strings.TrimSpace(t.Text) == "" {
+			continue // read, so past the cursor, but not a post
 		}
 		posts = append(posts, post(t, users[t.AuthorID]))
 	}

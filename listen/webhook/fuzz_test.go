@@ -1,0 +1,86 @@
+package webhook_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harkhq/hark/listen/listentest"
+	"github.com/harkhq/hark/listen/webhook"
+)
+
+// FuzzDecodeMeta feeds DecodeMeta any body: it must not panic, and the
+// posts of a body it accepts must be valid. Seeds are in
+// testdata/fuzz/FuzzDecodeMeta.
+func FuzzDecodeMeta(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		posts, err := webhook.DecodeMeta(body)
+		if err != nil {
+			if len(posts) > 0 {
+				t.Fatalf("error %v with %d posts", err, len(posts))
+			}
+			return
+		}
+		listentest.CheckPosts(t, posts)
+	})
+}
+
+// FuzzInbox delivers any body, signed or under any signature header, to an
+// Inbox: every delivery gets one of the documented answers, is counted
+// once, and only a signed, well-formed one queues posts, all valid. Seeds
+// are in testdata/fuzz/FuzzInbox.
+func FuzzInbox(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte, sig string, signed bool) {
+		in, err := webhook.New(webhook.Config{Secret: secret, Wait: -1, MaxBody: 64 << 10, QueueSize: 100})
+		require.NoError(t, err)
+		r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
+		if signed {
+			sig = listentest.Sign(secret, body)
+		}
+		r.Header.Set("X-Hub-Signature-256", sig)
+		w := httptest.NewRecorder()
+		in.ServeHTTP(w, r)
+		s := in.Stats()
+		switch w.Code {
+		case http.StatusOK:
+			require.Equal(t, int64(1), s.Accepted)
+			require.True(t, webhook.ValidSignature(secret, body, sig), "accepted a delivery whose signature does not hold")
+			b, err := in.Fetch(t.Context(), "")
+			require.NoError(t, err)
+			require.Equal(t, int(s.Posts), len(b.Posts))
+			listentest.CheckPosts(t, b.Posts)
+		case http.StatusBadRequest:
+			require.Equal(t, int64(1), s.Malformed)
+		case http.StatusUnauthorized:
+			require.Equal(t, int64(1), s.BadSig)
+		case http.StatusRequestEntityTooLarge:
+			require.Equal(t, int64(1), s.TooLarge)
+		case http.StatusServiceUnavailable:
+			require.Equal(t, int64(1), s.Full)
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+		if w.Code != http.StatusOK {
+			require.Zero(t, in.Len(), "a refused delivery queued posts")
+		}
+	})
+}
+
+// A 10 MB delivery at the default limit is refused with 413 and counted,
+// and the next delivery goes through: nothing else is lost.
+func TestTenMegabyteDelivery(t *testing.T) {
+	in := newInbox(t, webhook.Config{})
+	huge := []byte(`{"object":"page","entry":[{"id":"1","time":1771286400,"changes":[{"field":"feed","value":{"item":"post","verb":"add","post_id":"1_2","message":"` +
+		strings.Repeat("a", 10<<20) + `"}}]}]}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, deliver(t, in, huge))
+	assert.Equal(t, int64(1), in.Stats().TooLarge)
+	assert.Equal(t, http.StatusOK, deliver(t, in, fixture(t, "page_feed.json")))
+	b, err := in.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	assert.NotEmpty(t, b.Posts)
+}
