@@ -22,11 +22,13 @@
 // other Host names. Approve, hold and edit are POSTs that need the session's
 // CSRF token (a SameSite=Strict cookie and a token in the page); post text is
 // only ever put in the page as text, and a post's URL becomes a link only if
-// it is http or https. Approving sends the reply through respond.Dispatcher
-// with a ledger, to an in-process stand-in for the platforms: approving twice
-// sends once. Replies the policy does not hold (a thank-you for praise) go
-// out on their own; the embedded policy (policy.yaml, -policy to replace it)
-// holds every other draft for a person.
+// it is http or https. Replies go out to a stand-in platform started on
+// loopback (package reply/replytest), never to a real one: drafts wait in a
+// reply.Queue for approval (two people for a high-risk reply) and are posted
+// by a reply.Poster over the dispatcher's ledger and pacer, so approving
+// twice posts once. Replies the policy does not hold (a thank-you for
+// praise) go out on their own; the embedded policy (policy.yaml, -policy to
+// replace it) holds every other draft for a person.
 package main
 
 import (
