@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -202,6 +203,7 @@ type Queue struct {
 	clock      respond.Clock
 	holdTTL    time.Duration
 	approveTTL time.Duration
+	log        *slog.Logger
 }
 
 // A QueueOption configures a [Queue].
@@ -221,11 +223,20 @@ func WithExpiry(hold, approval time.Duration) QueueOption {
 	return func(q *Queue) { q.holdTTL, q.approveTTL = hold, approval }
 }
 
+// WithQueueLogger makes the queue log each change it makes (hold,
+// approve, edit, reject: debug; expiries: info; failed posts: warn) to l,
+// with the draft's key, state and actor, never its text. The default
+// discards.
+func WithQueueLogger(l *slog.Logger) QueueOption { return func(q *Queue) { q.log = l } }
+
 // NewQueue returns a queue.
 func NewQueue(opts ...QueueOption) *Queue {
 	q := &Queue{holdTTL: 24 * time.Hour, approveTTL: time.Hour}
 	for _, o := range opts {
 		o(q)
+	}
+	if q.log == nil {
+		q.log = slog.New(slog.DiscardHandler)
 	}
 	if q.store == nil {
 		q.store = new(MemStore)
@@ -264,6 +275,7 @@ func (q *Queue) Hold(ctx context.Context, d Draft, required int, reason string) 
 		} else if err != nil {
 			return Item{}, err
 		}
+		q.logged(ctx, "hold", d.Key, "hark", it, nil)
 		return it, nil
 	}
 }
@@ -346,6 +358,7 @@ func (q *Queue) Approve(ctx context.Context, id, who string) (Item, error) {
 	if errors.Is(err, errSame) {
 		return it, nil
 	}
+	q.logged(ctx, "approve", id, who, it, err)
 	return it, err
 }
 
@@ -360,7 +373,7 @@ func (q *Queue) Edit(ctx context.Context, id, who, text string) (Item, error) {
 	if strings.TrimSpace(text) == "" {
 		return Item{}, &RuleError{Key: id, Err: ErrEmpty}
 	}
-	return q.update(ctx, id, func(it *Item, now time.Time) error {
+	it, err := q.update(ctx, id, func(it *Item, now time.Time) error {
 		if it.State != StatePending && it.State != StateApproved {
 			return fmt.Errorf("%w: %s", ErrNotPending, it.State)
 		}
@@ -373,6 +386,8 @@ func (q *Queue) Edit(ctx context.Context, id, who, text string) (Item, error) {
 		}
 		return nil
 	})
+	q.logged(ctx, "edit", id, who, it, err)
+	return it, err
 }
 
 // Reject records who's rejection of draft id, with a reason; the draft is
@@ -381,7 +396,7 @@ func (q *Queue) Reject(ctx context.Context, id, who, reason string) (Item, error
 	if who == "" {
 		return Item{}, ErrNoActor
 	}
-	return q.update(ctx, id, func(it *Item, now time.Time) error {
+	it, err := q.update(ctx, id, func(it *Item, now time.Time) error {
 		if it.State != StatePending && it.State != StateApproved {
 			return fmt.Errorf("%w: %s", ErrNotPending, it.State)
 		}
@@ -389,6 +404,22 @@ func (q *Queue) Reject(ctx context.Context, id, who, reason string) (Item, error
 		it.Audit = append(it.Audit, Event{At: now, By: who, Action: "reject", Note: reason})
 		return nil
 	})
+	q.logged(ctx, "reject", id, who, it, err)
+	return it, err
+}
+
+// logged logs a change of draft id (now it) by who, or its failure.
+func (q *Queue) logged(ctx context.Context, action, id, who string, it Item, err error) {
+	lvl := slog.LevelDebug
+	attrs := []slog.Attr{slog.String("action", action), slog.String("key", id), slog.String("by", who),
+		slog.String("state", string(it.State))}
+	if err != nil {
+		lvl = slog.LevelInfo
+		attrs = append(attrs, slog.String("err", err.Error()))
+	}
+	if q.log.Enabled(ctx, lvl) {
+		q.log.LogAttrs(ctx, lvl, "reply: queue", attrs...)
+	}
 }
 
 // Get returns draft id.
@@ -427,6 +458,7 @@ func (q *Queue) Expire(ctx context.Context) (int, error) {
 			_, err := q.update(ctx, it.ID, func(*Item, time.Time) error { return nil })
 			if errors.Is(err, ErrNotPending) {
 				n++
+				q.log.LogAttrs(ctx, slog.LevelInfo, "reply: queue", slog.String("action", "expire"), slog.String("key", it.ID))
 			} else if err != nil {
 				return n, err
 			}
@@ -463,6 +495,11 @@ func (q *Queue) PostApproved(ctx context.Context, p *Poster) ([]Result, error) {
 			}
 		case OutRejected, respond.OutFailed, respond.OutDeadLettered:
 			errs = append(errs, res.Err)
+			attrs := []slog.Attr{slog.String("action", "post"), slog.String("key", it.ID), slog.String("outcome", string(res.Outcome))}
+			if res.Err != nil {
+				attrs = append(attrs, slog.String("err", res.Err.Error()))
+			}
+			q.log.LogAttrs(ctx, slog.LevelWarn, "reply: queue", attrs...)
 		}
 	}
 	return out, errors.Join(errs...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -232,23 +233,38 @@ type Tracker struct {
 	sla   BusinessSLA
 	store TimerStore
 	clock Clock
+	log   *slog.Logger
 	// mu serialises this tracker's read-modify-writes of the store;
 	// checking serialises Check calls, so that one tracker delivers each
 	// event once.
 	mu, checking sync.Mutex
 }
 
+// A TrackerOption configures [NewTracker].
+type TrackerOption func(*Tracker)
+
+// WithTrackerLogger makes the tracker log each event it delivers (debug)
+// and each Check that fails (warn) to l. The default discards.
+func WithTrackerLogger(l *slog.Logger) TrackerOption { return func(tr *Tracker) { tr.log = l } }
+
 // NewTracker returns a tracker of sla keeping its timers in store (a new
 // MemTimerStore when nil), reading time from clock (the system clock when
 // nil).
-func NewTracker(sla BusinessSLA, store TimerStore, clock Clock) *Tracker {
+func NewTracker(sla BusinessSLA, store TimerStore, clock Clock, opts ...TrackerOption) *Tracker {
 	if store == nil {
 		store = new(MemTimerStore)
 	}
 	if clock == nil {
 		clock = systemClock{}
 	}
-	return &Tracker{sla: sla, store: store, clock: clock}
+	tr := &Tracker{sla: sla, store: store, clock: clock}
+	for _, o := range opts {
+		o(tr)
+	}
+	if tr.log == nil {
+		tr.log = slog.New(slog.DiscardHandler)
+	}
+	return tr
 }
 
 // Start starts the clock for key at priority p, counting from at (the
@@ -381,6 +397,14 @@ func (tr *Tracker) get(ctx context.Context, key string) (SLATimer, error) {
 // (Stop a breached case, say), though not Check. Concurrent Checks of one
 // tracker take turns.
 func (tr *Tracker) Check(ctx context.Context, fn func(context.Context, SLAEvent) error) error {
+	err := tr.check(ctx, fn)
+	if err != nil && ctx.Err() == nil {
+		tr.log.LogAttrs(ctx, slog.LevelWarn, "respond: SLA check failed", slog.String("err", err.Error()))
+	}
+	return err
+}
+
+func (tr *Tracker) check(ctx context.Context, fn func(context.Context, SLAEvent) error) error {
 	tr.checking.Lock()
 	defer tr.checking.Unlock()
 	now := tr.clock.Now()
@@ -408,6 +432,8 @@ func (tr *Tracker) Check(ctx context.Context, fn func(context.Context, SLAEvent)
 			if t.Warned {
 				ev.Kind = SLABreach
 			}
+			tr.log.LogAttrs(ctx, slog.LevelDebug, "respond: SLA event", slog.String("key", ev.Key),
+				slog.String("kind", string(ev.Kind)), slog.String("priority", string(ev.Priority)), slog.Time("due", ev.Due))
 			if err := fn(ctx, ev); err != nil {
 				return err
 			}

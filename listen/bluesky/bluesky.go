@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -54,6 +55,9 @@ type Config struct {
 	Dial func(ctx context.Context, url string) (*websocket.Conn, error)
 	// Now is the clock for the profile cache; nil means time.Now.
 	Now func() time.Time
+	// Logger receives a record per Jetstream connection opened (debug)
+	// and lost (warn); nil discards.
+	Logger *slog.Logger
 }
 
 // A Source reads Bluesky posts from Jetstream. Fetch must not be called
@@ -121,6 +125,9 @@ func New(cfg Config) (*Source, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s.cfg = cfg
 	s.profiles = newProfileCache(cfg.ProfileCache, cfg.ProfileTTL)
@@ -225,6 +232,8 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		if ctx.Err() != nil {
 			return listen.Batch{}, ctx.Err()
 		}
+		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "bluesky: jetstream connection lost", slog.String("source", s.cfg.Name),
+			slog.Int("events", len(events)), slog.String("err", err.Error()))
 		if len(events) == 0 {
 			return listen.Batch{}, listen.Transient(fmt.Errorf("bluesky: jetstream: %w", err))
 		}
@@ -307,6 +316,8 @@ func (s *Source) reader(ctx context.Context, cur string, c cursor) (*wsReader, e
 		return nil, listen.Transient(fmt.Errorf("bluesky: dial jetstream: %w", err))
 	}
 	conn.SetReadLimit(1 << 20)
+	s.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "bluesky: jetstream connected", slog.String("source", s.cfg.Name),
+		slog.String("host", u.Host), slog.Int64("from_us", max(c.us-s.cfg.Rewind.Microseconds(), 0)))
 	r = startReader(conn)
 	s.mu.Lock()
 	s.conn = r

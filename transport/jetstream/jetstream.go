@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -265,6 +266,7 @@ type consumeConfig struct {
 	concurrency int
 	batch       int
 	onError     func(error)
+	log         *slog.Logger
 }
 
 // WithConcurrency sets how many posts one Consume handles at once (1 by
@@ -282,6 +284,11 @@ func WithBatch(n int) ConsumeOption { return func(c *consumeConfig) { c.batch = 
 // not be sent, lost heartbeats while the server is away. f must be safe for
 // concurrent use.
 func WithErrorHandler(f func(error)) ConsumeOption { return func(c *consumeConfig) { c.onError = f } }
+
+// WithLogger makes Consume log to l each post handled (debug, with its
+// message ID, deliveries so far and the handler's error) and what it
+// reports to the error handler (warn). The default discards.
+func WithLogger(l *slog.Logger) ConsumeOption { return func(c *consumeConfig) { c.log = l } }
 
 // Consume implements transport.Consumer with the defaults of
 // [Transport.Worker].
@@ -303,6 +310,13 @@ func (t *Transport) Worker(opts ...ConsumeOption) *Worker {
 	cc := consumeConfig{concurrency: 1, batch: 100, onError: func(error) {}}
 	for _, o := range opts {
 		o(&cc)
+	}
+	if cc.log != nil {
+		onErr, log := cc.onError, cc.log
+		cc.onError = func(err error) {
+			log.LogAttrs(context.Background(), slog.LevelWarn, "transport/jetstream: consume", slog.String("err", err.Error()))
+			onErr(err)
+		}
 	}
 	return &Worker{t: t, cc: cc}
 }
@@ -328,6 +342,20 @@ func (t *Transport) Worker(opts ...ConsumeOption) *Worker {
 // handlers running have returned.
 func (w *Worker) Consume(ctx context.Context, h transport.Handler) error {
 	t, cc := w.t, w.cc
+	if log := cc.log; log != nil {
+		next := h
+		h = func(ctx context.Context, p hark.Post) error {
+			err := next(ctx, p)
+			if log.Enabled(ctx, slog.LevelDebug) {
+				attrs := []slog.Attr{slog.String("post", transport.MessageID(p))}
+				if err != nil {
+					attrs = append(attrs, slog.String("err", err.Error()))
+				}
+				log.LogAttrs(ctx, slog.LevelDebug, "transport/jetstream: handled", attrs...)
+			}
+			return err
+		}
+	}
 	work := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range cc.concurrency {
