@@ -96,7 +96,7 @@ func newApp(cfg config) (*app, error) {
 	if a.obs, err = newObservability(log, a.wm); err != nil {
 		return nil, err
 	}
-	a.pipe, err = newPipeline(sample.Script(), policy, a.board, a.plat, a.obs.in)
+	a.pipe, err = newPipeline(sample.Script(), policy, a.board, a.plat, a.obs.in, log)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -45,7 +46,7 @@ type pipeline struct {
 	dispatch observe.Dispatcher
 }
 
-func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *platform, in *observe.Instruments) (*pipeline, error) {
+func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *platform, in *observe.Instruments, log *slog.Logger) (*pipeline, error) {
 	scorer, err := score.New(score.WithBrand(brandOf(facts)))
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
@@ -61,11 +62,12 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 		policy:   policy,
 		ledger:   ledger,
 		platform: plat,
-		replies:  newReplies(plat, ledger, pacer, scorer),
+		replies:  newReplies(plat, ledger, pacer, scorer, log),
 		account:  brandAccount(facts),
 		board:    b,
 	}
-	p.dispatcher = respond.NewDispatcher(respond.RouterFunc(p.route), respond.WithLedger(ledger), respond.WithPacer(pacer))
+	p.dispatcher = respond.NewDispatcher(respond.RouterFunc(p.route), respond.WithLedger(ledger), respond.WithPacer(pacer),
+		respond.WithLogger(log))
 	p.obs, p.score, p.decide = in, in.Scorer(scorer), in.Decider(policy.Decide)
 	p.dispatch = in.Dispatcher("dispatcher", p.dispatcher)
 	return p, nil

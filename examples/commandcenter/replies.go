@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -86,17 +87,17 @@ type replies struct {
 	cancelStop context.CancelFunc
 }
 
-func newReplies(plat *platform, ledger respond.Ledger, pacer *respond.Pacer, scorer *score.Scorer) *replies {
+func newReplies(plat *platform, ledger respond.Ledger, pacer *respond.Pacer, scorer *score.Scorer, log *slog.Logger) *replies {
 	stop, cancel := context.WithCancel(context.Background())
 	return &replies{
-		queue: reply.NewQueue(reply.WithStore(newBoundedStore(maxHeld))),
+		queue: reply.NewQueue(reply.WithStore(newBoundedStore(maxHeld)), reply.WithQueueLogger(log)),
 		poster: reply.NewPoster(plat.srv.Replier(),
 			reply.WithLedger(ledger), reply.WithPacer(pacer),
 			reply.WithLanguageDetector(reply.DetectWith(scorer)),
 			reply.WithLinkDomains(linkDomains...),
 			// The stand-in is on loopback: a failure shows quickly.
 			reply.WithRetry(respond.Retry{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second}),
-			reply.WithAttemptTimeout(5*time.Second)),
+			reply.WithAttemptTimeout(5*time.Second), reply.WithLogger(log)),
 		stop: stop, cancelStop: cancel,
 	}
 }
