@@ -124,7 +124,8 @@ type TimerStore interface {
 	// error.
 	Delete(ctx context.Context, key string) error
 	// Due returns the timers whose Next is non-zero and not after now,
-	// ordered by Next then Key.
+	// ordered by Next then Key. A store that cannot read some timers
+	// returns the others with an error naming the ones it could not read.
 	Due(ctx context.Context, now time.Time) ([]SLATimer, error)
 }
 
@@ -408,10 +409,12 @@ func (tr *Tracker) check(ctx context.Context, fn func(context.Context, SLAEvent)
 	tr.checking.Lock()
 	defer tr.checking.Unlock()
 	now := tr.clock.Now()
-	due, err := tr.store.Due(ctx, now)
-	if err != nil {
-		return err
+	due, dueErr := tr.store.Due(ctx, now)
+	if dueErr != nil && len(due) == 0 {
+		return dueErr
 	}
+	// A store that could not read some timers still returns the others:
+	// they fire, and the error is reported after them.
 	for _, d := range due {
 		for {
 			if err := ctx.Err(); err != nil {
@@ -456,7 +459,7 @@ func (tr *Tracker) check(ctx context.Context, fn func(context.Context, SLAEvent)
 			}
 		}
 	}
-	return nil
+	return dueErr
 }
 
 // Run calls Check on every value received from ticks until ctx is done or

@@ -85,7 +85,9 @@ func (s *Profiles) Delete(key string) error {
 
 // Range implements [influence.ProfileStore]. It visits profiles in the
 // order of their keys. It reads every profile before calling fn, so fn may
-// call the store's methods.
+// call the store's methods. A stored profile that does not decode is
+// skipped and reported in the error, which names its key, once the others
+// have been visited.
 func (s *Profiles) Range(fn func(influence.AuthorProfile) bool) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -94,8 +96,16 @@ func (s *Profiles) Range(fn func(influence.AuthorProfile) bool) error {
 		return err
 	}
 	ps := make([]influence.AuthorProfile, 0, len(keys))
+	var bad []error
 	for _, k := range keys {
 		p, ok, err := s.get(ctx, k)
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &se) || errors.As(err, &te) {
+			// One unreadable profile must not hide all the others.
+			bad = append(bad, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -107,8 +117,8 @@ func (s *Profiles) Range(fn func(influence.AuthorProfile) bool) error {
 	slices.SortFunc(ps, func(a, b influence.AuthorProfile) int { return cmp.Compare(a.Key, b.Key) })
 	for _, p := range ps {
 		if !fn(p) {
-			return nil
+			break
 		}
 	}
-	return nil
+	return errors.Join(bad...)
 }

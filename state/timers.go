@@ -63,13 +63,18 @@ func (s *Timers) Delete(ctx context.Context, key string) error {
 	return s.kv.Delete(ctx, Key(s.ns, key), 0)
 }
 
-// Due implements [respond.TimerStore].
+// Due implements [respond.TimerStore]. A stored timer that does not decode
+// is reported in the error, which names its key, and the due timers that
+// do decode are returned with it.
 func (s *Timers) Due(ctx context.Context, now time.Time) ([]respond.SLATimer, error) {
 	keys, err := s.kv.Keys(ctx, s.ns+".")
 	if err != nil {
 		return nil, err
 	}
-	var out []respond.SLATimer
+	var (
+		out []respond.SLATimer
+		bad []error
+	)
 	for _, k := range keys {
 		e, err := s.kv.Get(ctx, k)
 		if errors.Is(err, ErrNotFound) {
@@ -80,7 +85,9 @@ func (s *Timers) Due(ctx context.Context, now time.Time) ([]respond.SLATimer, er
 		}
 		var t respond.SLATimer
 		if err := json.Unmarshal(e.Value, &t); err != nil {
-			return nil, fmt.Errorf("state: timer %s: %w", k, err)
+			// One unreadable timer must not hold back every other clock.
+			bad = append(bad, fmt.Errorf("state: timer %s: %w", k, err))
+			continue
 		}
 		if !t.Next.IsZero() && !t.Next.After(now) {
 			out = append(out, t)
@@ -89,5 +96,5 @@ func (s *Timers) Due(ctx context.Context, now time.Time) ([]respond.SLATimer, er
 	slices.SortFunc(out, func(a, b respond.SLATimer) int {
 		return cmp.Or(a.Next.Compare(b.Next), cmp.Compare(a.Key, b.Key))
 	})
-	return out, nil
+	return out, errors.Join(bad...)
 }
