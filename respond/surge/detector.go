@@ -208,15 +208,18 @@ type Detector struct {
 	global     *globalTally // names across all posts: the drivers' baseline floor
 	// decays per bucket of the driver tallies
 	fastDecay, slowDecay float32
-	recentWin            time.Duration
+	// their powers for the first decayN buckets: catchUp needs them per
+	// key and bucket
+	fastPow, slowPow [decayN]float32
+	recentWin        time.Duration
 }
 
 type keyState struct {
 	// what every post touches comes first, together
 	n, neg             int       // open bucket
 	fed                time.Time // start of the next bucket to feed to the series
-	lastSeen           time.Time
-	epoch              int64 // buckets closed when the tallies were last decayed
+	lastSeen           int64     // unix nanoseconds of the latest post
+	epoch              int64     // buckets closed when the tallies were last decayed
 	fastTotal          float64
 	slowTotal          float64
 	gap                float64             // usual interval between posts, seconds (EWMA)
@@ -247,7 +250,7 @@ type topPost struct {
 	weight float64
 	t      int64 // unix nanoseconds
 	neg    bool
-	claim  float64 // log2(weight) + age discount: see addTop
+	claim  float64 // about log2(weight), + age discount: see addTop
 }
 
 // New returns a Detector with the configuration cfg.
@@ -256,6 +259,10 @@ func New(cfg Config) *Detector {
 	d := &Detector{cfg: c, hash: hasher{seed: maphash.MakeSeed()}, keys: map[string]*keyState{}}
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
+	for i := range decayN {
+		d.fastPow[i] = float32(math.Pow(float64(d.fastDecay), float64(i)))
+		d.slowPow[i] = float32(math.Pow(float64(d.slowDecay), float64(i)))
+	}
 	d.recentWin = max(time.Hour, 3*c.Bucket)
 	d.sweepEvery = max(1, int64(c.Sweep/c.Bucket))
 	d.global = new(globalTally)
@@ -344,7 +351,8 @@ func (d *Detector) Observe(o Observation) []Alert {
 		w = 1
 	}
 	// a post's claim to be a top post: see addTop
-	claim := math.Log2(w) + float64(o.Time.UnixNano())/float64(10*time.Minute)
+	tn, off := o.Time.UnixNano(), zoneOffset(o.Time)
+	claim := log2ish(w) + float64(tn)/float64(10*time.Minute)
 	d.global.post()
 	for i := 0; i < nt; i++ {
 		d.global.add(th[i])
@@ -380,7 +388,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		alerts = d.early(k, o.Time, alerts)
 		if k.seen > 0 {
-			if g := o.Time.Sub(k.lastSeen).Seconds(); g >= 0 {
+			if g := float64(tn-k.lastSeen) / 1e9; g >= 0 {
 				if k.seen == 1 {
 					k.gap = g
 				} else {
@@ -389,13 +397,13 @@ func (d *Detector) Observe(o Observation) []Alert {
 				// a silence declared is no ordinary gap: it must not
 				// raise the bar for the next one
 				if !k.silent {
-					k.noteGap(k.lastSeen, o.Time, g)
+					k.noteGap(k.lastSeen, tn, off, g)
 				}
 			}
 		}
 		k.seen++
-		if o.Time.After(k.lastSeen) {
-			k.lastSeen = o.Time
+		if tn > k.lastSeen {
+			k.lastSeen = tn
 		}
 		k.silent = false
 		k.silentExp = 0
@@ -412,7 +420,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{id: o.PostID, weight: w, t: o.Time.UnixNano(), neg: o.Negative, claim: claim})
+			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative, claim: claim})
 		}
 	}
 	sortAlerts(alerts)
@@ -436,9 +444,9 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if len(d.keys) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
-	k := &keyState{name: name, lastSeen: t, epoch: d.epoch, fed: d.cur, idx: len(d.list)}
-	k.vol = *NewSeries(d.cfg.Series)
-	k.ng.init(d.cfg)
+	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.cur, idx: len(d.list)}
+	k.vol.init(&d.cfg.Series)
+	k.ng.init(&d.cfg)
 	// A key first seen after the detector has watched for a day was quiet
 	// until now: its baseline starts at zero, so that a new topic's first
 	// burst is a surge, not a warm-up.
@@ -463,7 +471,7 @@ func (d *Detector) drop(k *keyState) {
 func (d *Detector) evict(n int) {
 	ks := slices.Clone(d.list)
 	slices.SortFunc(ks, func(a, b *keyState) int {
-		if c := a.lastSeen.Compare(b.lastSeen); c != 0 {
+		if c := cmp.Compare(a.lastSeen, b.lastSeen); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.name, b.name)
@@ -473,6 +481,10 @@ func (d *Detector) evict(n int) {
 	}
 }
 
+// decayN is how many powers of the decays are kept (a day of 5-minute
+// buckets).
+const decayN = 288
+
 // catchUp applies to k's tallies the decay of the buckets closed since they
 // were last touched (decay is lazy, so idle keys cost nothing).
 func (d *Detector) catchUp(k *keyState) {
@@ -481,13 +493,30 @@ func (d *Detector) catchUp(k *keyState) {
 		return
 	}
 	k.epoch = d.epoch
-	df := float32(math.Pow(float64(d.fastDecay), float64(n)))
-	ds := float32(math.Pow(float64(d.slowDecay), float64(n)))
+	var df, ds float32
+	if n < decayN {
+		df, ds = d.fastPow[n], d.slowPow[n]
+	} else {
+		df = float32(math.Pow(float64(d.fastDecay), float64(n)))
+		ds = float32(math.Pow(float64(d.slowDecay), float64(n)))
+	}
 	k.terms.decay(df, ds)
 	k.ents.decay(df, ds)
 	k.srcs.decay(df, ds)
 	k.fastTotal *= float64(df)
 	k.slowTotal *= float64(ds)
+}
+
+// log2ish is a cheap stand-in for math.Log2 for the claims of top posts:
+// exact at powers of two, linear between, and increasing, so that it
+// orders weights as Log2 does.
+func log2ish(w float64) float64 {
+	if !(w >= 0x1p-1022) || w > math.MaxFloat64 { // subnormal, zero, NaN, Inf
+		return math.Log2(w)
+	}
+	b := math.Float64bits(w)
+	e := int((b>>52)&0x7ff) - 1023
+	return float64(e) + float64(b&(1<<52-1))/(1<<52)
 }
 
 // addTop keeps p among the key's candidate top posts: twice as many as an
@@ -554,7 +583,7 @@ func (d *Detector) advance(now time.Time) []Alert {
 		for i := len(d.list) - 1; i >= 0; i-- {
 			k := d.list[i]
 			k.fed = d.cur
-			if now.Sub(k.lastSeen) > d.cfg.IdleAfter {
+			if now.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
 				d.drop(k)
 			}
 		}
@@ -582,7 +611,7 @@ func (d *Detector) closeBucket(alerts []Alert) []Alert {
 func (d *Detector) sweep(alerts []Alert) []Alert {
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
-		if d.cur.Sub(k.lastSeen) > d.cfg.IdleAfter {
+		if d.cur.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
 			d.drop(k)
 			continue
 		}
@@ -631,16 +660,17 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 		return alerts
 	}
 	k.silentExp += p.Expected
-	if quiet := at.Sub(k.lastSeen).Seconds(); !k.silent && k.seen >= silenceSeen && k.gap > 0 && !k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
+	if quiet := float64(at.UnixNano()-k.lastSeen) / 1e9; !k.silent && k.seen >= silenceSeen && k.gap > 0 && !k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
 		quiet >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
 		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) &&
-		quiet >= silenceLongest*k.longestGap(k.lastSeen, at) {
+		quiet >= silenceLongest*k.longestGap(k.lastSeen, at.UnixNano(), zoneOffset(at)) {
 		k.silent = true
-		a := Alert{Key: k.name, Kind: KindSilence, Start: k.lastSeen, At: at, Score: 1, Expected: round2(k.silentExp)}
+		last := time.Unix(0, k.lastSeen).In(at.Location())
+		a := Alert{Key: k.name, Kind: KindSilence, Start: last, At: at, Score: 1, Expected: round2(k.silentExp)}
 		a.Reasons = []hark.Reason{{Code: "silence",
 			Span: fmt.Sprintf("no post for %s, usually one every %s and never more than %s apart at these hours; about %.0f expected",
-				at.Sub(k.lastSeen).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second),
-				time.Duration(k.longestGap(k.lastSeen, at)*float64(time.Second)).Round(time.Minute), k.silentExp),
+				at.Sub(last).Round(time.Second), time.Duration(k.gap*float64(time.Second)).Round(time.Second),
+				time.Duration(k.longestGap(k.lastSeen, at.UnixNano(), zoneOffset(at))*float64(time.Second)).Round(time.Minute), k.silentExp),
 			Weight: 1}}
 		alerts = append(alerts, a)
 	}
@@ -669,7 +699,7 @@ type gapRecord struct {
 	at   int64
 }
 
-// at returns the record faded to now, with a half-life of a week, so that a
+// fadedTo returns the record faded to now, with a half-life of a week, so that a
 // key whose rhythm quickens is watched more tightly in time.
 func (r gapRecord) fadedTo(now int64) float64 {
 	if r.secs == 0 || now <= r.at {
@@ -678,43 +708,53 @@ func (r gapRecord) fadedTo(now int64) float64 {
 	return float64(r.secs) * math.Exp2(-float64(now-r.at)/longestHalfLife)
 }
 
-// bands calls f with each band of the day the span from..to overlaps, once
-// each, in the timestamps' location.
-func bands(from, to time.Time, f func(b int)) {
-	_, off := from.Zone()
-	a := (from.Unix() + int64(off)) / bandSecs
-	z := (to.Unix() + int64(off)) / bandSecs
-	if z-a >= gapBands {
-		z = a + gapBands - 1
+// zoneOffset returns the offset of t's location from UTC, in seconds,
+// without a zone lookup for UTC times.
+func zoneOffset(t time.Time) int64 {
+	if t.Location() == time.UTC {
+		return 0
 	}
-	for i := a; i <= z; i++ {
-		f(int(i % gapBands))
-	}
+	_, off := t.Zone()
+	return int64(off)
 }
 
-// noteGap records a gap of g seconds between posts at from and to in the
-// bands of the day it spans. Gaps shorter than a quarter of a band's
-// record cannot beat it, faded or not, within a fortnight: they are let
-// go without a look at the clock.
-func (k *keyState) noteGap(from, to time.Time, g float64) {
-	bands(from, to, func(b int) {
-		r := &k.longest[b]
-		if g <= 0.25*float64(r.secs) {
-			return
+// bandSpan returns the bands of the day, counted from the epoch, of the
+// span from..to (unix nanoseconds) in a location off seconds east of UTC;
+// at most a day of them.
+func bandSpan(from, to, off int64) (a, z int64) {
+	a = (from/1e9 + off) / bandSecs
+	z = (to/1e9 + off) / bandSecs
+	return a, min(z, a+gapBands-1)
+}
+
+// bandOf returns the band of the day of band i counted from the epoch.
+func bandOf(i int64) int { return int((i%gapBands + gapBands) % gapBands) }
+
+// noteGap records a gap of g seconds between posts at from and to (unix
+// nanoseconds, off seconds east of UTC) in the bands of the day it spans.
+// Gaps shorter than a quarter of a band's record cannot beat it, faded or
+// not, within a fortnight: they are let go without a look at the clock.
+func (k *keyState) noteGap(from, to, off int64, g float64) {
+	a, z := bandSpan(from, to, off)
+	for i := a; i <= z; i++ {
+		r := &k.longest[bandOf(i)]
+		if g > 0.25*float64(r.secs) {
+			if now := to / 1e9; g >= r.fadedTo(now) {
+				r.secs, r.at = float32(g), now
+			}
 		}
-		if now := to.Unix(); g >= r.fadedTo(now) {
-			r.secs, r.at = float32(g), now
-		}
-	})
+	}
 }
 
 // longestGap returns the longest gap between posts of k, in seconds, that
 // was not itself a silence, among the bands of the day the span from..to
 // overlaps.
-func (k *keyState) longestGap(from, to time.Time) float64 {
+func (k *keyState) longestGap(from, to, off int64) float64 {
 	var m float64
-	now := to.Unix()
-	bands(from, to, func(b int) { m = max(m, k.longest[b].fadedTo(now)) })
+	a, z := bandSpan(from, to, off)
+	for i := a; i <= z; i++ {
+		m = max(m, k.longest[bandOf(i)].fadedTo(to/1e9))
+	}
 	return m
 }
 
@@ -782,9 +822,14 @@ func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
 func (d *Detector) explain(k *keyState, a *Alert, what string) {
 	d.catchUp(k)
 	n := d.cfg.Drivers
-	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, d.global.share, n)
-	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ entitySalt) }, n)
-	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, func(h uint64) float64 { return d.global.share(h ^ sourceSalt) }, n)
+	// the tallies keep fingerprints only: the names are hashed again here,
+	// where it is rare
+	share := func(salt uint64) func(string) float64 {
+		return func(name string) float64 { return d.global.share(d.hash.sum(name) ^ salt) }
+	}
+	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, share(0), n)
+	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, share(entitySalt), n)
+	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, share(sourceSalt), n)
 	top := slices.Clone(k.top[:k.ntop])
 	slices.SortStableFunc(top, func(x, y topPost) int {
 		if x.weight != y.weight {
@@ -825,7 +870,7 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 // z-score per bucket against a slowly learned share, with learned
 // overdispersion, its CUSUM, and an episode with quiet period and cooldown.
 type shareTest struct {
-	cfg        SeriesConfig
+	cfg        *SeriesConfig // the detector's
 	minNeg     int
 	aShare     float64
 	negEW, nEW float64 // EWMA of negative and all posts per non-empty bucket
@@ -849,8 +894,8 @@ type shareTest struct {
 	first      time.Time
 }
 
-func (s *shareTest) init(c Config) {
-	s.cfg = c.Series
+func (s *shareTest) init(c *Config) {
+	s.cfg = &c.Series
 	s.minNeg = c.MinNegative
 	s.aShare = halfLifeAlpha(3*24*time.Hour, c.Bucket)
 	s.od = 1

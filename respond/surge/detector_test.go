@@ -292,10 +292,10 @@ func TestTerms(t *testing.T) {
 func TestSeriesSaturatedCountersStayFinite(t *testing.T) {
 	s := NewSeries(SeriesConfig{Counts: true, Interval: time.Hour})
 	for i := range s.dailyN {
-		s.dailyN[i] = math.MaxUint16
+		s.dailyN[i] = math.MaxUint8
 	}
 	for i := range s.weeklyN {
-		s.weeklyN[i] = math.MaxUint16
+		s.weeklyN[i] = math.MaxUint8
 	}
 	for i := 0; i < 1000; i++ {
 		p := s.Observe(t0.Add(time.Duration(i)*time.Hour), float64(10+i%5))

@@ -135,7 +135,7 @@ const (
 type Series struct {
 	// scalars first, together, and the arrays after them, so that a point
 	// touches few cache lines
-	cfg SeriesConfig
+	cfg *SeriesConfig // shared by the keys of a Detector; read only
 
 	n        int
 	first    time.Time
@@ -186,22 +186,29 @@ type Series struct {
 	glr     scan // Poisson scan statistic (counts only)
 	recent  [recentN]float32
 	daily   [24]float32
-	dailyN  [24]uint16
+	dailyN  [24]uint8 // (capped: beyond a few, only the floor rate matters)
 	tailZ   [tailBins]float32
 	tailC   [tailBins]float32
 	weekly  [hoursPerWeek]float32
-	weeklyN [hoursPerWeek]uint16
+	weeklyN [hoursPerWeek]uint8
 }
 
 // NewSeries returns a Series with the configuration cfg.
 func NewSeries(cfg SeriesConfig) *Series {
-	s := &Series{cfg: cfg.withDefaults()}
+	c := cfg.withDefaults()
+	s := new(Series)
+	s.init(&c)
+	return s
+}
+
+// init readies s to watch with cfg, which must have its defaults.
+func (s *Series) init(cfg *SeriesConfig) {
+	*s = Series{cfg: cfg}
 	if s.cfg.Interval > 0 {
 		s.setInterval(s.cfg.Interval)
 		s.fixed = true
 	}
 	s.tailW = 1
-	return s
 }
 
 func halfLifeAlpha(halfLife, step time.Duration) float64 {
@@ -546,7 +553,7 @@ func (s *Series) flushSeason() {
 	h := w % 24
 	s.accSum, s.accN = 0, 0
 	aD := max(aDailyHour, 1/(float64(s.dailyN[h])+1))
-	if s.dailyN[h] < math.MaxUint16 {
+	if s.dailyN[h] < math.MaxUint8 {
 		s.dailyN[h]++
 	}
 	s.daily[h] += float32(aD * m)
@@ -554,7 +561,7 @@ func (s *Series) flushSeason() {
 	if s.dailyN[h] > 7 {
 		aW = max(aWeeklyHour, 1/(float64(s.weeklyN[w])+1))
 	}
-	if s.weeklyN[w] < math.MaxUint16 {
+	if s.weeklyN[w] < math.MaxUint8 {
 		s.weeklyN[w]++
 	}
 	s.weekly[w] += float32(aW * (1 - aD) * m)

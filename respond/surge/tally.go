@@ -13,18 +13,22 @@ import (
 // entities or sources) at two time scales, in fixed memory: at most cap
 // names are held (space-saving style: a new name replaces the one with the
 // smallest recent count). fast decays within the hour, slow over days, so
-// fast against slow says what rose against the baseline. The arrays are
-// kept apart so that the scan for a name reads only the hashes.
+// fast against slow says what rose against the baseline. A name is found
+// by a 32-bit fingerprint of its hash, all of which fit one cache line;
+// the names themselves are read only when an alert is explained (two names
+// of one key that share a fingerprint, about one chance in 2^28, would
+// share a count).
 type tally struct {
 	n    int
-	h    [maxTopK]uint64
-	fast [maxTopK]float32
-	slow [maxTopK]float32
-	// err is the count a name inherited when it replaced another (the
-	// space-saving overestimate); fast-err is a lower bound of its count
-	err  [maxTopK]float32
+	fp   [maxTopK]uint32
+	c    [maxTopK]tallyCount
 	name [maxTopK]string
 }
+
+// tallyCount is one name's counts, together so that a hit touches one
+// cache line. err is the count a name inherited when it replaced another
+// (the space-saving overestimate); fast-err is a lower bound of its count.
+type tallyCount struct{ fast, slow, err float32 }
 
 // maxTopK bounds Config.TopK: the tallies are fixed arrays, inline in the
 // key's state, so that a post touches few cache lines.
@@ -34,48 +38,42 @@ const maxTopK = 16
 // inline in the key's state.
 const maxTopPosts = 4
 
+func fingerprint(h uint64) uint32 { return uint32(h>>32) ^ uint32(h) }
+
 func (t *tally) add(h uint64, name string, capacity int) {
+	f := fingerprint(h)
 	n := t.n
-	for i, x := range t.h[:n] {
-		if x == h && t.name[i] == name {
-			t.fast[i]++
-			t.slow[i]++
-			if i > 0 && t.fast[i] > t.fast[i-1] {
-				// transpose towards the front: frequent names are
-				// found sooner
-				t.h[i], t.h[i-1] = t.h[i-1], t.h[i]
-				t.name[i], t.name[i-1] = t.name[i-1], t.name[i]
-				t.fast[i], t.fast[i-1] = t.fast[i-1], t.fast[i]
-				t.slow[i], t.slow[i-1] = t.slow[i-1], t.slow[i]
-				t.err[i], t.err[i-1] = t.err[i-1], t.err[i]
-			}
+	for i, x := range t.fp[:n] {
+		if x == f {
+			t.c[i].fast++
+			t.c[i].slow++
 			return
 		}
 	}
 	if n < capacity {
-		t.h[n], t.name[n], t.fast[n], t.slow[n], t.err[n] = h, name, 1, 1, 0
+		t.fp[n], t.name[n], t.c[n] = f, name, tallyCount{1, 1, 0}
 		t.n++
 		return
 	}
-	m := 0
-	for i, f := range t.fast[:n] {
-		if f < t.fast[m] || f == t.fast[m] && t.slow[i] < t.slow[m] {
-			m = i
+	m, mf, ms := 0, t.c[0].fast, t.c[0].slow
+	for i := 1; i < n; i++ {
+		if c := t.c[i]; c.fast < mf || c.fast == mf && c.slow < ms {
+			m, mf, ms = i, c.fast, c.slow
 		}
 	}
 	// the newcomer inherits the recent count of the name it replaces,
 	// the smallest (space-saving), so that names that keep coming stay
 	// even when many pass by; its own past is unknown here, and the
 	// global baseline stands in for it
-	e := t.fast[m]
-	t.h[m], t.name[m], t.fast[m], t.slow[m], t.err[m] = h, name, e+1, 1, e
+	t.fp[m], t.name[m], t.c[m] = f, name, tallyCount{mf + 1, 1, mf}
 }
 
 func (t *tally) decay(df, ds float32) {
-	for i := range t.n {
-		t.fast[i] *= df
-		t.slow[i] *= ds
-		t.err[i] *= df
+	for i := range t.c[:t.n] {
+		c := &t.c[i]
+		c.fast *= df
+		c.slow *= ds
+		c.err *= df
 	}
 }
 
@@ -92,27 +90,25 @@ type Driver struct {
 }
 
 // drivers returns the names whose recent count rose most against the
-// baseline mix: fastTotal and slowTotal are the key's post totals at the two
-// time scales.
-// drivers returns the names whose recent count rose most against the
 // baseline: fastTotal and slowTotal are the key's post totals at the two
 // time scales, and global gives a name's share of all posts of the
 // detector (a floor for the baseline, where the key's own past is short or
 // unknown).
-func (t *tally) drivers(fastTotal, slowTotal float64, global func(h uint64) float64, n int) []Driver {
+func (t *tally) drivers(fastTotal, slowTotal float64, global func(name string) float64, n int) []Driver {
 	if fastTotal <= 0 {
 		return nil
 	}
 	var out []Driver
 	for i, name := range t.name[:t.n] {
-		f := float64(t.fast[i] - t.err[i])
+		c := t.c[i]
+		f := float64(c.fast - c.err)
 		if f < 2 {
 			continue
 		}
 		// the baseline share of the name: in the key's past, without its
 		// recent rise, and no less than across all keys
-		base := max(0, float64(t.slow[i]-t.fast[i])) / max(slowTotal-fastTotal, 1)
-		base = max(base, global(t.h[i]))
+		base := max(0, float64(c.slow-c.fast)) / max(slowTotal-fastTotal, 1)
+		base = max(base, global(name))
 		exp := base * fastTotal
 		lift := (f + 0.5) / (exp + 1)
 		// a driver rose in share, not only in count, and by more than
