@@ -3,9 +3,16 @@ package reply
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 )
+
+// maxRequestBody bounds the body of an edit or a reject. A longer one is
+// refused whole, never read in part.
+const maxRequestBody = 64 << 10
+
+var errBodyTooLarge = fmt.Errorf("request body over %d bytes", maxRequestBody)
 
 // Handler serves the queue as JSON over HTTP, for a review tool:
 //
@@ -19,8 +26,8 @@ import (
 // authentication (a session, a header set by an authenticating proxy).
 // The handler never takes a name from the request body. A request
 // identify refuses gets 401; an unknown draft 404; a draft no longer
-// awaiting approval 409; an empty edit 422. Mount it under a prefix with
-// http.StripPrefix.
+// awaiting approval 409; an empty edit 422; a body over 64 KiB 413. Mount
+// it under a prefix with http.StripPrefix.
 func (q *Queue) Handler(identify func(*http.Request) (string, error)) http.Handler {
 	mux := http.NewServeMux()
 	write := func(w http.ResponseWriter, v any, err error) {
@@ -34,6 +41,8 @@ func (q *Queue) Handler(identify func(*http.Request) (string, error)) http.Handl
 				code = http.StatusConflict
 			case errors.Is(err, ErrEmpty), errors.Is(err, ErrNoActor):
 				code = http.StatusUnprocessableEntity
+			case errors.Is(err, errBodyTooLarge):
+				code = http.StatusRequestEntityTooLarge
 			}
 			w.WriteHeader(code)
 			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
@@ -55,7 +64,12 @@ func (q *Queue) Handler(identify func(*http.Request) (string, error)) http.Handl
 		}
 	}
 	body := func(r *http.Request, v any) error {
-		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		lr := &io.LimitedReader{R: r.Body, N: maxRequestBody + 1}
+		err := json.NewDecoder(lr).Decode(v)
+		if lr.N <= 0 {
+			return errBodyTooLarge // not "unexpected EOF" at the cut
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
 			return &RuleError{Key: r.PathValue("id"), Err: ErrEmpty, Detail: "body: " + err.Error()}
 		}
 		return nil

@@ -52,6 +52,9 @@ func TestQueueHandler(t *testing.T) {
 	assert.Equal(t, "Sorry Bob, a refund is on its way.", it.Draft.Text)
 	code, _, _ = do("POST", base+"/edit", "t-ana", `{"text":" "}`)
 	assert.Equal(t, 422, code)
+	code, _, huge := do("POST", base+"/edit", "t-ana", `{"text":"`+strings.Repeat("a", 10<<20)+`"}`)
+	assert.Equal(t, 413, code, "a 10 MB edit is refused whole, with a reason")
+	assert.Contains(t, huge, "over 65536 bytes")
 
 	code, it, _ = do("POST", base+"/approve", "t-ana", `{"by":"ben"}`)
 	require.Equal(t, 200, code)

@@ -156,3 +156,20 @@ func TestClock(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, clk.Sleep(ctx, time.Second), context.Canceled)
 }
+
+// A 10 MB request body is refused with 413 and logged without its body;
+// the next request is served as usual.
+func TestServerRefusesHugeBody(t *testing.T) {
+	srv := listentest.NewServer(t)
+	srv.Script("/p", listentest.JSON(`{}`))
+	resp, err := http.Post(srv.URL+"/p", "application/json", strings.NewReader(strings.Repeat("a", 10<<20)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	code, body := get(t, srv.URL+"/p")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, `{}`, body)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Empty(t, reqs[0].Body)
+}

@@ -2,6 +2,7 @@ package listentest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -120,8 +121,19 @@ func (s *Server) Count(path string) int {
 	return n
 }
 
+// MaxRequestBody bounds the request body a [Server] reads and logs; a
+// longer one is answered 413 and logged without its body.
+const MaxRequestBody = 8 << 20
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		s.mu.Lock()
+		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()})
+		s.mu.Unlock()
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	s.mu.Lock()
 	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
 	h, hasHandler := s.handlers[r.URL.Path]

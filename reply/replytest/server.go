@@ -1,6 +1,7 @@
 package replytest
 
 import (
+	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -226,7 +227,7 @@ func writeErr(w http.ResponseWriter, code int, msg string) {
 
 func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+s.opt.Token {
+		if !hmac.Equal([]byte(r.Header.Get("Authorization")), []byte("Bearer "+s.opt.Token)) {
 			writeErr(w, http.StatusUnauthorized, "The access token is invalid")
 			return
 		}
@@ -267,8 +268,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		InReplyToID string `json:"in_reply_to_id"`
 		Language    string `json:"language"`
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20) // JSON or form alike
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			writeErr(w, http.StatusBadRequest, "Invalid JSON")
 			return
 		}

@@ -2,6 +2,8 @@ package replytest_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +76,30 @@ func TestServerShapes(t *testing.T) {
 	}
 	assert.InDelta(t, 500, n, 60)
 	assert.Equal(t, "drop_after", replytest.FaultDropAfter.String())
+}
+
+// A 10 MB creation, JSON or form, is refused with 400 and creates nothing;
+// the next reply goes through.
+func TestServerRefusesHugeBody(t *testing.T) {
+	srv := replytest.NewServer(replytest.Options{})
+	defer srv.Close()
+	cfg := srv.ReplyConfig()
+	huge := strings.Repeat("a", 10<<20)
+	for _, tc := range []struct{ ctype, body string }{
+		{"application/json", `{"status":"` + huge + `","in_reply_to_id":"1"}`},
+		{"application/x-www-form-urlencoded", "in_reply_to_id=1&status=" + huge},
+	} {
+		req, err := http.NewRequest(http.MethodPost, cfg.Instance+"/api/v1/statuses", strings.NewReader(tc.body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", tc.ctype)
+		req.Header.Set("Authorization", "Bearer "+cfg.Token)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, tc.ctype)
+	}
+	assert.Empty(t, srv.Replies())
+	_, err := srv.Replier().Reply(t.Context(), reply.Draft{Key: "k", Text: "Thanks!", Post: hark.Post{ID: "1"}})
+	require.NoError(t, err)
+	assert.Len(t, srv.Replies(), 1)
 }
