@@ -3,8 +3,8 @@ package surge
 import (
 	"cmp"
 	"fmt"
-	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -256,7 +256,7 @@ type topPost struct {
 // New returns a Detector with the configuration cfg.
 func New(cfg Config) *Detector {
 	c := cfg.withDefaults()
-	d := &Detector{cfg: c, hash: hasher{seed: maphash.MakeSeed()}, keys: map[string]*keyState{}}
+	d := &Detector{cfg: c, hash: hasher{seed: rand.Uint64()}, keys: map[string]*keyState{}}
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	for i := range decayN {

@@ -42,6 +42,13 @@
 // the episode. Memory is bounded per key (a few KB: fixed-size profiles and
 // space-saving tallies) and in the number of keys (the idlest are evicted).
 //
+// [Detector.Snapshot] writes all of a detector's state (its clock, and
+// every key's baselines, calibrated thresholds, open episodes and driver
+// tallies) in a versioned, checksummed binary encoding, a few KB per key,
+// and [Detector.Restore] reads it back, so that a restarted process goes on
+// where it stopped rather than warming up again; package state keeps such
+// snapshots in its stores.
+//
 // The package depends on no scorer and no policy: an Observation carries
 // what a scorer said, and package respond imports this one to route alerts
 // (page comms, open an incident) and to give a policy each post's surge

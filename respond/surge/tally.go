@@ -1,8 +1,8 @@
 package surge
 
 import (
-	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -252,7 +252,38 @@ func isStopword(w string) bool {
 	return false
 }
 
-// hasher hashes names for the tallies; one seed per Detector.
-type hasher struct{ seed maphash.Seed }
+// hasher hashes names for the tallies; one seed per Detector. Its seed is a
+// number, unlike hash/maphash's, so that a snapshot can keep it: the
+// tallies and the global sketch hold hashes, which must mean the same after
+// a restore.
+type hasher struct{ seed uint64 }
 
-func (h hasher) sum(s string) uint64 { return maphash.String(h.seed, s) }
+const (
+	hashK0 = 0xa0761d6478bd642f
+	hashK1 = 0xe7037ed1a0b428db
+	hashK2 = 0x8ebc6af09c88c6e3
+)
+
+// mum multiplies a by b and folds the 128-bit product (wyhash's mixer).
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// sum hashes s eight bytes at a time.
+func (h hasher) sum(s string) uint64 {
+	x := h.seed ^ hashK0
+	n := uint64(len(s))
+	for len(s) >= 8 {
+		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		x = mum(v^hashK1, x^hashK2)
+		s = s[8:]
+	}
+	var v uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(s[i])
+	}
+	x = mum(v^hashK1^n, x^hashK0)
+	return mum(x^hashK2, x^hashK1)
+}
