@@ -364,23 +364,18 @@ func isMatchToken(k tokKind) bool {
 // IDs in sc.wid) (one per entry and
 // start position), appending to sc.hits. Phrases do not cross sentences.
 func (m *matcher) run(sc *scratch, lang string) {
-	ws := sc.words
+	ws, wid := sc.words, sc.wid[:len(sc.words)]
 	for i := range ws {
-		a, b := sc.wid[i][0], sc.wid[i][1]
+		a, b := wid[i][0], wid[i][1]
 		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
 		if i+1 < len(ws) && sc.toks[ws[i+1]].sent == sc.toks[ws[i]].sent {
-			n0, n1 = sc.wid[i+1][0], sc.wid[i+1][1]
+			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
-		for k, x := range [2]int32{a, b} {
-			if x < 0 || k == 1 && x == a {
-				continue
-			}
-			for _, fe := range m.byFirst[x] {
-				if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
-					continue
-				}
-				m.try(sc, fe.phrase, i, lang, 1)
-			}
+		if a >= 0 {
+			m.tryFirst(sc, m.byFirst[a], i, n0, n1, lang)
+		}
+		if b >= 0 && b != a {
+			m.tryFirst(sc, m.byFirst[b], i, n0, n1, lang)
 		}
 		lw := sc.lowOf(i)
 		if len(lw) >= 3 {
@@ -397,6 +392,18 @@ func (m *matcher) run(sc *scratch, lang string) {
 				}
 			}
 		}
+	}
+}
+
+// tryFirst tries the phrases fes, listed under the first word, at word i
+// whose next word has the IDs n0 and n1.
+func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, lang string) {
+	for k := range fes {
+		fe := &fes[k]
+		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
+			continue
+		}
+		m.try(sc, fe.phrase, i, lang, 1)
 	}
 }
 

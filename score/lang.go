@@ -66,6 +66,10 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 			latin += int(t.e - t.s)
 			continue
 		}
+		if t.flags&fASCII != 0 { // an ASCII word: its letters are Latin
+			latin += int(t.nl)
+			continue
+		}
 		for _, r := range text[t.s:t.e] {
 			if r < 0x80 {
 				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {

@@ -48,14 +48,14 @@ type lexicon struct {
 // wordInfo is what the scorer knows of one word.
 type wordInfo struct {
 	val      [5]float32 // valence by language index (en es fr de pt)
-	has      uint8      // bit per language index: val is set
-	stop     uint16     // language detector: bit per language using it
 	boost    float32
+	pid      int32  // phrase-word ID of the word, -1 if none
+	spid     int32  // phrase-word ID of its stem, -1 if none
+	stop     uint16 // language detector: bit per language using it
+	has      uint8  // bit per language index: val is set
 	isBoost  bool
 	neg      bool
 	contrast int8
-	pid      int32 // phrase-word ID of the word, -1 if none
-	spid     int32 // phrase-word ID of its stem, -1 if none
 	role     uint8 // wFirst, wYou, wQStart: what the cue rules ask of a word
 }
 
@@ -103,6 +103,11 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 			lx.info[w] = i
 		}
 		return &lx.infos[i]
+	}
+	// function words first: they are most of any post's words, and so
+	// their infos share a few cache lines
+	for w := range li.words {
+		get(w)
 	}
 	for w := range m.ids {
 		get(w)
@@ -175,16 +180,18 @@ type wordSlot struct {
 	info int32
 }
 
-// head8 packs the first eight bytes of w.
+// head8 packs the first eight bytes of w, zero-padded.
 func head8(w []byte) uint64 {
-	if len(w) >= 8 {
+	n := len(w)
+	switch {
+	case n >= 8:
 		return binary.LittleEndian.Uint64(w)
+	case n >= 4: // two overlapping loads; the shared bytes are equal
+		return uint64(binary.LittleEndian.Uint32(w)) | uint64(binary.LittleEndian.Uint32(w[n-4:]))<<(8*(n-4))
+	case n > 0:
+		return uint64(w[0]) | uint64(w[n/2])<<(8*(n/2)) | uint64(w[n-1])<<(8*(n-1))
 	}
-	var x uint64
-	for i := len(w) - 1; i >= 0; i-- {
-		x = x<<8 | uint64(w[i])
-	}
-	return x
+	return 0
 }
 
 func wordHash(head uint64, w []byte) uint64 {

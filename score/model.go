@@ -117,9 +117,12 @@ func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) 
 		if x == 0 {
 			continue
 		}
-		row := m.w[i*numOut : i*numOut+numOut]
-		for c := range out {
+		row := (*[numOut]float32)(m.w[i*numOut : i*numOut+numOut])
+		for c := 0; c < numOut; c += 4 { // unrolled: the same sums in the same order
 			out[c] += x * row[c]
+			out[c+1] += x * row[c+1]
+			out[c+2] += x * row[c+2]
+			out[c+3] += x * row[c+3]
 		}
 	}
 	var hs [numOut]int32

@@ -215,6 +215,12 @@ func (s *Scorer) build() error {
 	return nil
 }
 
+// Indices of cue families the rules read by name.
+var (
+	famSpam   = familyIndex("intent.spam")
+	famPraise = familyIndex("intent.praise")
+)
+
 func validIntent(i Intent) bool {
 	switch i {
 	case IntentComplaint, IntentQuestion, IntentPraise, IntentSuggestion, IntentPurchase, IntentCrisis, IntentSpam, IntentOther:
@@ -228,7 +234,7 @@ type scratch struct {
 	toks  []token
 	low   []byte
 	words []int32    // token index of each word taking part in matching
-	wspan [][3]int32 // lower form start, end, stem end (in low)
+	wspan [][2]int32 // lower form start, end (in low)
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 
 	nonASCII bool // the text has a byte >= 0x80
@@ -249,11 +255,6 @@ type sentAcc struct {
 func (sc *scratch) lowOf(i int) []byte {
 	w := sc.wspan[i]
 	return sc.low[w[0]:w[1]]
-}
-
-func (sc *scratch) stemOf(i int) []byte {
-	w := sc.wspan[i]
-	return sc.low[w[0]:w[2]]
 }
 
 // Score judges one post.
@@ -359,9 +360,8 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 			ls++
 		}
 		lw := sc.low[ls:le]
-		st := stem(lw)
 		sc.words = append(sc.words, int32(i))
-		sc.wspan = append(sc.wspan, [3]int32{ls, le, ls + int32(len(st))})
+		sc.wspan = append(sc.wspan, [2]int32{ls, le})
 		var a, b int32
 		switch {
 		case t.info >= 0:
@@ -370,10 +370,11 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 		case t.kind == tkWord || t.kind == tkTagPart:
 			// not in the lexicon, so no phrase word; its stem may be
 			a, b = -1, -1
-			if len(lw) != len(st) && s.m.mayHave(st) {
+			if st := stem(lw); len(lw) != len(st) && s.m.mayHave(st) {
 				a = s.lx.phraseID(st)
 			}
 		default:
+			st := stem(lw)
 			a = -1
 			if s.m.mayHave(st) {
 				a = s.lx.phraseID(st)
@@ -453,8 +454,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if t.flags&fCaps != 0 {
 				upperWords++
 			}
-			w := sc.low[t.ls:t.le]
-			if t.info >= 0 && lx.infos[t.info].neg || (len(w) > 3 && string(w[len(w)-3:]) == "n't") {
+			// a negator, or a word ending in "n't"
+			if t.info >= 0 && lx.infos[t.info].neg || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
 				t.flags |= fNeg
 			}
 		}
@@ -819,7 +820,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 // spamSignals estimates how likely the post is spam or from a bot.
 func (s *Scorer) spamSignals(sc *scratch, a *analysis, p hark.Post) {
 	z := -3.2
-	z += 1.6 * min(a.family[familyIndex("intent.spam")], 3)
+	z += 1.6 * min(a.family[famSpam], 3)
 	z += 0.7 * float64(min(a.urls, 3))
 	z += 0.35 * float64(max(0, min(a.tags, 12)-3))
 	z += 0.3 * float64(max(0, min(a.handles, 12)-3))
@@ -1042,7 +1043,7 @@ func (s *Scorer) ruleUrgency(a *analysis, sent float64, p hark.Post) (int, float
 	if lvl < 1 && (sent < -0.3 || a.quest > 0 && a.you) {
 		lvl = 1
 	}
-	if a.family[familyIndex("intent.praise")] > 0 && sent > 0.3 && lvl < 2 {
+	if a.family[famPraise] > 0 && sent > 0.3 && lvl < 2 {
 		lvl = 0
 	}
 	score := float64(lvl) / 3

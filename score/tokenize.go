@@ -27,6 +27,7 @@ const (
 	fMasked                   // part of a neutral term: carries no sentiment
 	fNeg                      // a negator
 	fBrand                    // part of a brand name
+	fASCII                    // a word of ASCII bytes: nl counts its letters
 )
 
 // A token is a span of the post's text with its lower-case normal form in
@@ -36,6 +37,7 @@ type token struct {
 	ls, le int32 // lower-case form in scratch.low
 	kind   tokKind
 	flags  uint8
+	nl     uint16  // ASCII letters (a-z, A-Z) of an fASCII word, at most 65535
 	sent   int32   // sentence index
 	val    float32 // valence after rules (words, emoji, emoticons)
 	info   int32   // index of the word's lexicon info, -1 if none
@@ -82,13 +84,7 @@ func isWordRune(r rune) bool {
 // tokenize splits text into tokens appended to sc.toks, lower-case forms
 // in sc.low. It runs in time linear in len(text).
 func (sc *scratch) tokenize(text string, lx *lexicon) {
-	sc.nonASCII = false
-	for i := 0; i < len(text); i++ {
-		if text[i] >= utf8.RuneSelf {
-			sc.nonASCII = true
-			break
-		}
-	}
+	sc.nonASCII = !isASCII(text)
 	sc.toks = sc.toks[:0]
 	sc.low = sc.low[:0]
 	sent := int32(0)
@@ -245,6 +241,7 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 		}
 		// a word
 		j := i
+		ascii := true // so far
 		for j < n {
 			if c := text[j]; c < utf8.RuneSelf {
 				if isASCIIAlnum(c) {
@@ -254,6 +251,8 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 				if c != '\'' {
 					break
 				}
+			} else {
+				ascii = false
 			}
 			r, sz := utf8.DecodeRuneInString(text[j:])
 			if isWordRune(r) {
@@ -280,18 +279,56 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 			sent++
 			boundary = false
 		}
-		sc.addWord(text, i, j, sent)
+		if ascii {
+			sc.addWordASCII(text, i, j, sent)
+		} else {
+			sc.addWord(text, i, j, sent)
+		}
 		i = j
 	}
+}
+
+// isASCII reports whether s has no byte >= 0x80, eight bytes at a time.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isHandleByte(c byte) bool {
 	return c == '_' || isASCIIAlnum(c)
 }
 
-func isASCIIAlnum(c byte) bool {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-}
+func isASCIIAlnum(c byte) bool { return asciiClass[c]&(cLower|cUpper|cDigit) != 0 }
+
+// Classes of ASCII bytes (asciiClass).
+const (
+	cLower uint8 = 1 << iota
+	cUpper
+	cDigit
+)
+
+var asciiClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cLower
+		t[c-'a'+'A'] = cUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
+	}
+	return t
+}()
 
 func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
@@ -359,8 +396,17 @@ func entityLen(s string) (int, bool) {
 // addLower appends a token whose lower form is the lower-cased span.
 func (sc *scratch) addLower(text string, s, e int, kind tokKind, sent int32) {
 	ls := int32(len(sc.low))
-	for _, r := range text[s:e] {
-		sc.low = utf8.AppendRune(sc.low, unicode.ToLower(r))
+	if isASCII(text[s:e]) {
+		sc.low = append(sc.low, text[s:e]...)
+		for k := int(ls); k < len(sc.low); k++ {
+			if asciiClass[sc.low[k]]&cUpper != 0 {
+				sc.low[k] += 'a' - 'A'
+			}
+		}
+	} else {
+		for _, r := range text[s:e] {
+			sc.low = utf8.AppendRune(sc.low, unicode.ToLower(r))
+		}
 	}
 	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: ls, le: int32(len(sc.low)), kind: kind, sent: sent})
 }
@@ -433,6 +479,50 @@ func (sc *scratch) addWord(text string, s, e int, sent int32) {
 		kind = tkNum
 	}
 	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: ls, le: int32(len(sc.low)), kind: kind, flags: flags, sent: sent})
+}
+
+// addWordASCII is addWord for a span of ASCII bytes.
+func (sc *scratch) addWordASCII(text string, s, e int, sent int32) {
+	ls := len(sc.low)
+	sc.low = append(sc.low, text[s:e]...)
+	w := sc.low[ls:]
+	upper, letters, digits := 0, 0, 0
+	var prev byte // no word byte is 0
+	run := 0
+	var flags uint8
+	for k, c := range w {
+		switch cl := asciiClass[c]; cl {
+		case cLower:
+			letters++
+		case cUpper:
+			letters++
+			upper++
+			c += 'a' - 'A'
+			w[k] = c
+		case cDigit:
+			digits++
+		}
+		if c == prev {
+			run++
+			if run >= 3 && asciiClass[c] == cLower {
+				flags |= fElong
+			}
+		} else {
+			run = 1
+		}
+		prev = c
+	}
+	if letters >= 2 && upper == letters {
+		flags |= fCaps
+	}
+	kind := tkWord
+	if letters == 0 && digits > 0 {
+		kind = tkNum
+	}
+	if letters <= 0xFFFF {
+		flags |= fASCII
+	}
+	sc.toks = append(sc.toks, token{s: int32(s), e: int32(e), ls: int32(ls), le: int32(len(sc.low)), kind: kind, flags: flags, nl: uint16(letters), sent: sent})
 }
 
 // addEmoji appends an emoji cluster; its lower form is the cluster without
