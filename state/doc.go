@@ -31,7 +31,7 @@
 // costs a network round trip per operation, and its durability is that of
 // the JetStream servers (replicas, and their own sync interval).
 //
-// There is no snapshot of surge baselines yet, because package
-// respond/surge keeps its state in memory and has no way to dump or
-// restore it; [Snapshots] is ready to keep such dumps when it has.
+// Components that keep their state in memory and can dump and restore it
+// whole keep it as [Snapshots]: [SurgeBaselines] keeps a surge detector's
+// baselines, so a restarted process does not warm up again.
 package state
