@@ -314,6 +314,39 @@ func (d *Detector) Status(key string) Status {
 	return st
 }
 
+// PostStatus is the surge state of the keys a post falls under, as a
+// policy deciding about the post looks at it: it converts to
+// respond.SurgeState, respond.SurgeState(d.PostStatus(keys)), for a
+// respond.Case.
+type PostStatus struct {
+	// Active reports an open volume or negativity episode on one of the
+	// keys.
+	Active bool
+	// Keys are the keys with an open episode, in the order given.
+	Keys []string
+	// Score is the highest score, 0..1, of the last closed bucket among
+	// the keys.
+	Score float64
+}
+
+// PostStatus returns the surge state of keys (see [Detector.Status] for
+// each key's).
+func (d *Detector) PostStatus(keys []string) PostStatus {
+	var ps PostStatus
+	for i, k := range keys {
+		if i > 0 && slices.Contains(keys[:i], k) {
+			continue
+		}
+		st := d.Status(k)
+		ps.Score = max(ps.Score, st.Score)
+		if st.Active {
+			ps.Active = true
+			ps.Keys = append(ps.Keys, k)
+		}
+	}
+	return ps
+}
+
 // Observe counts o under each of its keys and returns the alerts raised by
 // the buckets its time closed and by o itself, if any. An observation
 // earlier than the open bucket, or without a time, counts in the open
