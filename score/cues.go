@@ -364,11 +364,11 @@ func isMatchToken(k tokKind) bool {
 // IDs in sc.wid) (one per entry and
 // start position), appending to sc.hits. Phrases do not cross sentences.
 func (m *matcher) run(sc *scratch, lang string) {
-	ws, wid := sc.words, sc.wid[:len(sc.words)]
-	for i := range ws {
+	wid, wsent := sc.wid, sc.wsent[:len(sc.wid)]
+	for i := range wid {
 		a, b := wid[i][0], wid[i][1]
 		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
-		if i+1 < len(ws) && sc.toks[ws[i+1]].sent == sc.toks[ws[i]].sent {
+		if i+1 < len(wid) && wsent[i+1] == wsent[i] {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
 		if a >= 0 {
@@ -422,7 +422,7 @@ func (m *matcher) try(sc *scratch, id int32, i int, lang string, k int) {
 	if p.lang != "" && p.lang != lang {
 		return
 	}
-	end, ok := matchFrom(sc, p.words, k, i+k, sc.toks[sc.words[i]].sent)
+	end, ok := matchFrom(sc, p.words, k, i+k, sc.wsent[i])
 	if !ok {
 		return
 	}
@@ -458,7 +458,7 @@ func matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
 		}
 		return 0, false
 	}
-	if i >= len(sc.words) || sc.toks[sc.words[i]].sent != sent {
+	if i >= len(sc.wsent) || sc.wsent[i] != sent {
 		return 0, false
 	}
 	if !wordMatches(sc, w, i) {

@@ -236,6 +236,7 @@ type scratch struct {
 	words []int32    // token index of each word taking part in matching
 	wspan [][2]int32 // lower form start, end (in low)
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
+	wsent []int32    // sentence of each word
 
 	nonASCII bool // the text has a byte >= 0x80
 	hits     []hit
@@ -346,10 +347,17 @@ func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
 // findPhrases builds the word list and runs the phrase matcher; neutral
 // terms mask their tokens.
 func (s *Scorer) findPhrases(sc *scratch, lang string) {
-	sc.words = sc.words[:0]
-	sc.wspan = sc.wspan[:0]
-	sc.wid = sc.wid[:0]
 	sc.hits = sc.hits[:0]
+	if n := len(sc.toks); cap(sc.words) < n {
+		n = max(n, 2*cap(sc.words))
+		sc.words = make([]int32, n)
+		sc.wspan = make([][2]int32, n)
+		sc.wid = make([][2]int32, n)
+		sc.wsent = make([]int32, n)
+	}
+	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
+	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
+	nw := 0
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		if !isMatchToken(t.kind) {
@@ -360,8 +368,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 			ls++
 		}
 		lw := sc.low[ls:le]
-		sc.words = append(sc.words, int32(i))
-		sc.wspan = append(sc.wspan, [2]int32{ls, le})
+		words[nw], wspan[nw], wsent[nw] = int32(i), [2]int32{ls, le}, t.sent
 		var a, b int32
 		switch {
 		case t.info >= 0:
@@ -387,8 +394,10 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 				}
 			}
 		}
-		sc.wid = append(sc.wid, [2]int32{a, b})
+		wid[nw] = [2]int32{a, b}
+		nw++
 	}
+	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
 	s.m.run(sc, lang)
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
