@@ -54,13 +54,13 @@ func (s *fileSource) Fetch(ctx context.Context, cursor string) (listen.Batch, er
 	r := bufio.NewReaderSize(f, 64<<10)
 	var b listen.Batch
 	for len(b.Posts) < s.page {
-		line, err := r.ReadBytes('\n')
+		line, n, err := readLine(r, hark.MaxLineBytes)
 		if errors.Is(err, io.EOF) {
 			// A last line without its newline may still be being written:
 			// leave it for the next fetch, unless the file is finished.
-			if len(line) > 0 && !s.follow {
-				off += int64(len(line))
-				s.add(&b, line, off)
+			if n > 0 && !s.follow {
+				off += n
+				s.add(&b, line, n, off)
 			}
 			b.Done = !s.follow
 			break
@@ -68,14 +68,36 @@ func (s *fileSource) Fetch(ctx context.Context, cursor string) (listen.Batch, er
 		if err != nil {
 			return listen.Batch{}, err
 		}
-		off += int64(len(line))
-		s.add(&b, line, off)
+		off += n
+		s.add(&b, line, n, off)
 	}
 	b.Cursor = strconv.FormatInt(off, 10)
 	return b, nil
 }
 
-func (s *fileSource) add(b *listen.Batch, line []byte, off int64) {
+// readLine returns the next line of r, newline included, and the n bytes
+// it took. A line over max bytes is read through but not kept (line is
+// nil): a file with one endless line costs max bytes, not its size.
+func readLine(r *bufio.Reader, max int) (line []byte, n int64, err error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		n += int64(len(chunk))
+		if n <= int64(max) {
+			line = append(line, chunk...)
+		} else {
+			line = nil
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, n, err
+		}
+	}
+}
+
+func (s *fileSource) add(b *listen.Batch, line []byte, n, off int64) {
+	if n > hark.MaxLineBytes {
+		s.log.Warn("skipped line too long", "file", s.path, "offset", off, "bytes", n, "max", hark.MaxLineBytes)
+		return
+	}
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
 		return
