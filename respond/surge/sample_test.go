@@ -9,6 +9,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/sample"
+	"github.com/harkhq/hark/score"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -113,4 +114,131 @@ func names(ds []surge.Driver) []string {
 		out = append(out, d.Name)
 	}
 	return out
+}
+
+// observeScored turns a sample post into an observation the way a
+// pipeline with the real scorer does: score.New with the company's
+// products, stores and their aliases; the keys are the brand, the source
+// and the products and stores the scorer found; spam and the brand's own
+// posts (and their reposts) are left out.
+type scoredWeek struct {
+	scorer *score.Scorer
+	keyOf  map[string]string // lower-case name or alias -> key
+	own    map[string]bool
+	facts  sample.Facts
+}
+
+func newScoredWeek(t *testing.T) *scoredWeek {
+	facts := sample.Script()
+	w := &scoredWeek{keyOf: map[string]string{}, own: map[string]bool{}, facts: facts}
+	b := score.Brand{Name: facts.Brand, Handles: facts.Handles}
+	for _, p := range facts.Products {
+		b.Products = append(append(b.Products, p.Name), p.Aliases...)
+		for _, a := range append([]string{p.Name}, p.Aliases...) {
+			w.keyOf[strings.ToLower(a)] = "product:" + p.Key
+		}
+	}
+	for _, s := range facts.Stores {
+		b.Places = append(append(b.Places, s.City), s.Aliases...)
+		for _, a := range append([]string{s.City}, s.Aliases...) {
+			w.keyOf[strings.ToLower(a)] = "place:" + s.Key
+		}
+	}
+	var err error
+	w.scorer, err = score.New(score.WithBrand(b))
+	require.NoError(t, err)
+	return w
+}
+
+func (w *scoredWeek) observe(p hark.Post) (surge.Observation, bool) {
+	if slices.Contains(w.facts.Handles, p.Author.Handle) || w.own[p.RepostOf] {
+		w.own[p.ID] = true
+		return surge.Observation{}, false
+	}
+	r := w.scorer.Score(p)
+	if r.Spam >= 0.5 {
+		return surge.Observation{}, false
+	}
+	o := surge.Observation{
+		Keys:     []string{"brand:" + strings.ToLower(w.facts.Brand), "source:" + p.Source},
+		Time:     p.Created,
+		Negative: r.Label == score.LabelNegative,
+		Source:   p.Source,
+		Terms:    surge.Terms(p.Text, 12),
+		PostID:   p.ID,
+		Weight:   1 + float64(p.Author.Followers) + 10*float64(p.Metrics.Reposts+p.Metrics.Quotes),
+	}
+	for _, tag := range p.Tags {
+		if tag = strings.ToLower(tag); !slices.Contains(o.Terms, tag) {
+			o.Terms = append(o.Terms, tag)
+		}
+	}
+	for _, e := range r.About {
+		if k, ok := w.keyOf[strings.ToLower(e.Name)]; ok && !slices.Contains(o.Keys, k) {
+			o.Keys = append(o.Keys, k)
+			o.Entities = append(o.Entities, k[strings.IndexByte(k, ':')+1:])
+		}
+	}
+	return o, true
+}
+
+// With the real scorer in place of the hand labels, the incident is caught
+// on its product's key, and its alerts name it among their drivers.
+//
+// Not within 30 minutes: in the first half hour of the incident the scorer
+// puts two posts under KestrelPay (both negative, 12 minutes apart) and a
+// third it reads as positive; its other posts name no product (the tills,
+// the self-checkout, contactless) and the brand's negative count stays
+// within its noise (8 of 27 posts, against 4 of 27 on an ordinary Friday
+// noon and 13 of 27 on Tuesday). Two negative posts within half an hour on
+// a quiet key happen about weekly on the week's other keys; a detector that
+// alerted on them would cry wolf. The bound here is what the evidence
+// allows: the hour it takes the key to gather seven posts (against 0.6
+// expected).
+func TestSampleWeekIncidentRealScorer(t *testing.T) {
+	w := newScoredWeek(t)
+	labels := sample.Labels()
+	inc := w.facts.Incident
+	d := surge.New(surge.Config{})
+	var alerts []surge.Alert
+	var first time.Time
+	for _, p := range sample.Week() {
+		if labels[p.ID].Incident && first.IsZero() {
+			first = p.Created
+		}
+		if o, ok := w.observe(p); ok {
+			alerts = append(alerts, d.Observe(o)...)
+		}
+	}
+	alerts = append(alerts, d.Advance(w.facts.End)...)
+	require.False(t, first.IsZero())
+
+	incidentKeys := map[string]bool{"brand:kestrel": true, "product:" + inc.Product: true}
+	tag := strings.ToLower(inc.Tags[0])
+	var caught, named *surge.Alert
+	for i, a := range alerts {
+		if a.Kind == surge.KindSilence || a.At.Before(first) || !incidentKeys[a.Key] {
+			continue
+		}
+		if caught == nil {
+			caught = &alerts[i]
+		}
+		ds := slices.Concat(names(a.Drivers.Terms), names(a.Drivers.Entities))
+		if named == nil && (slices.Contains(ds, inc.Product) || slices.Contains(ds, tag)) {
+			named = &alerts[i]
+		}
+	}
+	require.NotNil(t, caught, "the incident raises an alert on the brand or its product")
+	t.Logf("first incident post %s; first alert %s on %s (%s), %s after; why: %s", first.Format("Mon 15:04:05"),
+		caught.At.Format("15:04:05"), caught.Key, caught.Kind, caught.At.Sub(first).Round(time.Second), caught.Reasons[0].Span)
+	// 60 minutes with the scorer of this writing; a quarter hour's slack
+	// for the scorer's labels of the first posts
+	assert.LessOrEqual(t, caught.At.Sub(first), 75*time.Minute, "caught within about an hour of its first post")
+	for _, id := range caught.Drivers.TopPosts {
+		assert.True(t, labels[id].Incident, "top post %s is about the incident", id)
+	}
+	require.NotNil(t, named, "an alert of the incident's keys names %s or %s among its drivers", inc.Product, tag)
+	t.Logf("first alert naming it: %s on %s (%s), %s after the first post: terms %v, entities %v", named.At.Format("15:04"),
+		named.Key, named.Kind, named.At.Sub(first).Round(time.Minute), names(named.Drivers.Terms), names(named.Drivers.Entities))
+	assert.True(t, named.At.Before(inc.PeakStart), "before the incident's peak")
 }
