@@ -102,6 +102,9 @@ type item struct {
 	dec     respond.Decision
 	seq     uint64
 	handled uint64 // when a person last acted on it (board sequence)
+	// qv is the version of the approval queue's item last shown, so that
+	// a slower request never shows an older state over a newer one.
+	qv int64
 }
 
 // keySeries is the chart of one surge key.
@@ -499,6 +502,10 @@ func (b *board) queued(id string, q reply.Item) string {
 	if it == nil {
 		return ""
 	}
+	if q.Version < it.qv || it.State == stSent {
+		return it.State // shown already, or newer news shown
+	}
+	it.qv = q.Version
 	b.version++
 	b.seq++
 	it.handled = b.seq
@@ -532,6 +539,11 @@ func (b *board) posting(q reply.Item, res reply.Result) string {
 	if it == nil {
 		return ""
 	}
+	sent := res.Outcome == respond.OutSent || res.Outcome == reply.OutFound || res.Outcome == respond.OutDuplicate
+	if !sent && (q.Version < it.qv || it.State == stSent) {
+		return it.State // newer news shown already
+	}
+	it.qv = max(it.qv, q.Version)
 	b.version++
 	switch res.Outcome {
 	case respond.OutSent, reply.OutFound, respond.OutDuplicate:

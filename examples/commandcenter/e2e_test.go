@@ -267,6 +267,35 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(tctx, chromedp.WaitReady(chromedp.CSS(row3+`[data-state="sent"]`))))
 	assert.Equal(t, 1, srv.app.plat.Sent(id3), "two approvals send once")
 
+	// The hostile post's reply (its draft names the hostile author) goes
+	// out too, by two people if it must; the page still runs no script of
+	// it, in the queue or in the platform's panel.
+	if srv.app.board.stateOf(hostileID) == stDraft {
+		for _, c := range []*client{newClient(t, srv.url), second} {
+			code, res := approve(t, c, hostileID)
+			require.Equal(t, 200, code, res.Error)
+		}
+	}
+	if srv.app.plat.Sent(hostileID) == 1 { // unless it left the queue, missed
+		hctx, hcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer hcancel()
+		require.NoError(t, chromedp.Do(hctx, chromedp.WaitReady(chromedp.CSS(`#platform-replies li[data-in-reply-to="`+hostileID+`"]`))))
+		after, err := chromedp.Run(hctx, chromedp.Evaluate[xssT](`(() => {
+			let scripts = 0;
+			for (const s of document.querySelectorAll("script")) {
+				if (!(s.src && s.src.endsWith("/static/app.js")) && !(s.id === "boot" && s.type === "application/json")) scripts++;
+			}
+			return {pwned: window.__pwned !== undefined, scripts, images: document.querySelectorAll("img").length,
+				rowText: document.querySelector('#platform-replies li[data-in-reply-to="`+hostileID+`"]').textContent};
+		})()`))
+		require.NoError(t, err)
+		assert.False(t, after.Pwned, "no hostile script ran")
+		assert.Zero(t, after.Scripts)
+		assert.Zero(t, after.Images)
+		assert.NotContains(t, after.RowText, "<", "the platform got the reply with markup neutralised")
+		t.Logf("reply to the hostile post on the platform: %q", after.RowText)
+	}
+
 	// The day-5 surge appears on its chart.
 	inc := facts.Incident
 	key, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {

@@ -78,6 +78,8 @@ func (pl *platform) Recent(n int) []replytest.Received {
 // replies is what the pipeline needs to post replies: the approval queue,
 // the poster, and how risky a reply is.
 type replies struct {
+	pacer  *respond.Pacer
+	store  *boundedStore
 	queue  *reply.Queue
 	poster *reply.Poster
 	risk   reply.Risk
@@ -89,8 +91,11 @@ type replies struct {
 
 func newReplies(plat *platform, ledger respond.Ledger, pacer *respond.Pacer, scorer *score.Scorer, log *slog.Logger) *replies {
 	stop, cancel := context.WithCancel(context.Background())
+	store := newBoundedStore(maxHeld)
 	return &replies{
-		queue: reply.NewQueue(reply.WithStore(newBoundedStore(maxHeld)), reply.WithQueueLogger(log)),
+		pacer: pacer,
+		store: store,
+		queue: reply.NewQueue(reply.WithStore(store), reply.WithQueueLogger(log)),
 		poster: reply.NewPoster(plat.srv.Replier(),
 			reply.WithLedger(ledger), reply.WithPacer(pacer),
 			reply.WithLanguageDetector(reply.DetectWith(scorer)),
