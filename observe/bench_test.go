@@ -141,11 +141,13 @@ func BenchmarkOverheadDecide(b *testing.B) {
 // each way's median ns/item over the rounds (one chunk of each way on the
 // same items) and its ratio to bare.
 //
-// The ways take turns going first, in three orders; the ways that come
-// later in a round meet the items in warm caches. A ratio is first taken
+// The rounds cycle through the six orders of the ways: the ways that come
+// later in a round meet the items in warm caches, and a way can be slowed
+// by what the one before it left in the caches. A ratio is first taken
 // per round, then its median over the rounds of each order, and the
-// geometric mean of the three medians is reported: every way holds each
-// place once against the other, so the advantage of a place cancels out.
+// geometric mean of the six medians is reported: every way holds each
+// place, and follows each other way, as often as any other, so neither
+// advantage leans the result.
 // Medians keep a round in which the machine took the CPU away (a shared,
 // noisy machine does, for milliseconds) from weighing on the result: a sum
 // over all rounds would carry every such pause whole into one way.
@@ -153,10 +155,10 @@ func interleaved(b *testing.B, f [3]func(i int)) {
 	const chunk = 64
 	var rounds [][3]time.Duration
 	i := 0
+	orders := [6][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
 	for b.Loop() {
 		var spent [3]time.Duration
-		for k := range 3 {
-			w := (len(rounds) + k) % 3
+		for _, w := range orders[len(rounds)%len(orders)] {
 			start := time.Now()
 			for k := range chunk {
 				f[w](i + k)
@@ -169,7 +171,7 @@ func interleaved(b *testing.B, f [3]func(i int)) {
 	median := func(order int, x func(r [3]time.Duration) float64) float64 {
 		var v []float64
 		for j, r := range rounds {
-			if order < 0 || j%3 == order {
+			if order < 0 || j%len(orders) == order {
 				v = append(v, x(r))
 			}
 		}
@@ -183,11 +185,11 @@ func interleaved(b *testing.B, f [3]func(i int)) {
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
 	ratio := func(w int) float64 {
-		prod := 1.0
-		for order := range 3 {
-			prod *= median(order, func(r [3]time.Duration) float64 { return float64(r[w]) / float64(r[0]) })
+		logSum := 0.0
+		for order := range orders {
+			logSum += math.Log(median(order, func(r [3]time.Duration) float64 { return float64(r[w]) / float64(r[0]) }))
 		}
-		return math.Cbrt(prod)
+		return math.Exp(logSum / float64(len(orders)))
 	}
 	for w, name := range []string{"bare", "noop", "sdk"} {
 		b.ReportMetric(median(-1, func(r [3]time.Duration) float64 { return float64(r[w].Nanoseconds()) / chunk }), name+"-ns/item")

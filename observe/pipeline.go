@@ -68,10 +68,11 @@ type DecideFunc func(ctx context.Context, c respond.Case) (respond.Decision, err
 // Decider wraps decide so that each decision is recorded with
 // [Instruments.Decision] and its failures counted (hark.decision.errors);
 // one decision in 16 is timed (hark.decision.duration), which keeps the
-// clock's cost off the rest. The wrapper costs about 0.2 µs a decision,
-// most of it copying the Decision (near a kilobyte) through one more
-// call; a loop that counts every fraction of a microsecond calls
-// [Instruments.Decision] with a pointer instead (about 0.05 µs).
+// clock's cost off the rest. The wrapper costs about 0.2 µs a decision
+// (9 % of deciding with the shipped policy), most of it copying the Case
+// and the Decision (near a kilobyte each) through one more call; a loop
+// that counts every fraction of a microsecond calls [Instruments.Decision]
+// with a pointer instead (about 0.05 µs, 3 %).
 func (in *Instruments) Decider(decide DecideFunc) DecideFunc {
 	// Named results and a pointer to record from: a Decision is near a
 	// kilobyte, and copies of it would cost more than the recording.
