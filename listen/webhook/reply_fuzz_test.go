@@ -1,0 +1,39 @@
+package webhook_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/listen/listentest"
+	"github.com/harkhq/hark/listen/webhook"
+	"github.com/harkhq/hark/reply"
+)
+
+// FuzzReplyAnswer has the platform answer every request of Reply and
+// FindReply with any body, under any status: neither may panic, and
+// neither may report a reply it was not given. Seeds are in
+// testdata/fuzz/FuzzReplyAnswer.
+func FuzzReplyAnswer(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte, status uint16) {
+		tr := &listentest.Transport{MaxRequests: 50, Answer: func(*http.Request) listentest.Reply {
+			return listentest.Reply{Status: 200 + int(status%4)*100, Body: body} // 200, 300, 400, 500
+		}}
+		r, err := webhook.NewReplier(webhook.ReplyConfig{AccessToken: "page-token", AccountID: "17841400000", GraphURL: "http://graph.invalid/v21.0", Client: tr.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := reply.Draft{Key: "k1", Text: "Sorry, we are on it.", Lang: "en", Post: hark.Post{ID: "c1", ThreadID: "m1", Source: "instagram"}}
+		p, err := r.Reply(t.Context(), d)
+		if err == nil && p.ID == "" {
+			t.Fatalf("Reply: no error and no reply for %q", body)
+		}
+		p, ok, err := r.FindReply(t.Context(), d)
+		if ok && (err != nil || p.ID == "") {
+			t.Fatalf("FindReply: found %+v with error %v for %q", p, err, body)
+		}
+		if tr.Exceeded() {
+			t.Fatalf("over %d requests", tr.MaxRequests)
+		}
+	})
+}

@@ -1,0 +1,40 @@
+package youtube_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/listen/listentest"
+	"github.com/harkhq/hark/listen/youtube"
+	"github.com/harkhq/hark/reply"
+)
+
+// FuzzReplyAnswer has the platform answer every request of Reply and
+// FindReply with any body, under any status: neither may panic, and
+// neither may report a reply it was not given. Seeds are in
+// testdata/fuzz/FuzzReplyAnswer.
+func FuzzReplyAnswer(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte, status uint16) {
+		tr := &listentest.Transport{MaxRequests: 50, Answer: func(*http.Request) listentest.Reply {
+			return listentest.Reply{Status: 200 + int(status%4)*100, Body: body} // 200, 300, 400, 500
+		}}
+		r, err := youtube.NewReplier(youtube.ReplyConfig{Token: func(context.Context) (string, error) { return "oauth", nil }, ChannelID: "UCacme", BaseURL: "http://youtube.invalid", Client: tr.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := reply.Draft{Key: "k1", Text: "Sorry, we are on it.", Lang: "en", Post: hark.Post{ID: "top1.x9", ThreadID: "top1", ParentID: "top1", Source: "youtube"}}
+		p, err := r.Reply(t.Context(), d)
+		if err == nil && p.ID == "" {
+			t.Fatalf("Reply: no error and no reply for %q", body)
+		}
+		p, ok, err := r.FindReply(t.Context(), d)
+		if ok && (err != nil || p.ID == "") {
+			t.Fatalf("FindReply: found %+v with error %v for %q", p, err, body)
+		}
+		if tr.Exceeded() {
+			t.Fatalf("over %d requests", tr.MaxRequests)
+		}
+	})
+}
