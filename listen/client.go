@@ -167,7 +167,7 @@ func (c *Client) do(ctx context.Context, method, url string, h http.Header, body
 			wait = ra
 		}
 		if c.Logger != nil {
-			c.Logger.LogAttrs(ctx, slog.LevelDebug, "listen: retry", slog.String("url", url),
+			c.Logger.LogAttrs(ctx, slog.LevelDebug, "listen: retry", slog.String("url", redactQuery(url)),
 				slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", err.Error()))
 		}
 		limited := errors.Is(err, ErrRateLimited)
@@ -199,9 +199,10 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	shown := redactQuery(url) // what errors may say of the URL: no credentials
 	req, err := http.NewRequestWithContext(actx, method, url, rd)
 	if err != nil {
-		return nil, Permanent(err)
+		return nil, Permanent(redactURLError(err, shown))
 	}
 	for k, vs := range c.Header {
 		req.Header[k] = append([]string(nil), vs...)
@@ -218,7 +219,7 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return nil, Transient(err)
+		return nil, Transient(redactURLError(err, shown))
 	}
 	defer res.Body.Close()
 	max := c.MaxBody
@@ -227,10 +228,10 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 	}
 	data, err := io.ReadAll(io.LimitReader(res.Body, max+1))
 	if err != nil {
-		return nil, Transient(fmt.Errorf("%s %s: read body: %w", method, url, err))
+		return nil, Transient(fmt.Errorf("%s %s: read body: %w", method, shown, err))
 	}
 	if int64(len(data)) > max {
-		return nil, Transient(fmt.Errorf("%s %s: %w (over %d bytes)", method, url, ErrBodyTooLarge, max))
+		return nil, Transient(fmt.Errorf("%s %s: %w (over %d bytes)", method, shown, ErrBodyTooLarge, max))
 	}
 	now := c.now()
 	remaining, hasRemaining := RateLimitRemaining(res.Header)
@@ -242,7 +243,7 @@ func (c *Client) once(ctx context.Context, method, url string, h http.Header, bo
 	if res.StatusCode < 400 {
 		return resp, nil
 	}
-	se := &StatusError{Method: method, URL: url, Status: res.StatusCode, Body: snippet(data)}
+	se := &StatusError{Method: method, URL: shown, Status: res.StatusCode, Body: snippet(data)}
 	limited := res.StatusCode == http.StatusTooManyRequests ||
 		(res.StatusCode == http.StatusForbidden && hasRemaining && remaining < 1)
 	if !limited {
@@ -304,6 +305,41 @@ type Wait struct {
 }
 
 // hostOf returns the host[:port] of a URL, "" if it has none.
+// redactQuery returns rawURL with the values of the query parameters that
+// carry credentials (YouTube's key, OAuth access tokens) replaced, for
+// errors and logs: an error is logged and shown on health pages.
+func redactQuery(rawURL string) string {
+	i := strings.IndexByte(rawURL, '?')
+	if i < 0 {
+		return rawURL
+	}
+	q, err := neturl.ParseQuery(rawURL[i+1:])
+	if err != nil {
+		return rawURL[:i] + "?REDACTED"
+	}
+	changed := false
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "key", "api_key", "apikey", "access_token", "token", "client_secret", "password", "sig", "signature":
+			q[k] = []string{"REDACTED"}
+			changed = true
+		}
+	}
+	if !changed {
+		return rawURL
+	}
+	return rawURL[:i+1] + q.Encode()
+}
+
+// redactURLError returns err with the URL of a *url.Error in it replaced
+// by shown.
+func redactURLError(err error, shown string) error {
+	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+		return &neturl.Error{Op: ue.Op, URL: shown, Err: ue.Err}
+	}
+	return err
+}
+
 func hostOf(rawURL string) string {
 	u, err := neturl.Parse(rawURL)
 	if err != nil {
