@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +151,66 @@ func TestBoardQueuedInOrder(t *testing.T) {
 	assert.Equal(t, "110", it.Reply.ID)
 	assert.Equal(t, "@a Hi", it.Reply.Text)
 	assert.Equal(t, 1, it.Sends)
+}
+
+// TestServerReplyRules checks the platform's rules on approved drafts: a
+// reply over the length limit goes out as a numbered thread, once; one in
+// another language than the post's is refused until edited.
+func TestServerReplyRules(t *testing.T) {
+	checkLeaks(t)
+	srv := quietServer(t)
+	stand := srv.app.plat.srv
+	c := newClient(t, srv.url)
+	// English drafts needing one approval.
+	var ids []string
+	srv.app.publish()
+	for _, it := range state(t, srv.url).Queue {
+		if it.State != stDraft || it.Required != 1 {
+			continue
+		}
+		srv.app.board.mu.Lock()
+		lang := srv.app.board.items[it.ID].dec.Case.Scores.Language
+		srv.app.board.mu.Unlock()
+		if lang == "en" {
+			ids = append(ids, it.ID)
+		}
+	}
+	require.GreaterOrEqual(t, len(ids), 2, "English drafts in the queue")
+
+	t.Run("too long: a thread", func(t *testing.T) {
+		id := ids[0]
+		long := strings.Repeat("We are sorry for the trouble and we are looking into it right now for you. ", 9)
+		require.Greater(t, len([]rune(long)), 500)
+		code, body := c.post(t, "/api/edit", url.Values{"id": {id}, "text": {long}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		before := len(stand.Replies())
+		for range 2 {
+			code, res := approve(t, c, id)
+			require.Equal(t, http.StatusOK, code, res.Error)
+			assert.Equal(t, stSent, res.State)
+		}
+		all := stand.Replies()
+		require.Len(t, all, before+2, "two parts, posted once")
+		first, second := all[before], all[before+1]
+		assert.Equal(t, id, first.InReplyTo)
+		assert.Equal(t, first.ID, second.InReplyTo, "the second part answers the first")
+		assert.Contains(t, first.Text, "(1/2)")
+		assert.Contains(t, second.Text, "(2/2)")
+		for _, r := range []string{first.Text, second.Text} {
+			assert.LessOrEqual(t, len([]rune(r)), 500)
+		}
+		assert.Equal(t, first.ID, queueItem(t, srv, id).Reply.ID, "the page shows the first part")
+	})
+	t.Run("another language: refused", func(t *testing.T) {
+		id := ids[1]
+		de := "Hallo, das tut uns wirklich sehr leid. Bitte schick uns eine Direktnachricht mit deiner Bestellnummer, damit wir dir schnell helfen können."
+		code, body := c.post(t, "/api/edit", url.Values{"id": {id}, "text": {de}}, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		code, res := approve(t, c, id)
+		assert.Equal(t, http.StatusConflict, code)
+		assert.Contains(t, res.Error, "language")
+		assert.Empty(t, stand.RepliesTo(id))
+		assert.Contains(t, queueItem(t, srv, id).Note, "language")
+	})
+	srv.stop()
 }
