@@ -204,28 +204,7 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 			i += sz
 			continue
 		case isEmojiRune(r):
-			j := i + sz
-			for j < n {
-				r2, sz2 := utf8.DecodeRuneInString(text[j:])
-				if isEmojiMod(r2) {
-					j += sz2
-					continue
-				}
-				if r2 == 0x200D && j+sz2 < n {
-					r3, sz3 := utf8.DecodeRuneInString(text[j+sz2:])
-					if isEmojiRune(r3) {
-						j += sz2 + sz3
-						continue
-					}
-				}
-				break
-			}
-			if r >= 0x1F1E6 && r <= 0x1F1FF && j < n { // regional indicator pair: a flag
-				r2, sz2 := utf8.DecodeRuneInString(text[j:])
-				if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
-					j += sz2
-				}
-			}
+			j := emojiEnd(text, i, r, sz)
 			if boundary {
 				sent++
 				boundary = false
@@ -239,41 +218,26 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 			i += sz
 			continue
 		}
-		// a word
+		// a word: ASCII letters and digits, and what wordExt lets in
 		j := i
-		ascii := true // so far
+		ascii := true // the word has no byte >= 0x80
 		for j < n {
-			if c := text[j]; c < utf8.RuneSelf {
-				if isASCIIAlnum(c) {
-					j++
-					continue
-				}
-				if c != '\'' {
-					break
-				}
-			} else {
-				ascii = false
-			}
-			r, sz := utf8.DecodeRuneInString(text[j:])
-			if isWordRune(r) {
-				j += sz
+			c := text[j]
+			if isASCIIAlnum(c) {
+				j++
 				continue
 			}
-			if isZeroWidth(r) && j+sz < n { // "g\u200bood" is one word
-				r2, _ := utf8.DecodeRuneInString(text[j+sz:])
-				if isWordRune(r2) {
-					j += sz
-					continue
-				}
+			if c < utf8.RuneSelf && c != '\'' {
+				break
 			}
-			if (r == '\'' || r == 0x2019) && j+sz < n {
-				r2, _ := utf8.DecodeRuneInString(text[j+sz:])
-				if unicode.IsLetter(r2) {
-					j += sz
-					continue
-				}
+			k := wordExt(text, j)
+			if k == j {
+				break
 			}
-			break
+			if c >= utf8.RuneSelf {
+				ascii = false
+			}
+			j = k
 		}
 		if boundary {
 			sent++
@@ -304,6 +268,58 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// emojiEnd returns the end of the emoji cluster that starts at i with
+// rune r of size sz: modifiers, ZWJ sequences, a flag's second letter.
+func emojiEnd(text string, i int, r rune, sz int) int {
+	n := len(text)
+	j := i + sz
+	for j < n {
+		r2, sz2 := utf8.DecodeRuneInString(text[j:])
+		if isEmojiMod(r2) {
+			j += sz2
+			continue
+		}
+		if r2 == 0x200D && j+sz2 < n {
+			r3, sz3 := utf8.DecodeRuneInString(text[j+sz2:])
+			if isEmojiRune(r3) {
+				j += sz2 + sz3
+				continue
+			}
+		}
+		break
+	}
+	if r >= 0x1F1E6 && r <= 0x1F1FF && j < n { // regional indicator pair: a flag
+		r2, sz2 := utf8.DecodeRuneInString(text[j:])
+		if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
+			j += sz2
+		}
+	}
+	return j
+}
+
+// wordExt returns where a word goes on at text[j], an apostrophe or a
+// byte >= 0x80: past a letter, digit or mark, past a zero-width character
+// or an apostrophe inside a word ("g\u200bood", "don't"); j if it ends
+// there.
+func wordExt(text string, j int) int {
+	n := len(text)
+	r, sz := utf8.DecodeRuneInString(text[j:])
+	if isWordRune(r) {
+		return j + sz
+	}
+	if isZeroWidth(r) && j+sz < n {
+		if r2, _ := utf8.DecodeRuneInString(text[j+sz:]); isWordRune(r2) {
+			return j + sz
+		}
+	}
+	if (r == '\'' || r == 0x2019) && j+sz < n {
+		if r2, _ := utf8.DecodeRuneInString(text[j+sz:]); unicode.IsLetter(r2) {
+			return j + sz
+		}
+	}
+	return j
 }
 
 func isHandleByte(c byte) bool {
