@@ -234,13 +234,16 @@ func (s *Series) setInterval(d time.Duration) {
 
 func (s *Series) transform(v float64) float64 {
 	if s.cfg.Counts {
-		if v < 0 {
-			v = 0
+		if v <= 0 {
+			return anscombeZero // empty buckets are common
 		}
 		return 2 * math.Sqrt(v+0.375)
 	}
 	return v
 }
+
+// anscombeZero is the Anscombe transform of 0: 2*sqrt(3/8).
+const anscombeZero = 1.2247448713915890491
 
 func (s *Series) untransform(y float64) float64 {
 	if !s.cfg.Counts {
@@ -613,7 +616,10 @@ func (sc *scan) reset() { *sc = scan{} }
 func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	lam = max(lam, minRate)
 	raw := max(x, 0)
-	x = min(raw, max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
+	x = raw
+	if raw > scanMin+1 { // the cap is never below scanMin+1
+		x = min(raw, max(lam+2*math.Sqrt(lam*phi)+2, scanMin+1))
+	}
 	sc.total += float64(float32(x)) - float64(sc.x[sc.i])
 	sc.x[sc.i], sc.lam[sc.i], sc.raw[sc.i] = float32(x), float32(lam), float32(raw)
 	sc.i = (sc.i + 1) % scanW

@@ -270,20 +270,35 @@ func mum(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// sum hashes s eight bytes at a time.
+// sum hashes s: short strings (most names) in two loads of up to eight
+// bytes each, longer ones eight bytes at a time with an overlapping last
+// load.
 func (h hasher) sum(s string) uint64 {
-	x := h.seed ^ hashK0
-	n := uint64(len(s))
-	for len(s) >= 8 {
-		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		x = mum(v^hashK1, x^hashK2)
-		s = s[8:]
+	n := len(s)
+	x := h.seed ^ hashK0 ^ uint64(n)
+	var a, b uint64
+	switch {
+	case n >= 8:
+		for t := s; len(t) > 8; t = t[8:] {
+			x = mum(le64(t)^hashK1, x^hashK2)
+		}
+		a, b = le64(s[n-8:]), hashK1
+	case n >= 4:
+		a = uint64(le32(s))<<32 | uint64(le32(s[n-4:]))
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
 	}
-	var v uint64
-	for i := len(s) - 1; i >= 0; i-- {
-		v = v<<8 | uint64(s[i])
-	}
-	x = mum(v^hashK1^n, x^hashK0)
+	x = mum(a^hashK1, x^b^hashK0)
 	return mum(x^hashK2, x^hashK1)
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
