@@ -187,7 +187,7 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 		if text == "" {
 			text = htmltext.Text(p.Cooked)
 		}
-		if strings.EqualFold(p.Username, r.cfg.APIUser) && to == number && reply.SameText(d.Text, text) {
+		if p.PostNumber > 0 && strings.EqualFold(p.Username, r.cfg.APIUser) && to == number && reply.SameText(d.Text, text) {
 			if p.TopicID == 0 {
 				p.TopicID = topic
 			}

@@ -139,7 +139,7 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 	}
 	for i := range c.Descendants {
 		st := &c.Descendants[i]
-		if st.Account.ID == me && st.InReplyToID != nil && *st.InReplyToID == d.Post.ID &&
+		if st.ID != "" && st.Account.ID == me && st.InReplyToID != nil && *st.InReplyToID == d.Post.ID &&
 			reply.SameText(d.Text, htmltext.Text(st.Content)) {
 			return posted(st), true, nil
 		}

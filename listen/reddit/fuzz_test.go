@@ -1,11 +1,17 @@
 package reddit_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen/listentest"
 	"github.com/harkhq/hark/listen/reddit"
+	"github.com/harkhq/hark/reply"
 )
 
 // FuzzFetch feeds Fetch any answer from the platform, under any cursor and
@@ -37,4 +43,18 @@ func FuzzFetch(f *testing.F) {
 		}
 		listentest.CheckPosts(t, b.Posts)
 	})
+}
+
+// A comment of the brand's own that has no name (ID) is not taken as the
+// reply found: the poster would count the reply as sent and never send it.
+func TestFindReplyIgnoresCommentsWithoutName(t *testing.T) {
+	tr := &listentest.Transport{Answer: func(*http.Request) listentest.Reply {
+		return listentest.JSON(`{"kind":"Listing","data":{"children":[{"kind":"t1","data":{"name":"","parent_id":"t3_a","author":"acme","body":"Sorry, we are on it."}}]}}`)
+	}}
+	r, err := reddit.NewReplier(reddit.ReplyConfig{Token: func(context.Context) (string, error) { return "t", nil }, Username: "acme",
+		UserAgent: "ua", BaseURL: "http://reddit.invalid", Client: tr.Client()})
+	require.NoError(t, err)
+	_, ok, err := r.FindReply(t.Context(), reply.Draft{Key: "k", Text: "Sorry, we are on it.", Post: hark.Post{ID: "t3_a"}})
+	require.NoError(t, err)
+	assert.False(t, ok)
 }

@@ -154,7 +154,7 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 	}
 	for i := range l.Data.Children {
 		t := &l.Data.Children[i]
-		if t.Kind == "t1" && t.Data.ParentID == d.Post.ID && strings.EqualFold(t.Data.Author, r.cfg.Username) &&
+		if t.Kind == "t1" && t.Data.Name != "" && t.Data.ParentID == d.Post.ID && strings.EqualFold(t.Data.Author, r.cfg.Username) &&
 			reply.SameText(d.Text, t.Data.Body) {
 			return posted(t), true, nil
 		}

@@ -180,7 +180,7 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 		if text == "" {
 			text = c.Text
 		}
-		if ours && reply.SameText(d.Text, text) {
+		if ours && c.ID != "" && reply.SameText(d.Text, text) {
 			return reply.Posted{ID: c.ID}, true, nil
 		}
 	}

@@ -141,6 +141,9 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 	}
 	for i := range out.Data {
 		t := &out.Data[i]
+		if t.ID == "" {
+			continue // names nothing: taking it as found would drop the reply
+		}
 		for _, ref := range t.ReferencedTweets {
 			if ref.Type == "replied_to" && ref.ID == d.Post.ID && reply.SameText(d.Text, t.Text) {
 				return posted(t.ID), true, nil

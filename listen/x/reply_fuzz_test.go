@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen/listentest"
 	"github.com/harkhq/hark/listen/x"
@@ -37,4 +40,19 @@ func FuzzReplyAnswer(f *testing.F) {
 			t.Fatalf("over %d requests", tr.MaxRequests)
 		}
 	})
+}
+
+// A post of the brand's own that has no ID is not taken as the reply
+// found: the poster would count the reply as sent and never send it.
+// Found by FuzzReplyAnswer.
+func TestFindReplyIgnoresPostsWithoutID(t *testing.T) {
+	tr := &listentest.Transport{Answer: func(*http.Request) listentest.Reply {
+		return listentest.JSON(`{"data":[{"text":"Sorry, we are on it.","referenced_tweets":[{"type":"replied_to","id":"1899"}]}]}`)
+	}}
+	r, err := x.NewReplier(x.ReplyConfig{Token: func(context.Context) (string, error) { return "user-token", nil }, UserID: "42",
+		BaseURL: "http://x.invalid", Client: tr.Client()})
+	require.NoError(t, err)
+	_, ok, err := r.FindReply(t.Context(), reply.Draft{Key: "k1", Text: "Sorry, we are on it.", Post: hark.Post{ID: "1899"}})
+	require.NoError(t, err)
+	assert.False(t, ok)
 }

@@ -149,7 +149,7 @@ func (r *Replier) FindReply(ctx context.Context, d reply.Draft) (reply.Posted, b
 	}
 	for i := range out.Items {
 		c := &out.Items[i]
-		if c.Snippet.AuthorChannelID.Value == r.cfg.ChannelID && reply.SameText(d.Text, c.Snippet.TextOriginal) {
+		if c.ID != "" && c.Snippet.AuthorChannelID.Value == r.cfg.ChannelID && reply.SameText(d.Text, c.Snippet.TextOriginal) {
 			return posted(c), true, nil
 		}
 	}
