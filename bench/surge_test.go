@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -51,7 +52,8 @@ func surgeStream(n, keys int) ([]surge.Observation, time.Duration) {
 // BenchmarkSurgeDetector measures scored posts per second through the keyed
 // detector for 10,000 keys, each post under one product key or, in the
 // second case, also under its source's key (two keys per post); after a
-// warm pass that creates every key. It reports the heap held per key, and
+// warm pass that creates every key. It reports the heap held per key, the
+// size of a snapshot per key (Detector.Snapshot), and
 // posts per CPU-second beside posts per second, since on a shared machine
 // wall time counts other tenants' work too.
 func BenchmarkSurgeDetector(b *testing.B) {
@@ -82,6 +84,10 @@ func benchDetector(b *testing.B, perPost int) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms1)
 	heapPerKey := float64(ms1.HeapAlloc-ms0.HeapAlloc) / float64(d.Len())
+	var snap bytes.Buffer
+	if err := d.Snapshot(&snap); err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	alerts := 0
@@ -95,7 +101,34 @@ func benchDetector(b *testing.B, perPost int) {
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "posts/cpu-s")
 	b.ReportMetric(float64(d.Len()), "keys")
 	b.ReportMetric(heapPerKey, "heapB/key")
+	b.ReportMetric(float64(snap.Len())/float64(d.Len()), "snapB/key")
 	_ = alerts
+}
+
+// BenchmarkSurgeSnapshot measures a snapshot and a restore of a detector
+// of 10,000 keys (Detector.MarshalBinary, then UnmarshalBinary into a
+// fresh detector, as a restarted process does).
+func BenchmarkSurgeSnapshot(b *testing.B) {
+	obs, _ := surgeStream(1<<18, 10_000)
+	d := surge.New(surge.Config{})
+	for _, o := range obs {
+		d.Observe(o)
+	}
+	b.ResetTimer()
+	var size int
+	for i := 0; i < b.N; i++ {
+		blob, err := d.MarshalBinary()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := surge.New(surge.Config{}).UnmarshalBinary(blob); err != nil {
+			b.Fatal(err)
+		}
+		size = len(blob)
+	}
+	b.ReportMetric(float64(d.Len()), "keys")
+	b.ReportMetric(float64(size)/float64(d.Len()), "B/key")
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/round-trip")
 }
 
 // BenchmarkSurgeSeries measures points per second through one series
