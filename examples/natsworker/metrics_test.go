@@ -112,7 +112,7 @@ func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, body = fetch(t, base+"/metrics")
 		return metric(t, body, "hark_source_delivered_total", `source="forum"`) == n
-	}, 20*time.Second, 20*time.Millisecond, "the ingester delivers every post")
+	}, 20*time.Second, 20*time.Millisecond, "the ingester delivers every post: %s", &ierrs)
 	assert.EqualValues(t, n, metric(t, body, "hark_source_posts_total", `source="forum"`), body)
 	assert.Positive(t, metric(t, body, "hark_source_fetches_total", `result="ok",source="forum"`), body)
 	assert.Positive(t, metric(t, body, "hark_source_lag_seconds", `source="forum"`), body)
@@ -136,7 +136,7 @@ func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, body = fetch(t, base+"/metrics")
 		return metric(t, body, "hark_decisions_total", ``) == n
-	}, 30*time.Second, 20*time.Millisecond, "the worker decides every post")
+	}, 30*time.Second, 20*time.Millisecond, "the worker decides every post: %s", &werrs)
 	assert.EqualValues(t, n, metric(t, body, "hark_score_posts_total", ``), body)
 	assert.Positive(t, metric(t, body, "hark_decisions_total", `priority="P1"`), body)
 	assert.Positive(t, metric(t, body, "hark_decision_rules_total", ``), body)
