@@ -24,4 +24,11 @@
 // invalid UTF-8, 10 MB bodies, duplicated items and windows that go back
 // before the cursor, and checks that every post served is delivered once;
 // testdata/fault-suite.svg is its figure.
+//
+// Every wait can be watched without reaching into the machinery: a
+// Client's OnWait and a Stream's [WithOnWait] are told of each [Wait]
+// (rate limit, paused quota, token bucket, retry backoff) with its
+// duration and upstream before it starts (package observe counts them).
+// Logging goes to the *slog.Logger given with [WithLogger] and
+// Client.Logger; without one, nothing is logged.
 package listen
