@@ -36,6 +36,17 @@ type Cue struct {
 	Valence float64 `json:"valence,omitempty"`
 	// Lang limits the cue to posts in one language ("" for all).
 	Lang string `json:"lang,omitempty"`
+	// Weak marks phrases that are ambiguous on their own: "fire", "3am",
+	// "died" or "SIM swap" are said harmlessly as often as not ("laptop
+	// died", "how do I do a SIM swap?"). A weak match supports the cue's
+	// urgency level only when the post agrees: a cue that is not weak
+	// supports that level too, or the post is not positive and another weak
+	// cue of that level matches elsewhere in it, or (below level 3) the
+	// post complains, with more negative than positive words (a complaint
+	// alone does not make "my laptop died" a safety matter). Otherwise it
+	// sets no level, moves no sentiment, counts half in the learned layer's
+	// features and is reported with the code "weak." + Code.
+	Weak bool `json:"weak,omitempty"`
 }
 
 // Cue families by code, in the order of the learned layer's features.
@@ -78,6 +89,20 @@ func mustData(name string) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// defaultIdioms returns the built-in idioms: phrases such as "killing
+// time" or "to die for" whose words are not meant as they stand. An idiom
+// carries no sentiment, and a cue inside it does not count, as with a
+// brand's neutral terms and catalogue names.
+func defaultIdioms() []string {
+	var f struct {
+		Idioms []string `json:"idioms"`
+	}
+	if err := json.Unmarshal(mustData("data/cues.json"), &f); err != nil {
+		panic(err) // embedded data is checked by the tests
+	}
+	return f.Idioms
 }
 
 func parseCueFile(b []byte) ([]Cue, error) {
@@ -124,6 +149,7 @@ type matchEntry struct {
 	weight  float32
 	valence float32
 	lang    string
+	weak    bool
 	entity  Entity
 }
 
@@ -353,6 +379,9 @@ type hit struct {
 	from, to int32
 	negated  bool
 	hasNeg   bool
+	hypo     bool // a cue in an if-clause ("if my flight is cancelled")
+	named    bool // a cue inside an idiom, neutral term or catalogue name
+	weak     bool // a weak cue the post does not support
 }
 
 // isMatchToken reports whether a token takes part in phrase matching.
@@ -507,4 +536,162 @@ func compileTerm(term string) string {
 func firstRuneUpper(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsUpper(r)
+}
+
+// Cue families the screening reads.
+const (
+	famLegal       = 3
+	famChurn       = 8
+	famDeadline    = 10
+	numUrgencyFams = 14 // families before this index are urgency families
+)
+
+// screenCues marks the cue matches that do not count as they stand: those
+// inside an idiom, a neutral term or a catalogue name ("killing time", a
+// product "Fire Stick"), negated ones ("no outage"), urgency cues in an
+// if-clause ("what happens if my flight is cancelled?"), and weak cues the
+// post does not support (see [Cue.Weak]). It runs after the sentiment
+// rules, whose word counts it reads.
+func (s *Scorer) screenCues(sc *scratch, a *analysis) {
+	names := false
+	for k := range sc.hits {
+		e := &s.m.entries[sc.hits[k].entry]
+		if e.kind == ekEntity || e.kind == ekNeutral && (e.code == "neutral.idiom" || e.code == "neutral.term") {
+			names = true
+			break
+		}
+	}
+	strong := 0 // the highest level a counted, not weak, urgency cue supports
+	weak := false
+	for k := range sc.hits {
+		h := &sc.hits[k]
+		e := &s.m.entries[h.entry]
+		if e.kind != ekCue {
+			continue
+		}
+		switch {
+		case names && s.insideName(sc, h):
+			h.named = true
+		case !h.hasNeg && e.urgency >= 1 && negatedBefore(sc, h, threat(e.family)):
+			h.negated = true
+		case e.urgency >= 1 && e.family >= 0 && e.family < numUrgencyFams && !threat(e.family) && inIfClause(sc, h):
+			h.hypo = true
+		case e.weak:
+			weak = true
+		case e.family >= 0 && e.family < numUrgencyFams && e.family != famDeadline:
+			strong = max(strong, int(e.urgency))
+		}
+	}
+	if !weak {
+		return
+	}
+	// two weak cues agree in a post that is not positive
+	complains := a.ruleSent < 0.05
+	for k := range sc.hits {
+		h := &sc.hits[k]
+		e := &s.m.entries[h.entry]
+		if e.kind != ekCue || !e.weak || h.named || h.negated || h.hypo || int(e.urgency) <= strong {
+			continue
+		}
+		// below critical, a complaint is context enough: "still waiting",
+		// "not working" or "cancelling" in a post of more negative than
+		// positive words
+		agreed := e.urgency < 3 && a.negSum > a.posSum
+		if complains && !agreed {
+			for j := range sc.hits {
+				o := &sc.hits[j]
+				f := &s.m.entries[o.entry]
+				if j == k || f.kind != ekCue || !f.weak || o.named || o.negated || o.hypo ||
+					f.family < 0 || f.family >= numUrgencyFams || f.family == famDeadline ||
+					f.urgency < e.urgency || o.from < h.to && h.from < o.to {
+					continue
+				}
+				agreed = true
+				break
+			}
+		}
+		h.weak = !agreed
+	}
+}
+
+// insideName reports whether hit h starts within an idiom, a neutral term
+// or a catalogue name: a cue anchored on words not meant as they stand
+// ("can't wait to order") does not count.
+func (s *Scorer) insideName(sc *scratch, h *hit) bool {
+	for k := range sc.hits {
+		n := &sc.hits[k]
+		e := &s.m.entries[n.entry]
+		if e.kind == ekEntity || e.kind == ekNeutral && (e.code == "neutral.idiom" || e.code == "neutral.term") {
+			if n.from <= h.from && h.from < n.to {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// threat reports whether a family is a threat (legal action, leaving):
+// threats come as conditions ("if it's not fixed by Friday, my lawyer
+// ..."), so an if-clause does not make them hypothetical, and only a
+// negator right before denies them.
+func threat(fam int8) bool { return fam == famLegal || fam == famChurn }
+
+// negatedBefore reports whether one of the three words before hit h (two
+// for a threat), in its clause, is a negator ("not a scam", "no fire",
+// "never had an outage").
+func negatedBefore(sc *scratch, h *hit, threat bool) bool {
+	first := sc.words[h.from]
+	win := 3
+	if threat {
+		win = 2
+	}
+	for j, n := int(first)-1, 0; j >= 0 && n < win; j-- {
+		t := &sc.toks[j]
+		if t.sent != sc.toks[first].sent || t.kind == tkPunct {
+			return false
+		}
+		n++
+		if t.flags&fNeg != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// inIfClause reports whether hit h is in a conditional clause: "if",
+// "whether", "unless", "in case" (or "si", "falls") among the six words
+// before it, with no clause break or main-clause opener ("then", "I'll")
+// between. A threat's condition is not its consequence: in "if it's not
+// fixed I'll call my lawyer" the lawyer still counts.
+func inIfClause(sc *scratch, h *hit) bool {
+	first := sc.words[h.from]
+	sent := sc.toks[first].sent
+	for j, n := int(first)-1, 0; j >= 0 && n < 6; j-- {
+		t := &sc.toks[j]
+		if t.sent != sent {
+			return false
+		}
+		if t.kind == tkPunct {
+			switch sc.low[t.ls] {
+			case ',', ';', ':', '(', ')', '.', '!', '?':
+				return false
+			}
+			continue
+		}
+		if t.kind != tkWord {
+			continue
+		}
+		n++
+		switch string(sc.low[t.ls:t.le]) {
+		case "then", "i'll", "ill", "i'm", "im", "we'll", "i’ll", "i’m", "we’ll", "will", "gonna", "going":
+			return false
+		case "if", "whether", "unless", "incase", "supposing", "hypothetically", "si", "falls":
+			return true
+		case "case":
+			if j > 0 && sc.toks[j-1].kind == tkWord && string(sc.low[sc.toks[j-1].ls:sc.toks[j-1].le]) == "in" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -19,7 +19,11 @@
 // Cues, customer-care knowledge kept as data that a [Brand] extends or
 // overrides, find urgency (safety, outage, breach, legal threat, stranded,
 // money wrongly taken, churn threat, repeated contact, deadline, blocked
-// from a service) and intent. A learned layer, linear models over the
+// from a service) and intent. A cue counts only as it is meant: not inside
+// an idiom ("killing time") or a name, not negated ("no outage"), not in
+// an if-clause ("what if my flight is cancelled?", threats excepted), and
+// a weak cue ("fire", "3am", "died") only where the post agrees with it
+// ([Cue.Weak]). A learned layer, linear models over the
 // rules' findings and hashed words, turns them into the final label, value,
 // urgency level and intent; [Scorer.Fit] retrains or adapts it on a user's
 // own labelled posts.

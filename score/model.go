@@ -19,7 +19,7 @@ import (
 // features) and hashed words, word pairs and negated words (sparse
 // features).
 
-const numDense = 38 + len(cueFamilies)
+const numDense = 39 + len(cueFamilies)
 
 // defaultBuckets is the number of hash buckets of the sparse features.
 const defaultBuckets = 1 << 13
@@ -269,8 +269,9 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[35] = float32(a.lastSent)
 	d[36] = float32(atanhc(a.adjSent) / 8)
 	d[37] = b2f(a.compound > 0.05) - b2f(a.compound < -0.05)
+	d[38] = float32(a.weakUrg) / 3
 	for i, f := range a.family {
-		d[38+i] = float32(min(f, 4) / 2)
+		d[39+i] = float32(min(f, 4) / 2)
 	}
 	// sparse: words, negated words, word pairs, emoji
 	sc.hashed = sc.hashed[:0]

@@ -129,7 +129,7 @@ func (s *Scorer) build() error {
 			w = 1
 		}
 		e := matchEntry{kind: ekCue, code: c.Code, family: int8(familyIndex(c.Code)), urgency: int8(c.Urgency),
-			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang}
+			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang, weak: c.Weak}
 		id := int32(len(s.m.entries))
 		s.m.entries = append(s.m.entries, e)
 		for _, p := range c.Phrases {
@@ -163,6 +163,14 @@ func (s *Scorer) build() error {
 	}
 	for _, p := range builtinNeutral {
 		if err := add(matchEntry{kind: ekNeutral, code: "neutral.phrase", family: -1}, p); err != nil {
+			return err
+		}
+	}
+	for _, p := range defaultIdioms() {
+		if disable[strings.ToLower(p)] {
+			continue
+		}
+		if err := add(matchEntry{kind: ekNeutral, code: "neutral.idiom", family: -1}, p); err != nil {
 			return err
 		}
 	}
@@ -300,6 +308,7 @@ type analysis struct {
 	tags        int
 	family      [len(cueFamilies)]float64
 	cueUrg      int
+	weakUrg     int // the highest level of weak cues the post does not support
 	cueVal      float64
 	spam        float64
 	evidence    float64
@@ -767,28 +776,18 @@ func punctEmph(sum float64, excl, quest int) float64 {
 // cueSignals collects what the cues say, dropping negated matches.
 func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 	deadline := 0
+	s.screenCues(sc, a)
 	for k := range sc.hits {
 		h := &sc.hits[k]
 		e := &s.m.entries[h.entry]
-		if e.kind != ekCue {
+		if e.kind != ekCue || h.negated || h.hypo || h.named {
 			continue
 		}
-		// negated: a negator right before the phrase ("not a scam", "no fire")
-		if !h.hasNeg && e.urgency >= 1 {
-			first := sc.words[h.from]
-			for j, n := int(first)-1, 0; j >= 0 && n < 2; j-- {
-				t := &sc.toks[j]
-				if t.sent != sc.toks[first].sent || t.kind == tkPunct {
-					break
-				}
-				n++
-				if t.flags&fNeg != 0 {
-					h.negated = true
-					break
-				}
+		if h.weak {
+			if e.family >= 0 {
+				a.family[e.family] += float64(e.weight) / 2
 			}
-		}
-		if h.negated {
+			a.weakUrg = max(a.weakUrg, int(e.urgency))
 			continue
 		}
 		if e.family >= 0 {
@@ -889,12 +888,15 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 			// the cues propose, the model may veto: a rule level stands
 			// unless the model finds it unlikely (below the threshold's
 			// fraction Veto), and the model alone may raise the level.
+			// A jump of two levels or more over the rules needs twice the
+			// probability: the model alone does not make "a chime at 3am"
+			// critical on the strength of a word.
 			lvl := 0
 			p3, p23 := pr[3], pr[2]+pr[3]
 			switch {
-			case p3 >= m.CritThreshold, urg == 3 && p3 >= m.CritThreshold*m.Veto:
+			case p3 >= m.CritThreshold && (urg >= 2 || p3 >= 2*m.CritThreshold), urg == 3 && p3 >= m.CritThreshold*m.Veto:
 				lvl = 3
-			case p23 >= m.HighThreshold, urg >= 2 && p23 >= m.HighThreshold*m.Veto:
+			case p23 >= m.HighThreshold && (urg >= 1 || p23 >= 2*m.HighThreshold), urg >= 2 && p23 >= m.HighThreshold*m.Veto:
 				lvl = 2
 			case pr[1]+p23 >= 0.5:
 				lvl = 1
@@ -1134,8 +1136,13 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 		e := &s.m.entries[h.entry]
 		span := text[sc.toks[sc.words[h.from]].s:sc.toks[sc.words[h.to-1]].e]
 		switch {
+		case e.kind == ekCue && h.named:
 		case e.kind == ekCue && h.negated:
 			rs = append(rs, hark.Reason{Code: "negated." + e.code, Span: span, Weight: 0})
+		case e.kind == ekCue && h.hypo:
+			rs = append(rs, hark.Reason{Code: "hypothetical." + e.code, Span: span, Weight: 0})
+		case e.kind == ekCue && h.weak:
+			rs = append(rs, hark.Reason{Code: "weak." + e.code, Span: span, Weight: 0})
 		case e.kind == ekCue:
 			w := float64(e.urgency) / 3
 			if e.urgency == 0 {

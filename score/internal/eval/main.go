@@ -30,6 +30,8 @@ func main() {
 	vdir := flag.String("vader", "../shared/data/vader", "directory of the VADER ground-truth files")
 	cdir := flag.String("care", "score/testdata/care", "directory of the customer-care JSONL files")
 	holdout := flag.Bool("holdout", false, "also train on all but the care posts whose id ends in 0 or 5, and report on those")
+	hoFrom := flag.String("ho-from", "", "report the held-out figures only on the held-out posts that a care directory (e.g. an older copy of the set) also has")
+	errs := flag.Bool("errors", false, "list the care posts outside the held-out part that cross-validation within that part misjudges (urgency level or intent)")
 	weights := flag.String("w", "", "training weights per set, e.g. tweets=1,care=2")
 	flag.IntVar(&devdata.Options.Epochs, "epochs", devdata.Options.Epochs, "training epochs")
 	flag.Float64Var(&devdata.Options.L2, "l2", 0, "L2 weight decay (0: default)")
@@ -98,6 +100,11 @@ func main() {
 		report(set, items, basePred, "baseline")
 		report(set, items, cvPred, "hark CV")
 	}
+	if *errs {
+		if err := listErrors(base, items, *k); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if *holdout {
 		// thresholds by CV within the training part, then one model on it
 		var trainPart []devdata.Item
@@ -128,8 +135,18 @@ func main() {
 		s, _ := score.New(score.WithModel(m))
 		var sub []devdata.Item
 		var subP []score.Result
+		only := map[string]bool{}
+		if *hoFrom != "" {
+			old, err := devdata.LoadCare(*hoFrom, *k)
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, it := range old {
+				only[it.ID] = true
+			}
+		}
 		for _, it := range items {
-			if devdata.HeldOut(it) {
+			if devdata.HeldOut(it) && (*hoFrom == "" || only[it.ID]) {
 				sub = append(sub, it)
 				subP = append(subP, s.Score(it.Post()))
 			}
@@ -206,6 +223,75 @@ func report(set string, items []devdata.Item, pred []score.Result, name string) 
 			fmt.Println()
 		}
 	}
+	if name == "hark CV" || name == "held-out" || name == "train CV" {
+		fmt.Printf("%-9s %-9s per-intent F1:", set, name)
+		for _, c := range intentOrder {
+			fmt.Printf(" %s %.2f", c, f1Of(gi, pi, c))
+		}
+		fmt.Println()
+	}
 	fmt.Printf("%-9s %-9s n=%4d  urgent(2-3) recall %.3f precision %.3f | critical recall %.3f precision %.3f | level exact %.3f | intent macro-F1 %.3f | label F1 %.3f\n",
 		set, name, n, r2, p2, r3, p3, float64(exact)/float64(n), devdata.MacroF1(gi, pi), devdata.MacroF1(gl, pl))
+}
+
+var intentOrder = []score.Intent{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"}
+
+// f1Of is the F1 of one class.
+func f1Of(gold, pred []score.Intent, c score.Intent) float64 {
+	var tp, fp, fn float64
+	for i := range gold {
+		switch {
+		case gold[i] == c && pred[i] == c:
+			tp++
+		case gold[i] != c && pred[i] == c:
+			fp++
+		case gold[i] == c && pred[i] != c:
+			fn++
+		}
+	}
+	if tp == 0 {
+		return 0
+	}
+	return 2 * tp / (2*tp + fp + fn)
+}
+
+// listErrors cross-validates on everything but the held-out care posts
+// and prints the care posts of that part whose urgency level or intent
+// comes out wrong, with the reasons: what rule work may look at without
+// seeing the held-out part.
+func listErrors(base *score.Scorer, items []devdata.Item, k int) error {
+	var part []devdata.Item
+	for _, it := range items {
+		if !devdata.HeldOut(it) {
+			part = append(part, it)
+		}
+	}
+	ms, err := devdata.CrossVal(base, part, k)
+	if err != nil {
+		return err
+	}
+	if _, _, err := devdata.TuneUrgency(part, ms); err != nil {
+		return err
+	}
+	pred, err := devdata.Predict(part, ms)
+	if err != nil {
+		return err
+	}
+	report("care", part, pred, "train CV")
+	report("care-en", part, pred, "train CV")
+	report("care-intl", part, pred, "train CV")
+	for i, it := range part {
+		p := pred[i]
+		if it.Set != "care" || p.Urgency == it.Urgency && p.Intent == it.Intent {
+			continue
+		}
+		fmt.Printf("ERR %s u%d->%d %s->%s %s->%s %q\n   ", it.ID, it.Urgency, p.Urgency, it.Intent, p.Intent, it.Label, p.Label, it.Text)
+		for _, r := range p.Reasons {
+			if r.Code != "lexicon" && r.Code != "emoji" {
+				fmt.Printf(" %s[%s]", r.Code, r.Span)
+			}
+		}
+		fmt.Println()
+	}
+	return nil
 }

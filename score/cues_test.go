@@ -1,0 +1,109 @@
+package score
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// reasonSpan returns the span of the first reason with code, "" if none.
+func reasonSpan(r Result, code string) (string, bool) {
+	for _, x := range r.Reasons {
+		if x.Code == code {
+			return x.Span, true
+		}
+	}
+	return "", false
+}
+
+func TestIdiomsHoldNoCue(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	for _, text := range []string{
+		"just killing time at the gate, anyone got a good podcast?",
+		"the new season is killing it, well done",
+		"this cake is to die for",
+		"the noise cancelling on these is unreal",
+	} {
+		r := s.Score(post(text))
+		for _, x := range r.Reasons {
+			assert.NotContains(t, []string{"urgency.safety", "urgency.churn"}, x.Code, "%q: %+v", text, x)
+		}
+		assert.Less(t, r.Urgency, UrgencyHigh, text)
+	}
+	// the same word said plainly still counts
+	r := s.Score(post("the driver nearly killed us, swerving across three lanes"))
+	assert.True(t, hasReason(r, "urgency.safety"), "%+v", r.Reasons)
+}
+
+func TestWeakCueNeedsSupport(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	// alone: reported as weak, no level
+	r := s.Score(post("my laptop died after two weeks, can I get it swapped?"))
+	span, ok := reasonSpan(r, "weak.urgency.safety")
+	assert.True(t, ok, "%+v", r.Reasons)
+	assert.Equal(t, "died", span)
+	assert.Less(t, r.Urgency, UrgencyCritical)
+	r = s.Score(post("How do I do a SIM swap to the new eSIM?"))
+	assert.True(t, hasReason(r, "weak.urgency.breach"), "%+v", r.Reasons)
+	assert.Less(t, r.Urgency, UrgencyCritical)
+
+	// a strong cue of the level supports it
+	r = s.Score(post("the charger caught fire on my desk and there was smoke everywhere"))
+	assert.False(t, hasReason(r, "weak.urgency.safety"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+
+	// two weak cues agree in a post that complains
+	r = s.Score(post("terrible night, smoke pouring out of the flat below and the police had to come"))
+	assert.False(t, hasReason(r, "weak.urgency.safety"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+	// but not in praise
+	r = s.Score(post("thank you to the lovely GP who sent my mum to hospital just in time, she's fine now"))
+	assert.Less(t, r.Urgency, UrgencyCritical, "%+v", r.Reasons)
+}
+
+func TestHypotheticalCue(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("what happens if my connecting flight is cancelled, do you rebook me?"))
+	assert.True(t, hasReason(r, "hypothetical.urgency.stranded"), "%+v", r.Reasons)
+	assert.Less(t, r.Urgency, UrgencyHigh)
+	// the if-clause ends at a comma
+	r = s.Score(post("if you can read this, my flight is cancelled and I'm stranded in Oslo"))
+	assert.True(t, hasReason(r, "urgency.stranded"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+	// a threat is stated as a condition and still counts
+	r = s.Score(post("if this isn't resolved by tomorrow my lawyer will be in touch"))
+	assert.True(t, hasReason(r, "urgency.legal"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+}
+
+func TestNamesHoldNoCue(t *testing.T) {
+	text := "the remote for my Fire Stick stopped pairing"
+	b := Brand{Name: "Streamly", Products: []string{"Fire Stick"}}
+	r := newScorer(t, WithoutModel(), WithBrand(b)).Score(post(text))
+	assert.False(t, hasReason(r, "urgency.safety"), "%+v", r.Reasons)
+	assert.False(t, hasReason(r, "weak.urgency.safety"), "%+v", r.Reasons)
+	assert.Contains(t, r.About, Entity{Kind: "product", Name: "Fire Stick"})
+}
+
+func TestBrandWeakCue(t *testing.T) {
+	b := Brand{Cues: []Cue{{Code: "urgency.safety", Phrases: []string{"runs hot"}, Urgency: 3, Weak: true}}}
+	s := newScorer(t, WithoutModel(), WithBrand(b))
+	r := s.Score(post("my console runs hot after an hour"))
+	assert.True(t, hasReason(r, "weak.urgency.safety"), "%+v", r.Reasons)
+	r = s.Score(post("my console runs hot and caught fire last night"))
+	assert.False(t, hasReason(r, "weak.urgency.safety"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+}
+
+func TestDefaultIdioms(t *testing.T) {
+	ids := defaultIdioms()
+	assert.NotEmpty(t, ids)
+	s := newScorer(t)
+	n := 0
+	for _, e := range s.m.entries {
+		if e.code == "neutral.idiom" {
+			n++
+		}
+	}
+	assert.Equal(t, len(ids), n)
+}
