@@ -4,7 +4,9 @@
 // and drivers; sentiment and intent over time; the influencer board
 // (advocates, detractors, helpers); the alert log; and the health of the
 // sources (ingestion rate, silence, rate-limit waits). The page updates live
-// over server-sent events.
+// over server-sent events. The same server answers GET /healthz (the health
+// of each source and of the dispatcher) and GET /metrics (Hark's
+// OpenTelemetry metrics in the Prometheus format).
 //
 //	go run ./examples/commandcenter            # then open http://127.0.0.1:8080
 //

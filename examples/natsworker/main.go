@@ -28,6 +28,14 @@
 // The program stops on SIGINT or SIGTERM; a worker stops taking posts and
 // leaves the unacknowledged ones to the others. With -idle D, a worker
 // also stops after D without a post (batch runs and tests).
+//
+// With -metrics-addr ADDR, each role serves GET /healthz (the last success,
+// last error and backoff of its source, publisher, worker and dispatcher)
+// and GET /metrics (Hark's OpenTelemetry metrics in the Prometheus format)
+// on ADDR. Ingesters and the local role drop posts already read through a
+// dedupe set kept in the shared state (-seen-ttl), so a replica taking a
+// source over, or a restart that lost its checkpoint, publishes nothing
+// twice.
 package main
 
 import (
