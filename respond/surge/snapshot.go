@@ -16,7 +16,9 @@ import (
 // driver sketch (its non-zero cells) and every key in the detector's order,
 // each field as a varint, a float's bits or a length-prefixed string. One
 // function per type lists its fields for both directions (see codec), so
-// that writing and reading cannot disagree.
+// that writing and reading cannot disagree. A change to what they list must
+// raise snapVersion (testdata/snapshot-v1.bin holds a snapshot of version
+// 1, which must restore and write back the same).
 const (
 	snapMagic   = "hksurge"
 	snapVersion = 1
@@ -32,9 +34,8 @@ var ErrSnapshot = errors.New("surge: bad snapshot")
 // episodes, silence watch, driver tallies and top-post candidates, so that
 // a process restarted with [Detector.Restore] goes on as if it had not
 // stopped, rather than learning from scratch. The encoding is binary,
-// versioned and checksummed; its size is a few KB per key (a gzip of it
-// is several times smaller). Alerts raised by [Detector.Status] and not
-// yet returned are not kept.
+// versioned and checksummed; its size is about 3 KB per key. Alerts
+// raised by [Detector.Status] and not yet returned are not kept.
 func (d *Detector) Snapshot(w io.Writer) error {
 	b, err := d.MarshalBinary()
 	if err != nil {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
+	"fmt"
 	"hash/crc32"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -201,6 +205,33 @@ func TestSnapshotCorrupt(t *testing.T) {
 	require.ErrorIs(t, err, ErrSnapshot)
 	assert.Contains(t, err.Error(), "more than MaxKeys")
 }
+
+// A snapshot written by an earlier build of this version restores, and
+// writes back byte for byte: the encoding has not changed under its
+// version number. (Made with -update-golden: one day of snapStream.)
+func TestSnapshotGolden(t *testing.T) {
+	path := filepath.Join("testdata", fmt.Sprintf("snapshot-v%d.bin", snapVersion))
+	if *updateGolden {
+		obs, _ := snapStream()
+		d := New(Config{})
+		for _, o := range obs[:before(obs, t0.Add(24*time.Hour))] {
+			d.Observe(o)
+		}
+		b, err := d.MarshalBinary()
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+	}
+	golden, err := os.ReadFile(path)
+	require.NoError(t, err)
+	d := New(Config{})
+	require.NoError(t, d.UnmarshalBinary(golden), "a snapshot of version %d no longer restores: raise snapVersion", snapVersion)
+	again, err := d.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, golden, again, "the encoding of version %d changed: raise snapVersion", snapVersion)
+	assert.Equal(t, 5, d.Len())
+}
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/snapshot-v*.bin")
 
 // sealed gives a snapshot's bytes, without their checksum, a right one.
 func sealed(b []byte) []byte {
