@@ -267,10 +267,7 @@ func work(ctx context.Context, o options, stdout io.Writer, log *slog.Logger, ob
 	}
 	log.Info("working", "worker", o.worker, "concurrency", o.concurrency)
 	err = tr.Worker(hjs.WithConcurrency(o.concurrency),
-		hjs.WithErrorHandler(func(err error) {
-			log.Warn("consume", "err", err)
-			worker.Failure(err, 0)
-		})).Consume(ctx, h)
+		hjs.WithErrorHandler(consumeErrors(worker, log))).Consume(ctx, h)
 	return errors.Join(err, nc.Flush())
 }
 

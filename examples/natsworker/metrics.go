@@ -83,18 +83,39 @@ func (o *observability) serve(addr string, log *slog.Logger) (stop func(), err e
 
 // track wraps h so that comp reports its outcomes: a post handled is a
 // success, a post given back to be retried later a backoff, any other
-// error a failure.
+// error a failure. The errors it returns are marked as reported (see
+// [consumeErrors]); they still say what h said (transport.IsPermanent,
+// transport.RetryAfter).
 func track(comp *observe.Component, h transport.Handler) transport.Handler {
 	return func(ctx context.Context, p hark.Post) error {
 		err := h(ctx, p)
 		switch d, retry := transport.RetryAfter(err); {
 		case err == nil:
 			comp.Success()
+			return nil
 		case retry:
 			comp.Backoff(d)
 		case ctx.Err() == nil:
 			comp.Failure(err, 0)
 		}
-		return err
+		return &trackedError{err}
+	}
+}
+
+// trackedError is a handler error that track reported already.
+type trackedError struct{ err error }
+
+func (e *trackedError) Error() string { return e.err.Error() }
+func (e *trackedError) Unwrap() error { return e.err }
+
+// consumeErrors returns the error handler of a worker: it logs each error
+// and reports to comp those that track did not (an acknowledgement that
+// could not be sent, the server away).
+func consumeErrors(comp *observe.Component, log *slog.Logger) func(error) {
+	return func(err error) {
+		log.Warn("consume", "err", err)
+		if te := (*trackedError)(nil); !errors.As(err, &te) {
+			comp.Failure(err, 0)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -196,3 +197,38 @@ func TestTrackReportsHealth(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestConsumeErrorsReportOnce checks that an error the handler returned,
+// which the worker's error handler is handed again, is not counted twice,
+// and that a retry stays a backoff, while an error of the consumer itself
+// (an acknowledgement lost) is a failure.
+func TestConsumeErrorsReportOnce(t *testing.T) {
+	obs, err := newObservability(discard())
+	require.NoError(t, err)
+	comp := obs.health.Register("worker")
+	onErr := consumeErrors(comp, discard())
+	results := []error{transport.Permanent(errors.New("no policy")), transport.Retry(time.Minute, errors.New("in flight"))}
+	i := 0
+	h := track(comp, func(context.Context, hark.Post) error {
+		err := results[i]
+		i++
+		return err
+	})
+	var errs []error
+	for range results {
+		err := h(context.Background(), hark.Post{ID: "1"})
+		require.Error(t, err)
+		errs = append(errs, err)
+		onErr(fmt.Errorf("transport/jetstream: forum/1: %w", err)) // as the worker wraps it
+	}
+	assert.True(t, transport.IsPermanent(errs[0]), "the worker still sees the permanent error")
+	d, retry := transport.RetryAfter(errs[1])
+	assert.True(t, retry, "and the retry")
+	assert.Equal(t, time.Minute, d)
+	st := comp.Status()
+	assert.Equal(t, 1, st.Failures, "the permanent error counted once, the retry not at all")
+	assert.True(t, st.BackingOff)
+
+	onErr(errors.New("transport/jetstream: ack forum/2: nats: timeout"))
+	assert.Equal(t, 2, comp.Status().Failures)
+}
