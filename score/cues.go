@@ -137,6 +137,7 @@ const (
 	ekCue     uint8 = iota
 	ekNeutral       // a term that carries no sentiment (brand names, "War Zone")
 	ekEntity        // a catalogue term: product, place, person, brand
+	ekAspect        // an aspect term (see Aspect): reported, never masks words
 )
 
 // A matchEntry is what a phrase stands for.

@@ -20,7 +20,7 @@ func Example() {
 		fmt.Println(r.Label, r.Urgency, r.Intent, r.Reasons[0].Code, r.About)
 	}
 	// Output:
-	// negative 2 complaint urgency.money [{brand Acme}]
+	// negative 2 complaint urgency.money [{brand Acme} {aspect payment}]
 	// positive 0 praise emoji [{brand Acme}]
 }
 

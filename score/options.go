@@ -39,6 +39,14 @@ type Brand struct {
 	Products []string `json:"products,omitempty"`
 	Places   []string `json:"places,omitempty"`
 	People   []string `json:"people,omitempty"`
+	// Aspects are added to the built-in aspects (see [DefaultAspects]): an
+	// aspect with a built-in's name adds its phrases to it ("payment":
+	// "top-up"), one with a new name is new ("loyalty": "points"). A
+	// built-in aspect named in ReplaceAspects is dropped, so that the
+	// brand's phrases, if any, replace it; naming it without giving
+	// phrases switches it off.
+	Aspects        []Aspect `json:"aspects,omitempty"`
+	ReplaceAspects []string `json:"replace_aspects,omitempty"`
 }
 
 // ReadBrand reads a Brand from JSON. Unknown fields are an error, so that

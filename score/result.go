@@ -55,7 +55,9 @@ type Result struct {
 	Language string `json:"language"`
 	// Spam is the likelihood, 0..1, that the post is spam or from a bot.
 	Spam float64 `json:"spam"`
-	// About lists what the post is about: products, places, people.
+	// About lists what the post is about, each once in the order of its
+	// first mention: brands, products, places and people of the catalogue
+	// (Brand), and aspects such as "payment" or "delivery" (Aspect).
 	About []Entity `json:"about,omitempty"`
 	// Reasons explain the judgement.
 	Reasons []hark.Reason `json:"reasons"`

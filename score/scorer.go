@@ -220,7 +220,7 @@ func (s *Scorer) build() error {
 			}
 		}
 	}
-	return nil
+	return s.buildAspects()
 }
 
 // Indices of cue families the rules read by name.
@@ -410,7 +410,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 	s.m.run(sc, lang)
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
-		if e.kind == ekCue {
+		if e.kind == ekCue || e.kind == ekAspect {
 			continue
 		}
 		if s.sarcasm[h.entry] != 0 {
@@ -1108,12 +1108,13 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 	return intents[b]
 }
 
-// about lists the catalogue terms and brands the post names, each once.
+// about lists the catalogue terms, brands and aspects the post names,
+// each once, in the order of their first mention.
 func (s *Scorer) about(sc *scratch) []Entity {
 	var out []Entity
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
-		if e.kind != ekEntity {
+		if e.kind != ekEntity && (e.kind != ekAspect || s.insideName(sc, &h)) {
 			continue
 		}
 		if slices.Contains(out, e.entity) {
