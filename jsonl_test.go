@@ -164,3 +164,23 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// A 10 MB post is skipped as one line too long, with its line number, and
+// the posts around it are read.
+func TestReaderTenMegabytePost(t *testing.T) {
+	huge := `{"id":"huge","text":"` + strings.Repeat("x", 10<<20) + `"}`
+	in := `{"id":"1","text":"a"}` + "\n" + huge + "\n" + `{"id":"2","text":"b"}` + "\n"
+	r := hark.NewReader(strings.NewReader(in))
+	p, err := r.Read()
+	require.NoError(t, err)
+	assert.Equal(t, "1", p.ID)
+	_, err = r.Read()
+	var le *hark.LineError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, 2, le.Line)
+	assert.ErrorIs(t, err, hark.ErrLineTooLong)
+	p, err = r.Read()
+	require.NoError(t, err)
+	assert.Equal(t, "2", p.ID)
+	assert.Equal(t, 3, r.Line())
+}
