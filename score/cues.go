@@ -152,6 +152,10 @@ type matchEntry struct {
 	lang    string
 	weak    bool
 	entity  Entity
+	// the reason codes of a cue match that does not count, made once so
+	// that reasons cost no allocation: "negated.", "hypothetical." and
+	// "weak." + code
+	negCode, hypoCode, weakCode string
 }
 
 // A pword is one word of a compiled phrase.

@@ -129,7 +129,8 @@ func (s *Scorer) build() error {
 			w = 1
 		}
 		e := matchEntry{kind: ekCue, code: c.Code, family: int8(familyIndex(c.Code)), urgency: int8(c.Urgency),
-			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang, weak: c.Weak}
+			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang, weak: c.Weak,
+			negCode: "negated." + c.Code, hypoCode: "hypothetical." + c.Code, weakCode: "weak." + c.Code}
 		id := int32(len(s.m.entries))
 		s.m.entries = append(s.m.entries, e)
 		for _, p := range c.Phrases {
@@ -1139,11 +1140,11 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 		switch {
 		case e.kind == ekCue && h.named:
 		case e.kind == ekCue && h.negated:
-			rs = append(rs, hark.Reason{Code: "negated." + e.code, Span: span, Weight: 0})
+			rs = append(rs, hark.Reason{Code: e.negCode, Span: span, Weight: 0})
 		case e.kind == ekCue && h.hypo:
-			rs = append(rs, hark.Reason{Code: "hypothetical." + e.code, Span: span, Weight: 0})
+			rs = append(rs, hark.Reason{Code: e.hypoCode, Span: span, Weight: 0})
 		case e.kind == ekCue && h.weak:
-			rs = append(rs, hark.Reason{Code: "weak." + e.code, Span: span, Weight: 0})
+			rs = append(rs, hark.Reason{Code: e.weakCode, Span: span, Weight: 0})
 		case e.kind == ekCue:
 			w := float64(e.urgency) / 3
 			if e.urgency == 0 {
