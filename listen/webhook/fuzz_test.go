@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,4 +84,22 @@ func TestTenMegabyteDelivery(t *testing.T) {
 	b, err := in.Fetch(t.Context(), "")
 	require.NoError(t, err)
 	assert.NotEmpty(t, b.Posts)
+}
+
+// A time Meta sends as a float or a string is read, and one that cannot be
+// read leaves the post without a time instead of dropping it.
+func TestDecodeMetaLenientTimes(t *testing.T) {
+	body := []byte(`{"object":"page","entry":[{"id":"1","time":1.7712864e9,"changes":[
+		{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"c1","post_id":"p1","message":"float","created_time":1771286401.0}},
+		{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"c2","post_id":"p1","message":"iso","created_time":"2026-02-17T00:00:02+0000"}},
+		{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"c3","post_id":"p1","message":"string","created_time":"1771286403"}},
+		{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"c4","post_id":"p1","message":"junk","created_time":{"a":1}}}]}]}`)
+	posts, err := webhook.DecodeMeta(body)
+	require.NoError(t, err)
+	require.Len(t, posts, 4, "no post dropped for its time")
+	base := time.Unix(1771286400, 0).UTC()
+	assert.Equal(t, base.Add(time.Second), posts[0].Created)
+	assert.Equal(t, base.Add(2*time.Second), posts[1].Created)
+	assert.Equal(t, base.Add(3*time.Second), posts[2].Created)
+	assert.Equal(t, base, posts[3].Created, "the entry's time stands in")
 }

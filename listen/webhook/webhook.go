@@ -320,7 +320,7 @@ type metaPayload struct {
 	Object string `json:"object"`
 	Entry  []struct {
 		ID      string          `json:"id"`
-		Time    int64           `json:"time"`
+		Time    unixTime        `json:"time"`
 		Changes []metaChange    `json:"changes"`
 		Field   string          `json:"field"` // Instagram Business Login form
 		Value   json.RawMessage `json:"value"`
@@ -341,13 +341,13 @@ type metaValue struct {
 		Name     string `json:"name"`
 		Username string `json:"username"`
 	} `json:"from"`
-	Item        string `json:"item"`
-	Verb        string `json:"verb"`
-	CommentID   string `json:"comment_id"`
-	PostID      string `json:"post_id"`
-	ParentID    string `json:"parent_id"`
-	CreatedTime int64  `json:"created_time"`
-	Message     string `json:"message"`
+	Item        string   `json:"item"`
+	Verb        string   `json:"verb"`
+	CommentID   string   `json:"comment_id"`
+	PostID      string   `json:"post_id"`
+	ParentID    string   `json:"parent_id"`
+	CreatedTime unixTime `json:"created_time"`
+	Message     string   `json:"message"`
 	// Instagram comments
 	ID    string `json:"id"`
 	Text  string `json:"text"`
@@ -392,7 +392,34 @@ func DecodeMeta(body []byte) ([]hark.Post, error) {
 	return posts, nil
 }
 
-func metaPost(source string, entryTime int64, field string, v *metaValue) (hark.Post, bool) {
+// unixTime is a time in Unix seconds as Meta sends it: mostly an integer,
+// but a float, a numeric string or an ISO 8601 string ("2026-02-17T09:00:00
+// +0000") are read too. Anything else reads as 0 (unknown) rather than
+// failing the change, which would drop its post without a word.
+type unixTime int64
+
+func (t *unixTime) UnmarshalJSON(b []byte) error {
+	*t = 0
+	s := strings.TrimSpace(string(b))
+	if uq, err := strconv.Unquote(s); err == nil {
+		s = uq
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f > 0 && f < 1<<40 {
+			*t = unixTime(f)
+		}
+		return nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05-0700", time.RFC3339} {
+		if at, err := time.Parse(layout, s); err == nil {
+			*t = unixTime(at.Unix())
+			return nil
+		}
+	}
+	return nil
+}
+
+func metaPost(source string, entryTime unixTime, field string, v *metaValue) (hark.Post, bool) {
 	var p hark.Post
 	p.Source = source
 	created := entryTime
@@ -438,7 +465,7 @@ func metaPost(source string, entryTime int64, field string, v *metaValue) (hark.
 		return p, false
 	}
 	if created != 0 {
-		p.Created = time.Unix(created, 0).UTC()
+		p.Created = time.Unix(int64(created), 0).UTC()
 	}
 	return p, true
 }
