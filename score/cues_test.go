@@ -21,7 +21,7 @@ func TestIdiomsHoldNoCue(t *testing.T) {
 	for _, text := range []string{
 		"just killing time at the gate, anyone got a good podcast?",
 		"the new season is killing it, well done",
-		"this cake is to die for",
+		"this cake is one to die for",
 		"the noise cancelling on these is unreal",
 	} {
 		r := s.Score(post(text))
