@@ -386,7 +386,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 	// a post's claim to be a top post: see addTop
 	tn, off := o.Time.UnixNano(), zoneOffset(o.Time)
 	claim := log2ish(w) + float64(tn)/float64(10*time.Minute)
-	d.global.post()
+	d.global.post(o.Negative)
 	for i := 0; i < nt; i++ {
 		d.global.add(th[i])
 	}
@@ -413,7 +413,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k.n == 0 { // the key's first post in the open bucket
 			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
 			k.peekVol = max(2, int(2*k.bucketExp)+1)
-			k.peekNeg = max(2, int(2*k.bucketExp*k.ng.p)+1)
+			k.peekNeg = max(2, int(2*k.bucketExp*max(k.ng.p, k.ng.pj))+1)
 		}
 		k.n++
 		if o.Negative {
@@ -681,7 +681,7 @@ func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Aler
 	if p.Alert && !(k.earlyVol && !p.Escalation) {
 		alerts = append(alerts, d.volAlert(k, p, at, n))
 	}
-	ok, esc, sc, exp := k.ng.observe(bt, n, neg, max(p.Expected, k.vol.rateFloor()))
+	ok, esc, sc, exp := k.ng.observe(bt, n, neg, max(p.Expected, k.vol.rateFloor()), d.global.negShare())
 	if ok && !(k.earlyNeg && !esc) {
 		alerts = append(alerts, d.negAlert(k, esc, sc, exp, at, n, neg))
 	}
@@ -811,10 +811,10 @@ func (d *Detector) negAlert(k *keyState, esc bool, score, exp float64, at time.T
 	if !esc {
 		k.negFrom = k.ng.start
 	}
-	why := fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.p)
+	why := fmt.Sprintf("%d of %d posts negative against %.0f%% usually", neg, n, 100*k.ng.pj)
 	if k.ng.win > 1 && k.ng.g >= k.ng.cusum {
 		why = fmt.Sprintf("%d negative posts in the last %s against %.1f expected (%.0f%% usually negative)",
-			k.ng.runNeg, time.Duration(k.ng.win)*d.cfg.Bucket, k.ng.winExp, 100*k.ng.p)
+			k.ng.runNeg, time.Duration(k.ng.win)*d.cfg.Bucket, k.ng.winExp, 100*k.ng.pj)
 	}
 	d.explain(k, &a, why)
 	return a
@@ -838,7 +838,7 @@ func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
 	}
 	if k.neg >= k.peekNeg && !k.earlyNeg && !k.ng.active {
 		cp := k.ng
-		if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp); ok {
+		if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp, d.global.negShare()); ok {
 			k.earlyNeg = true
 			// explain by the state the bucket would close with
 			saved := k.ng
@@ -899,6 +899,10 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 	}
 }
 
+// priorPosts is the weight, in posts, of the share across all keys in the
+// share a key is judged against.
+const priorPosts = 10
+
 // shareTest watches the negative share of a key's posts: a binomial
 // z-score per bucket against a slowly learned share, with learned
 // overdispersion, its CUSUM, and an episode with quiet period and cooldown.
@@ -908,7 +912,8 @@ type shareTest struct {
 	aShare     float64
 	negEW, nEW float64 // EWMA of negative and all posts per non-empty bucket
 	buckets    int     // non-empty buckets learned from
-	p          float64 // baseline negative share
+	p          float64 // baseline negative share, learned
+	pj         float64 // the share judged against: p with its prior (see observe)
 	od         float64 // overdispersion (variance factor), >= 1
 	cusum      float64 // CUSUM of the share's z-scores
 	scan       scan    // Poisson scan statistic of the negative count
@@ -942,7 +947,7 @@ func (s *shareTest) init(c *Config) {
 // handful of complaints where there are usually none). It reports
 // whether an alert is raised, whether it is an escalation, the score and
 // the expected number of negative posts.
-func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc bool, score, expected float64) {
+func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (alert, esc bool, score, expected float64) {
 	if s.first.IsZero() {
 		s.first = t
 	}
@@ -954,11 +959,16 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp float64) (alert, esc
 		return false, false, 0, 0
 	}
 	fn, fk := float64(n), float64(neg)
-	if s.buckets == 0 && n > 0 {
-		s.p = fk / fn
+	// the key's share, shrunk towards the share across all keys by
+	// priorPosts pseudo-posts (a beta prior): a key with few posts is
+	// judged against the common share more than against its own few
+	var mem float64 // posts the learned share rests on
+	if s.buckets > 0 {
+		mem = s.nEW / max(s.aShare, 1/float64(s.buckets))
 	}
-	warm := s.buckets < 30 || t.Sub(s.first) < s.cfg.Warmup
-	pp := min(max(s.p, 0.02), 0.98)
+	s.pj = (s.p*mem + priorPosts*prior) / (mem + priorPosts)
+	warm := t.Sub(s.first) < s.cfg.Warmup
+	pp := min(max(s.pj, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
 		thZ, thC = 2*thZ, 3*thC

@@ -221,6 +221,42 @@ func TestDetectorSilenceNotNightly(t *testing.T) {
 	assert.Contains(t, silences[0].Reasons[0].Span, "never more than")
 }
 
+// A key with a handful of posts a day, too few to learn its own negative
+// share soon, is judged against the share across all keys: a burst of
+// complaints under it on day five is a negativity alert, and its quiet days
+// raise none.
+func TestDetectorSparseKeyNegativity(t *testing.T) {
+	keys := []streamKey{
+		{name: "brand:acme", rate: 1, negP: 0.2},
+		{name: "place:leeds", rate: 5.0 / (24 * 60), negP: 0.2},
+	}
+	obs := genStream(11, t0, 5, keys)
+	burst := t0.Add(4*24*time.Hour + 14*time.Hour)
+	var mixed []Observation
+	for _, o := range obs {
+		if o.Time.Before(burst) {
+			mixed = append(mixed, o)
+		}
+	}
+	for i := range 6 {
+		mixed = append(mixed, Observation{Keys: []string{"brand:acme", "place:leeds"}, Time: burst.Add(time.Duration(i) * 4 * time.Minute),
+			Negative: true, Terms: []string{"closed", "queue"}, PostID: fmt.Sprintf("b%d", i)})
+	}
+	d := New(Config{})
+	alerts := runStream(d, mixed, burst.Add(2*time.Hour))
+	var neg []Alert
+	for _, a := range alerts {
+		if a.Key == "place:leeds" {
+			assert.False(t, a.At.Before(burst), "no alert on the quiet days: %+v", a)
+			if a.Kind == KindNegativity {
+				neg = append(neg, a)
+			}
+		}
+	}
+	require.NotEmpty(t, neg, "the burst of complaints is a negativity alert")
+	assert.LessOrEqual(t, neg[0].At.Sub(burst), 30*time.Minute)
+}
+
 func TestDetectorDeterministic(t *testing.T) {
 	incident := t0.Add(3*24*time.Hour + 9*time.Hour)
 	keys := []streamKey{{name: "k", rate: 2, negP: 0.2, event: func(t time.Time) (float64, float64, []string) {

@@ -27,7 +27,10 @@
 // intent, source, language), buckets the posts per key on a virtual clock
 // (the posts' times and [Detector.Advance], never the wall clock, so
 // replays and tests are exact), and per key runs a volume series, a test of
-// the negative share and of the negative count, and a silence watch (a key
+// the negative share and of the negative count (against the key's share
+// shrunk towards the share across all keys by ten pseudo-posts, a beta
+// prior, so that a key with a few posts a day is judged from its third day
+// rather than after weeks), and a silence watch (a key
 // or source that stops producing for several times its usual interval,
 // when its baseline expected many posts). Silence is watched only where
 // the usual interval is established: a key with 50 posts over at least

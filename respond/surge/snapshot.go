@@ -17,11 +17,11 @@ import (
 // each field as a varint, a float's bits or a length-prefixed string. One
 // function per type lists its fields for both directions (see codec), so
 // that writing and reading cannot disagree. A change to what they list must
-// raise snapVersion (testdata/snapshot-v1.bin holds a snapshot of version
-// 1, which must restore and write back the same).
+// raise snapVersion (testdata/snapshot-vN.bin holds a snapshot of the
+// current version N, which must restore and write back the same).
 const (
 	snapMagic   = "hksurge"
-	snapVersion = 1
+	snapVersion = 2
 )
 
 // ErrSnapshot is wrapped by the errors of [Detector.Restore] for a snapshot
@@ -459,6 +459,7 @@ func (s *shareTest) codec(c *codec, loc *time.Location) {
 	c.f64(&s.nEW)
 	c.int(&s.buckets, 0, maxCount)
 	c.f64(&s.p)
+	c.f64(&s.pj)
 	c.f64(&s.od)
 	c.f64(&s.cusum)
 	s.scan.codec(c)
@@ -540,6 +541,7 @@ func (s *Series) codec(c *codec, loc *time.Location) {
 func (g *globalTally) codec(c *codec) {
 	c.f32(&g.w)
 	c.f64(&g.total)
+	c.f64(&g.neg)
 	c.i64(&g.buckets)
 	for d := range g.c {
 		row := &g.c[d]

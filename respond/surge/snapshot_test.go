@@ -188,9 +188,9 @@ func TestSnapshotCorrupt(t *testing.T) {
 	flipped := bytes.Clone(snap)
 	flipped[len(flipped)/3] ^= 0x40
 	check("flipped", flipped, "checksum")
-	v2 := bytes.Clone(snap)
-	v2[len(snapMagic)] = 2
-	check("version", v2, "version 2")
+	next := bytes.Clone(snap)
+	next[len(snapMagic)] = snapVersion + 1
+	check("version", next, fmt.Sprintf("version %d, this build reads version %d", snapVersion+1, snapVersion))
 
 	// a body that is sound by its checksum but not by its content
 	other, err := New(Config{Bucket: time.Minute}).MarshalBinary()

@@ -144,6 +144,7 @@ type globalTally struct {
 	c       [cmsDepth][cmsWidth]float32
 	w       float32 // weight of an addition now
 	total   float64 // weighted posts
+	neg     float64 // weighted negative posts
 	decay   float32 // per bucket
 	buckets int64
 }
@@ -165,6 +166,7 @@ func (g *globalTally) tick() {
 			}
 		}
 		g.total /= float64(g.w)
+		g.neg /= float64(g.w)
 		g.w = 1
 	}
 }
@@ -176,7 +178,21 @@ func (g *globalTally) add(h uint64) {
 }
 
 // post counts one post (the denominator of shares).
-func (g *globalTally) post() { g.total += float64(g.w) }
+func (g *globalTally) post(neg bool) {
+	g.total += float64(g.w)
+	if neg {
+		g.neg += float64(g.w)
+	}
+}
+
+// negShare returns the share of negative posts across all keys, the prior
+// of a key's own; 0.25 before any post.
+func (g *globalTally) negShare() float64 {
+	if g.total <= 0 {
+		return 0.25
+	}
+	return g.neg / g.total
+}
 
 // share returns the estimated share of posts naming h.
 func (g *globalTally) share(h uint64) float64 {
