@@ -59,7 +59,7 @@ func (s *Profiles) get(ctx context.Context, k string) (influence.AuthorProfile, 
 	}
 	var p influence.AuthorProfile
 	if err := json.Unmarshal(e.Value, &p); err != nil {
-		return influence.AuthorProfile{}, false, fmt.Errorf("state: profile %s: %w", k, err)
+		return influence.AuthorProfile{}, false, fmt.Errorf("state: profile %s: %w: %w", k, errUnreadable, err)
 	}
 	return p, true, nil
 }
@@ -83,6 +83,9 @@ func (s *Profiles) Delete(key string) error {
 	return s.kv.Delete(ctx, Key(s.ns, key), 0)
 }
 
+// errUnreadable marks a stored profile that does not decode.
+var errUnreadable = errors.New("unreadable")
+
 // Range implements [influence.ProfileStore]. It visits profiles in the
 // order of their keys. It reads every profile before calling fn, so fn may
 // call the store's methods. A stored profile that does not decode is
@@ -99,9 +102,7 @@ func (s *Profiles) Range(fn func(influence.AuthorProfile) bool) error {
 	var bad []error
 	for _, k := range keys {
 		p, ok, err := s.get(ctx, k)
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &se) || errors.As(err, &te) {
+		if errors.Is(err, errUnreadable) {
 			// One unreadable profile must not hide all the others.
 			bad = append(bad, err)
 			continue
