@@ -165,11 +165,13 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 }
 
 // surgeKeys are the keys a post is watched under: the brand as a whole,
-// each product and place it names, its intent and its source.
+// each product, place and aspect it names (an aspect such as "payment"
+// gathers the first posts of an incident that name no product), its
+// intent and its source.
 func surgeKeys(post hark.Post, s score.Result) []string {
 	keys := []string{"brand", "intent:" + string(s.Intent), "source:" + post.Source}
 	for _, e := range s.About {
-		if e.Kind == "product" || e.Kind == "place" {
+		if e.Kind == "product" || e.Kind == "place" || e.Kind == "aspect" {
 			keys = append(keys, e.Kind+":"+strings.ToLower(e.Name))
 		}
 	}
