@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -132,6 +131,11 @@ type Config struct {
 	// Keys with posts are up to date at every bucket; a silence is noticed
 	// at the first sweep after it shows. Default 30 minutes.
 	Sweep time.Duration
+	// HashSeed seeds the hash of the names the driver tallies count. Zero
+	// means a fixed seed, so that the same posts always give the same
+	// alerts and drivers; set a secret random one where the posts' words
+	// could be chosen to collide in the tallies.
+	HashSeed uint64
 }
 
 func (c Config) withDefaults() Config {
@@ -256,7 +260,7 @@ type topPost struct {
 // New returns a Detector with the configuration cfg.
 func New(cfg Config) *Detector {
 	c := cfg.withDefaults()
-	d := &Detector{cfg: c, hash: hasher{seed: rand.Uint64()}, keys: map[string]*keyState{}}
+	d := &Detector{cfg: c, hash: hasher{seed: c.HashSeed}, keys: map[string]*keyState{}}
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	for i := range decayN {

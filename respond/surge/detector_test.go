@@ -261,9 +261,10 @@ func TestDetectorDeterministic(t *testing.T) {
 	incident := t0.Add(3*24*time.Hour + 9*time.Hour)
 	keys := []streamKey{{name: "k", rate: 2, negP: 0.2, event: func(t time.Time) (float64, float64, []string) {
 		if d := t.Sub(incident); d >= 0 && d < time.Hour {
-			return 6, 0.6, []string{"fire"}
+			// more names than a tally keeps, so that evictions happen
+			return 6, 0.6, []string{"fire", fmt.Sprintf("w%d", t.Minute()%40), fmt.Sprintf("v%d", t.Second()%30)}
 		}
-		return 1, 0, nil
+		return 1, 0, []string{fmt.Sprintf("u%d", t.Minute()%25)}
 	}}}
 	obs := genStream(4, t0, 4, keys)
 	a1 := runStream(New(Config{}), obs, t0.Add(4*24*time.Hour))
