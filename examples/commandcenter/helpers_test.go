@@ -125,3 +125,14 @@ func hostilePost(id string, at time.Time) hark.Post {
 			Name: `<script>window.__pwned='name'</script>`, Followers: 90000},
 	}
 }
+
+// riskyPost is a complaint from an author with a large audience: its
+// drafted reply needs two approvers.
+func riskyPost(id string, at time.Time) hark.Post {
+	return hark.Post{
+		ID: id, Source: "bluesky", URL: "https://bsky.app/profile/bigvoice.bsky.social/post/" + id,
+		Text:    "My Kestrel order never arrived and nobody answers my emails. Really disappointed, Kestrel.",
+		Created: at, Lang: "en",
+		Author: hark.Author{ID: "big-1", Handle: "@bigvoice.bsky.social", Name: "Big Voice", Followers: 250_000},
+	}
+}

@@ -64,9 +64,12 @@
     row.dataset.busy = "1";
     freeze();
     row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    const sig = row.dataset.sig;
     post(path, Object.assign({ id: row.dataset.id }, extra || {})).then((res) => {
       row.dataset.busy = "";
-      if (res.state) setState(row, res.state, res.sends);
+      // The answer's state, unless a snapshot newer than the request
+      // filled the row meanwhile (a slow answer must not undo it).
+      if (res.state && row.dataset.sig === sig) setState(row, res.state, res.sends);
       if (res.error) flash(row, res.error);
       updateButtons(row);
     }, () => { row.dataset.busy = ""; updateButtons(row); flash(row, "network error"); });
