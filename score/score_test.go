@@ -121,16 +121,22 @@ func TestBrandLexiconAndCues(t *testing.T) {
 
 func TestBadConfiguration(t *testing.T) {
 	for name, b := range map[string]Brand{
-		"urgency":     {Cues: []Cue{{Code: "x", Urgency: 4, Phrases: []string{"a"}}}},
-		"code":        {Cues: []Cue{{Urgency: 1, Phrases: []string{"a"}}}},
-		"intent":      {Cues: []Cue{{Code: "x", Intent: "shout", Phrases: []string{"a"}}}},
-		"empty":       {Cues: []Cue{{Code: "x", Phrases: []string{"  "}}}},
-		"leading gap": {Cues: []Cue{{Code: "x", Phrases: []string{"~ a"}}}},
-		"valence":     {Lexicon: map[string]float64{"meh": 9}},
+		"urgency":      {Cues: []Cue{{Code: "x", Urgency: 4, Phrases: []string{"a"}}}},
+		"code":         {Cues: []Cue{{Urgency: 1, Phrases: []string{"a"}}}},
+		"intent":       {Cues: []Cue{{Code: "x", Intent: "shout", Phrases: []string{"a"}}}},
+		"empty":        {Cues: []Cue{{Code: "x", Phrases: []string{"  "}}}},
+		"leading gap":  {Cues: []Cue{{Code: "x", Phrases: []string{"~ a"}}}},
+		"valence":      {Lexicon: map[string]float64{"meh": 9}},
+		"replace typo": {ReplaceCues: []string{"urgency.mony"}},
+		"disable typo": {DisableCues: []string{"urgncy.safety"}},
 	} {
 		_, err := New(WithBrand(b))
 		assert.Error(t, err, name)
 	}
+	_, err := New(WithBrand(Brand{Name: "Acme", DisableCues: []string{"urgency.moneys"}}))
+	assert.ErrorContains(t, err, `did you mean "urgency.money"?`)
+	_, err = New(WithBrand(Brand{DisableCues: []string{"URGENCY.MONEY", "killing time"}, ReplaceCues: []string{"urgency.safety"}}))
+	assert.NoError(t, err, "a built-in code, in any case, and a built-in phrase")
 }
 
 func TestReadBrand(t *testing.T) {

@@ -147,6 +147,9 @@ func (s *Scorer) build() error {
 	if err != nil {
 		return err
 	}
+	if err := checkCueNames(s.cfg.brands, builtin); err != nil {
+		return err
+	}
 	for _, c := range builtin {
 		if replace[c.Code] || disable[strings.ToLower(c.Code)] {
 			continue
@@ -1240,4 +1243,68 @@ func (x reasonKey) before(y reasonKey) bool {
 
 func isMeta(code string) bool {
 	return code == "input.truncated" || strings.HasPrefix(code, "language.")
+}
+
+// checkCueNames fails when a brand replaces or disables a cue that is not
+// built in: a typo would otherwise leave the built-in cue working, silently.
+func checkCueNames(brands []Brand, builtin []Cue) error {
+	codes := map[string]bool{}
+	phrases := map[string]bool{}
+	for _, c := range builtin {
+		codes[strings.ToLower(c.Code)] = true
+		for _, p := range c.Phrases {
+			phrases[strings.ToLower(p)] = true
+		}
+	}
+	for _, p := range defaultIdioms() {
+		phrases[strings.ToLower(p)] = true
+	}
+	for _, b := range brands {
+		for _, c := range b.ReplaceCues {
+			if !codes[strings.ToLower(c)] {
+				return fmt.Errorf("score: brand %q: replace_cues %q is not a built-in cue code%s", b.Name, c, suggest(c, codes))
+			}
+		}
+		for _, c := range b.DisableCues {
+			if k := strings.ToLower(c); !codes[k] && !phrases[k] {
+				return fmt.Errorf("score: brand %q: disable_cues %q is neither a built-in cue code nor a built-in phrase%s", b.Name, c, suggest(c, codes))
+			}
+		}
+	}
+	return nil
+}
+
+// suggest names the known code closest to s, when one is close.
+func suggest(s string, known map[string]bool) string {
+	best, bestD := "", 4
+	for k := range known {
+		if d := editDistance(strings.ToLower(s), k); d < bestD || d == bestD && k < best {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
