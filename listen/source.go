@@ -33,4 +33,11 @@ type Batch struct {
 	// long poll, a window on a push stream), so Stream polls again at
 	// once after an empty batch instead of sleeping its poll interval.
 	Waited bool
+	// Skipped reports the items of the answer that could not be read (a
+	// field of the wrong type, say), each an error that wraps
+	// [ErrMalformed] and names the item, usually an *[ItemError]. The
+	// other items are in Posts and Cursor moves past the skipped ones too:
+	// one bad item does not stall the source. [Stream] yields them as one
+	// *[SkippedError] after the batch.
+	Skipped []error
 }

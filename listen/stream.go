@@ -154,7 +154,9 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 // permanent error (see [IsPermanent]) is yielded and ends the stream.
 // Empty batches, after dedupe, are not yielded; their cursor is saved.
 // Posts without an ID are dropped; invalid UTF-8 in text, handle and name is
-// replaced (see hark.Post.Repair).
+// replaced (see hark.Post.Repair). The items of a batch that could not be
+// read ([Batch.Skipped]) are yielded after its posts as a nil batch and one
+// *[SkippedError]; the stream goes on past them.
 //
 // The cursor of a batch is saved, and its posts stay remembered by the
 // dedupe set, only when the loop body asks for the next batch, so a batch whose
@@ -240,6 +242,9 @@ func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool)
 				cfg.watermarks.update(s.name, func(w *Watermark) { w.Cursor = cursor })
 			}
 		}
+		if len(b.Skipped) > 0 && !s.skipped(ctx, b.Skipped, yield) {
+			return
+		}
 		if b.Done {
 			cfg.watermarks.update(s.name, func(w *Watermark) { w.Done = true })
 			return
@@ -249,6 +254,17 @@ func (s *streamer) run(ctx context.Context, yield func([]hark.Post, error) bool)
 			return
 		}
 	}
+}
+
+// skipped reports the unreadable items of a batch, after the batch and its
+// cursor, and reports whether to go on.
+func (s *streamer) skipped(ctx context.Context, items []error, yield func([]hark.Post, error) bool) bool {
+	err := &SkippedError{Source: s.name, Items: items}
+	s.cfg.watermarks.update(s.name, func(w *Watermark) { w.Invalid += int64(len(items)) })
+	if s.cfg.logger != nil {
+		s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "listen: skipped unreadable items", slog.String("source", s.name), slog.String("err", err.Error()))
+	}
+	return ctx.Err() == nil && yield(nil, err)
 }
 
 // failed handles a fetch error and reports whether to go on.

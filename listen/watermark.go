@@ -20,7 +20,8 @@ type Watermark struct {
 	Started   time.Time `json:"started,omitzero"`
 	// Delivered counts posts handed to the loop body and committed;
 	// Duplicates those dropped by dedupe; Invalid those dropped for having
-	// no ID; Errors the failed fetches.
+	// no ID and the items reported unreadable ([Batch.Skipped]); Errors the
+	// failed fetches.
 	Delivered  int64 `json:"delivered"`
 	Duplicates int64 `json:"duplicates"`
 	Invalid    int64 `json:"invalid"`

@@ -73,7 +73,8 @@ func ErrorKind(err error) string {
 
 // Source wraps src so that each Fetch is recorded: posts received (before
 // dedupe; the stream's duplicates are in [Instruments.Watermarks]),
-// fetches and their duration, errors by [ErrorKind], rate-limit refusals
+// fetches and their duration, errors by [ErrorKind] (each item of a batch's
+// Skipped counts as one "malformed"), rate-limit refusals
 // handed to the stream and the wait they asked for, and, as gauges, the
 // source's lag (now minus the newest post's creation time) and cursor age
 // (time since the cursor passed to Fetch last changed, that is since the
@@ -133,6 +134,10 @@ func (s *source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 		return b, err
 	}
 	in.fetches.Add(ctx, 1, s.ok.add...)
+	if n := len(b.Skipped); n > 0 {
+		// Items the source could not read are errors of their own.
+		in.fetchErrs.Add(ctx, int64(n), in.opt("source", s.st.name, "kind", "malformed").add...)
+	}
 	if n := len(b.Posts); n > 0 {
 		in.posts.Add(ctx, int64(n), s.st.opt.add...)
 		var newest time.Time

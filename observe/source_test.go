@@ -253,3 +253,29 @@ func TestWaitsOfClientAndStream(t *testing.T) {
 	assert.Equal(t, t0.Add(7*time.Second), comps[0].RetryAt)
 	assert.Zero(t, comps[0].Failures, "a wait is not a failure")
 }
+
+// skippingSource answers one batch with a post and two unreadable items.
+type skippingSource struct{}
+
+func (skippingSource) Name() string { return "skipping" }
+
+func (skippingSource) Fetch(context.Context, string) (listen.Batch, error) {
+	return listen.Batch{
+		Posts:   []hark.Post{{ID: "a", Text: "x", Created: t0}},
+		Cursor:  "1",
+		Done:    true,
+		Skipped: []error{&listen.ItemError{Index: 1, Err: errors.New("bad")}, &listen.ItemError{Index: 2, Err: errors.New("bad")}},
+	}, nil
+}
+
+func TestSourceCountsSkippedItems(t *testing.T) {
+	reader, mp := newReader()
+	in, err := observe.New(mp)
+	require.NoError(t, err)
+	b, err := in.Source(skippingSource{}).Fetch(t.Context(), "")
+	require.NoError(t, err)
+	assert.Len(t, b.Skipped, 2, "the batch passes through whole")
+	r := collect(t, reader)
+	assert.Equal(t, 2.0, r["hark.source.errors"]["kind=malformed,source=skipping"])
+	assert.Equal(t, 1.0, r["hark.source.fetches"]["result=ok,source=skipping"])
+}
