@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -113,7 +114,7 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	if err := p.authors.Observe(post, s); err != nil {
 		return fmt.Errorf("influence: %w", err)
 	}
-	keys := surgeKeys(post, s)
+	keys := surgeKeys(post, s, p.facts.Handles)
 	p.alerts = append(p.alerts, p.surges.Observe(surge.Observation{
 		Keys:     keys,
 		Time:     post.Created,
@@ -125,14 +126,8 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 		Weight:   1 + float64(post.Metrics.Reposts+post.Metrics.Replies),
 	})...)
 
-	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created}
-	for _, k := range keys {
-		if st := p.surges.Status(k); st.Active {
-			c.Surge.Active = true
-			c.Surge.Keys = append(c.Surge.Keys, k)
-			c.Surge.Score = max(c.Surge.Score, st.Score)
-		}
-	}
+	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created,
+		Surge: respond.SurgeState(p.surges.PostStatus(keys))}
 	d, err := p.policy.Decide(ctx, c)
 	if err != nil {
 		return fmt.Errorf("decide %s: %w", post.ID, err)
@@ -167,8 +162,16 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 // surgeKeys are the keys a post is watched under: the brand as a whole,
 // each product, place and aspect it names (an aspect such as "payment"
 // gathers the first posts of an incident that name no product), its
-// intent and its source.
-func surgeKeys(post hark.Post, s score.Result) []string {
+// intent and its source. The company's own posts are not what people say
+// about it, and spam only counts towards a wave of spam, so that neither
+// raises a surge of complaints.
+func surgeKeys(post hark.Post, s score.Result, own []string) []string {
+	if slices.ContainsFunc(own, func(h string) bool { return strings.EqualFold(h, post.Author.Handle) }) {
+		return nil
+	}
+	if s.Intent == score.IntentSpam {
+		return []string{"intent:spam"}
+	}
 	keys := []string{"brand", "intent:" + string(s.Intent), "source:" + post.Source}
 	for _, e := range s.About {
 		if e.Kind == "product" || e.Kind == "place" || e.Kind == "aspect" {
