@@ -2,6 +2,7 @@ package hn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -82,11 +83,16 @@ func (s *Source) Capabilities() listen.Capabilities {
 
 // response is the shape of search_by_date's answer.
 type response struct {
-	Hits        []hit `json:"hits"`
-	NbHits      int   `json:"nbHits"`
-	NbPages     int   `json:"nbPages"`
-	Page        int   `json:"page"`
-	HitsPerPage int   `json:"hitsPerPage"`
+	// RawHits are decoded one by one into Hits, so that one bad hit does
+	// not lose the page.
+	RawHits     []json.RawMessage `json:"hits"`
+	Hits        []hit             `json:"-"`
+	NbHits      int               `json:"nbHits"`
+	NbPages     int               `json:"nbPages"`
+	Page        int               `json:"page"`
+	HitsPerPage int               `json:"hitsPerPage"`
+
+	unplaced []error // hits that could not be read at all
 }
 
 type hit struct {
@@ -102,6 +108,40 @@ type hit struct {
 	NumComments *int64   `json:"num_comments"`
 	StoryID     *int64   `json:"story_id"`
 	ParentID    *int64   `json:"parent_id"`
+
+	// bad is set for a hit that did not decode but whose objectID and
+	// created_at_i did: it is reported, not delivered, and the cursor
+	// moves past it as past any other.
+	bad error
+}
+
+// hitKey is what of a hit places it in the cursor.
+type hitKey struct {
+	ObjectID   string `json:"objectID"`
+	CreatedAtI int64  `json:"created_at_i"`
+}
+
+// decodeHits fills r.Hits from r.RawHits. A hit that does not decode is
+// kept, marked bad, if its key can still be read, and returned in
+// unplaced if not.
+func (r *response) decodeHits() (unplaced []error) {
+	r.Hits = make([]hit, 0, len(r.RawHits))
+	for i, raw := range r.RawHits {
+		var h hit
+		err := json.Unmarshal(raw, &h)
+		if err == nil {
+			r.Hits = append(r.Hits, h)
+			continue
+		}
+		ie := &listen.ItemError{Index: i, ID: listen.ItemID(raw, "objectID"), Err: err}
+		var k hitKey
+		if json.Unmarshal(raw, &k) != nil || k.ObjectID == "" {
+			unplaced = append(unplaced, fmt.Errorf("hn: %w", ie))
+			continue
+		}
+		r.Hits = append(r.Hits, hit{ObjectID: k.ObjectID, CreatedAtI: k.CreatedAtI, bad: fmt.Errorf("hn: %w", ie)})
+	}
+	return unplaced
 }
 
 type cursor struct {
@@ -150,7 +190,7 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		seen[id] = true
 	}
 	fresh := func(h *hit) bool { return h.CreatedAtI > c.at || !seen[h.ObjectID] }
-	hits, err := s.oldest(ctx, lo, fresh)
+	hits, skipped, err := s.oldest(ctx, lo, fresh)
 	if err != nil {
 		return listen.Batch{}, err
 	}
@@ -177,11 +217,15 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		case h.CreatedAtI == next.at:
 			next.ids = append(next.ids, h.ObjectID)
 		}
+		if h.bad != nil {
+			skipped = append(skipped, h.bad)
+			continue
+		}
 		if p, ok := s.post(&h); ok {
 			posts = append(posts, p)
 		}
 	}
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
 }
 
 func cmpInt(a, b int64) int {
@@ -222,13 +266,16 @@ const maxHits = 1000
 // The posts of the cursor's second already delivered come back too: if
 // the last page holds nothing fresh, the pages before it are read until
 // one does.
-func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([]hit, error) {
+//
+// It returns too the hits of those pages that could not be read, not even
+// their ID and time (a hit that could is among the hits, marked bad).
+func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([]hit, []error, error) {
 	per := s.cfg.HitsPerPage
 	hi := int64(0)
 	for range 20 {
 		r, err := s.search(ctx, lo, hi, 0)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if r.NbHits <= len(r.Hits) || len(r.Hits) == 0 {
 			if hi > 0 && !anyFresh(r.Hits, fresh) {
@@ -237,7 +284,7 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 				lo, hi = hi, 0
 				continue
 			}
-			return r.Hits, nil
+			return r.Hits, r.unplaced, nil
 		}
 		reachable := maxHits / per
 		if r.NbHits <= reachable*per {
@@ -247,7 +294,7 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 			last := min(r.NbPages, reachable) - 1
 			r2, err := s.search(ctx, lo, hi, last)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			// It is the last page by its own count (posts that
 			// arrived in between did not push the oldest further):
@@ -255,19 +302,20 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 			if r2.Page != r2.NbPages-1 || len(r2.Hits) == 0 {
 				continue
 			}
-			hits := r2.Hits
+			hits, unplaced := r2.Hits, r2.unplaced
 			for page := last - 1; page >= 0 && !anyFresh(hits, fresh); page-- {
 				r3, err := s.search(ctx, lo, hi, page)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				hits = append(r3.Hits, hits...)
+				unplaced = append(r3.unplaced, unplaced...)
 			}
-			return hits, nil
+			return hits, unplaced, nil
 		}
 		r2, err := s.search(ctx, lo, hi, reachable-1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(r2.Hits) == 0 {
 			continue
@@ -277,11 +325,11 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 			oldest = min(oldest, h.CreatedAtI)
 		}
 		if oldest <= lo {
-			return r2.Hits, nil // over a page within one second: take it
+			return r2.Hits, r2.unplaced, nil // over a page within one second: take it
 		}
 		hi = oldest
 	}
-	return nil, listen.Transient(errors.New("hn: results kept shifting; will retry"))
+	return nil, nil, listen.Transient(errors.New("hn: results kept shifting; will retry"))
 }
 
 func (s *Source) search(ctx context.Context, lo, hi int64, page int) (*response, error) {
@@ -301,6 +349,7 @@ func (s *Source) search(ctx context.Context, lo, hi int64, page int) (*response,
 	if _, err := s.cfg.Client.GetJSON(ctx, s.cfg.BaseURL+"/search_by_date?"+q.Encode(), nil, &r); err != nil {
 		return nil, fmt.Errorf("hn: %w", err)
 	}
+	r.unplaced = r.decodeHits()
 	return &r, nil
 }
 

@@ -184,7 +184,44 @@ func TestMalformedPayload(t *testing.T) {
 	assert.ErrorIs(t, err, listen.ErrMalformed)
 	assert.False(t, listen.IsPermanent(err))
 
+	// A bad hit is an item skipped, not a failed page.
 	srv.Script("/search_by_date", listentest.JSON(`{"hits":[{"objectID":"1","created_at_i":"soon"}]}`))
+	b, err := s.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	require.Len(t, b.Skipped, 1)
+	assert.ErrorIs(t, b.Skipped[0], listen.ErrMalformed)
+
+	srv.Script("/search_by_date", listentest.JSON(`{"hits":{}}`))
 	_, err = s.Fetch(t.Context(), "")
-	assert.ErrorIs(t, err, listen.ErrMalformed)
+	assert.ErrorIs(t, err, listen.ErrMalformed, "a page of the wrong shape fails whole")
+}
+
+// One hit of the wrong shape is reported, not delivered, and does not lose
+// the others; the cursor moves past it, so it is not reported again.
+func TestFetchSkipsMalformedHit(t *testing.T) {
+	body := `{"hits":[
+		{"objectID":"1","created_at_i":1771285200,"author":"a","comment_text":"first"},
+		{"objectID":"2","created_at_i":1771285201,"author":"b","title":"bad","points":"12"},
+		{"objectID":"3","created_at_i":1771285202,"author":"c","comment_text":"third"},
+		{"objectID":{},"created_at_i":"x"}
+	],"nbHits":4,"nbPages":1,"page":0,"hitsPerPage":100}`
+	tr := &listentest.Transport{Answer: func(*http.Request) listentest.Reply {
+		return listentest.Reply{Body: []byte(body)}
+	}}
+	s := hn.New(hn.Config{Query: "acme", BaseURL: "http://hn.invalid", Client: tr.Client(), Now: func() time.Time { return now }})
+	b, err := s.Fetch(t.Context(), "1771285100")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1", "3"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	require.Len(t, b.Skipped, 2)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "item 3:", "the hit with no readable ID is named by its place")
+	assert.Contains(t, b.Skipped[1].Error(), "item 1 (id 2)")
+	assert.Contains(t, b.Skipped[1].Error(), "points")
+	assert.Equal(t, "1771285202:3", b.Cursor)
+
+	// From a cursor inside the bad hit's second, it is not reported again.
+	b, err = s.Fetch(t.Context(), "1771285201:2")
+	require.NoError(t, err)
+	assert.Len(t, b.Posts, 1)
+	require.Len(t, b.Skipped, 1, "only the hit with no readable key")
 }

@@ -3,6 +3,7 @@ package listentest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -113,4 +114,16 @@ func clip(s string) string {
 		s = s[:64] + "…"
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// CheckSkipped fails t unless each of skipped, a [listen.Batch]'s items that
+// could not be read, is an error that wraps [listen.ErrMalformed] and says
+// something.
+func CheckSkipped(t testing.TB, skipped []error) {
+	t.Helper()
+	for i, err := range skipped {
+		if err == nil || !errors.Is(err, listen.ErrMalformed) || err.Error() == "" {
+			t.Errorf("skipped item %d: %v is not a described ErrMalformed", i, err)
+		}
+	}
 }
