@@ -2,6 +2,7 @@ package mastodon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,6 +105,35 @@ type Status struct {
 	Tags []struct {
 		Name string `json:"name"`
 	} `json:"tags"`
+
+	// bad is set for a status that did not decode but whose ID did: it
+	// is reported, not delivered, and the cursor moves past it.
+	bad error
+}
+
+// decodeStatuses decodes each of raw: one status that does not decode
+// loses nothing else. It is kept, marked bad, if its ID can be read, and
+// returned in unplaced if not.
+func decodeStatuses(raw []json.RawMessage) (statuses []Status, unplaced []error) {
+	statuses = make([]Status, 0, len(raw))
+	for i, r := range raw {
+		var st Status
+		err := json.Unmarshal(r, &st)
+		if err == nil {
+			statuses = append(statuses, st)
+			continue
+		}
+		ie := fmt.Errorf("mastodon: %w", &listen.ItemError{Index: i, ID: listen.ItemID(r, "id"), Err: err})
+		var key struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(r, &key) != nil || key.ID == "" || strings.Trim(key.ID, "0123456789") != "" {
+			unplaced = append(unplaced, ie)
+			continue
+		}
+		statuses = append(statuses, Status{ID: key.ID, bad: ie})
+	}
+	return statuses, unplaced
 }
 
 // Account is the part of Mastodon's Account entity Hark reads.
@@ -148,20 +178,21 @@ func (s *Source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 	if s.cfg.Token != "" {
 		h = http.Header{"Authorization": {"Bearer " + s.cfg.Token}}
 	}
-	var statuses []Status
+	var raw []json.RawMessage
 	var err error
 	if s.cfg.Hashtag != "" {
-		_, err = s.cfg.Client.GetJSON(ctx, endpoint+"?"+q.Encode(), h, &statuses)
+		_, err = s.cfg.Client.GetJSON(ctx, endpoint+"?"+q.Encode(), h, &raw)
 	} else {
 		var r struct {
-			Statuses []Status `json:"statuses"`
+			Statuses []json.RawMessage `json:"statuses"`
 		}
 		_, err = s.cfg.Client.GetJSON(ctx, endpoint+"?"+q.Encode(), h, &r)
-		statuses = r.Statuses
+		raw = r.Statuses
 	}
 	if err != nil {
 		return listen.Batch{}, fmt.Errorf("mastodon: %w", err)
 	}
+	statuses, skipped := decodeStatuses(raw)
 	// Newest first on the wire; deliver oldest first, only after cursor.
 	slices.SortFunc(statuses, func(a, b Status) int { return ids.Compare(a.ID, b.ID) })
 	next := cursor
@@ -172,11 +203,15 @@ func (s *Source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 			continue // empty, already delivered, or repeated in this answer
 		}
 		next = ids.Max(next, st.ID)
+		if st.bad != nil {
+			skipped = append(skipped, st.bad)
+			continue
+		}
 		if p, ok := s.post(st); ok {
 			posts = append(posts, p)
 		}
 	}
-	return listen.Batch{Posts: posts, Cursor: next}, nil
+	return listen.Batch{Posts: posts, Cursor: next, Skipped: skipped}, nil
 }
 
 func (s *Source) post(st *Status) (hark.Post, bool) {

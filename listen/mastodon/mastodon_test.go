@@ -159,3 +159,34 @@ func TestMalformedAndConfig(t *testing.T) {
 		assert.Error(t, err, "%+v", cfg)
 	}
 }
+
+// One status of the wrong shape is reported, not delivered, and loses
+// nothing else; the cursor moves past it.
+func TestFetchSkipsMalformedStatus(t *testing.T) {
+	for _, search := range []bool{false, true} {
+		list := `[
+			{"id":"103","created_at":"2026-02-16T10:03:00Z","content":"<p>third</p>","account":{"acct":"c"}},
+			{"id":"102","created_at":"2026-02-16T10:02:00Z","content":"<p>bad</p>","favourites_count":"12","account":{"acct":"b"}},
+			{"id":7,"content":"no usable id"},
+			{"id":"101","created_at":"2026-02-16T10:01:00Z","content":"<p>first</p>","account":{"acct":"a"}}
+		]`
+		srv := listentest.NewServer(t)
+		cfg := mastodon.Config{Hashtag: "AcmeCloud"}
+		if search {
+			srv.Script("/api/v2/search", listentest.JSON(`{"statuses":`+list+`}`))
+			cfg = mastodon.Config{Query: "acme", Token: "tok"}
+		} else {
+			srv.Script(tagPath, listentest.JSON(list))
+		}
+		s, _ := newSource(t, srv, cfg)
+		b, err := s.Fetch(t.Context(), "100")
+		require.NoError(t, err)
+		require.Len(t, b.Posts, 2)
+		assert.Equal(t, []string{"101", "103"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+		require.Len(t, b.Skipped, 2)
+		listentest.CheckSkipped(t, b.Skipped)
+		assert.Contains(t, b.Skipped[0].Error(), "item 2 (id 7)")
+		assert.Contains(t, b.Skipped[1].Error(), "item 1 (id 102)")
+		assert.Equal(t, "103", b.Cursor)
+	}
+}
