@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
+	"github.com/harkhq/hark/internal/samplewatch"
 	"github.com/harkhq/hark/observe"
 	"github.com/harkhq/hark/reply"
 	"github.com/harkhq/hark/respond"
@@ -29,6 +29,7 @@ type pipeline struct {
 	mu         sync.Mutex // serialises handle and advance (the surge detector is not shared)
 	scorer     *score.Scorer
 	authors    *influence.Tracker
+	watch      *samplewatch.Watch // the sample company's surge keys
 	surges     *surge.Detector
 	policy     *respond.Policy
 	ledger     *respond.MemLedger
@@ -47,7 +48,8 @@ type pipeline struct {
 }
 
 func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *platform, in *observe.Instruments, log *slog.Logger) (*pipeline, error) {
-	scorer, err := score.New(score.WithBrand(brandOf(facts)))
+	watch := samplewatch.New(facts)
+	scorer, err := score.New(score.WithBrand(watch.Brand()))
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
 	}
@@ -57,6 +59,7 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 	pacer := newPacer()
 	p := &pipeline{
 		scorer:   scorer,
+		watch:    watch,
 		authors:  influence.NewTracker(influence.WithBrandAccounts(facts.Handles...)),
 		surges:   surge.New(surge.Config{MaxKeys: 10_000}),
 		policy:   policy,
@@ -71,20 +74,6 @@ func newPipeline(facts sample.Facts, policy *respond.Policy, b *board, plat *pla
 	p.obs, p.score, p.decide = in, in.Scorer(scorer), in.Decider(policy.Decide)
 	p.dispatch = in.Dispatcher("dispatcher", p.dispatcher)
 	return p, nil
-}
-
-// brandOf tells the scorer about the sample's company: its names and handles
-// are not sentiment words, its products and stores are what posts are about.
-func brandOf(f sample.Facts) score.Brand {
-	b := score.Brand{Name: f.Brand, Handles: f.Handles}
-	for _, p := range f.Products {
-		b.Products = append(b.Products, p.Name)
-		b.Neutral = append(b.Neutral, p.Name)
-	}
-	for _, s := range f.Stores {
-		b.Places = append(b.Places, s.City)
-	}
-	return b
 }
 
 // route sends routes, alerts, escalations and tags to the board's outbox
@@ -115,26 +104,15 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	if post.Created.IsZero() {
 		post.Created = p.board.clock.now()
 	}
-	keys := surgeKeys(post, s)
-	alerts := p.surges.Observe(surge.Observation{
-		Keys:     keys,
-		Time:     post.Created,
-		Negative: s.Label == score.LabelNegative,
-		Source:   post.Source,
-		Terms:    surge.Terms(post.Text, 8),
-		Entities: entityNames(s),
-		PostID:   post.ID,
-		Weight:   1 + float64(post.Metrics.Reposts+post.Metrics.Replies),
-	})
-	p.obs.Alerts(ctx, alerts)
-	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created}
-	for _, k := range keys {
-		if st := p.surges.Status(k); st.Active {
-			c.Surge.Active = true
-			c.Surge.Keys = append(c.Surge.Keys, k)
-			c.Surge.Score = max(c.Surge.Score, st.Score)
-		}
+	var keys []string
+	var alerts []surge.Alert
+	if o, ok := p.watch.Observe(post, s); ok {
+		keys = o.Keys
+		alerts = p.surges.Observe(o)
 	}
+	p.obs.Alerts(ctx, alerts)
+	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created,
+		Surge: respond.SurgeState(p.surges.PostStatus(keys))}
 	d, err := p.decide(ctx, c)
 	if err != nil {
 		return fmt.Errorf("decide %s: %w", post.ID, err)
@@ -169,27 +147,4 @@ func (p *pipeline) advance(now time.Time) {
 	}
 	alerts := p.obs.Alerts(context.Background(), p.surges.Advance(now))
 	p.board.addAlerts(alerts, p.surges.Status)
-}
-
-// surgeKeys are the keys a post is watched under: the brand as a whole, each
-// product and place it names, its intent and its source.
-func surgeKeys(post hark.Post, s score.Result) []string {
-	keys := []string{"brand", "intent:" + string(s.Intent)}
-	if post.Source != "" {
-		keys = append(keys, "source:"+post.Source)
-	}
-	for _, e := range s.About {
-		if e.Kind == "product" || e.Kind == "place" {
-			keys = append(keys, e.Kind+":"+strings.ToLower(e.Name))
-		}
-	}
-	return keys
-}
-
-func entityNames(s score.Result) []string {
-	var names []string
-	for _, e := range s.About {
-		names = append(names, e.Name)
-	}
-	return names
 }

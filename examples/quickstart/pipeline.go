@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/influence"
+	"github.com/harkhq/hark/internal/samplewatch"
 	"github.com/harkhq/hark/respond"
 	"github.com/harkhq/hark/respond/surge"
 	"github.com/harkhq/hark/sample"
@@ -24,6 +23,7 @@ type pipeline struct {
 	clock      *clock
 	scorer     *score.Scorer
 	authors    *influence.Tracker
+	watch      *samplewatch.Watch
 	surges     *surge.Detector
 	policy     *respond.Policy
 	dispatcher *respond.Dispatcher
@@ -50,7 +50,8 @@ type item struct {
 }
 
 func newPipeline(facts sample.Facts, policyPath string, loc *time.Location) (*pipeline, error) {
-	scorer, err := score.New(score.WithBrand(brandOf(facts)))
+	watch := samplewatch.New(facts)
+	scorer, err := score.New(score.WithBrand(watch.Brand()))
 	if err != nil {
 		return nil, fmt.Errorf("scorer: %w", err)
 	}
@@ -70,6 +71,7 @@ func newPipeline(facts sample.Facts, policyPath string, loc *time.Location) (*pi
 	box := &outbox{byChannel: map[string]int{}}
 	p := &pipeline{
 		facts:   facts,
+		watch:   watch,
 		loc:     loc,
 		clock:   clk,
 		scorer:  scorer,
@@ -89,21 +91,6 @@ func newPipeline(facts sample.Facts, policyPath string, loc *time.Location) (*pi
 	return p, nil
 }
 
-// brandOf tells the scorer what it needs to know about the sample's company:
-// its names and handles are not sentiment words, and its products and stores
-// are what posts are about.
-func brandOf(f sample.Facts) score.Brand {
-	b := score.Brand{Name: f.Brand, Handles: f.Handles}
-	for _, p := range f.Products {
-		b.Products = append(b.Products, p.Name)
-		b.Neutral = append(b.Neutral, p.Name)
-	}
-	for _, s := range f.Stores {
-		b.Places = append(b.Places, s.City)
-	}
-	return b
-}
-
 func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	// Time is the replay's: what was due before this post happens first
 	// (the care team's reviews, replies the pacer deferred).
@@ -114,17 +101,11 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 	if err := p.authors.Observe(post, s); err != nil {
 		return fmt.Errorf("influence: %w", err)
 	}
-	keys := surgeKeys(post, s, p.facts.Handles)
-	p.alerts = append(p.alerts, p.surges.Observe(surge.Observation{
-		Keys:     keys,
-		Time:     post.Created,
-		Negative: s.Label == score.LabelNegative,
-		Source:   post.Source,
-		Terms:    surge.Terms(post.Text, 8),
-		Entities: entityNames(s),
-		PostID:   post.ID,
-		Weight:   1 + float64(post.Metrics.Reposts+post.Metrics.Replies),
-	})...)
+	var keys []string
+	if o, ok := p.watch.Observe(post, s); ok {
+		keys = o.Keys
+		p.alerts = append(p.alerts, p.surges.Observe(o)...)
+	}
 
 	c := respond.Case{Post: post, Scores: s, Author: p.authors.Score(post.Author), Now: post.Created,
 		Surge: respond.SurgeState(p.surges.PostStatus(keys))}
@@ -157,36 +138,6 @@ func (p *pipeline) handle(ctx context.Context, post hark.Post) error {
 		p.urgent = append(p.urgent, item{post, s, d})
 	}
 	return nil
-}
-
-// surgeKeys are the keys a post is watched under: the brand as a whole,
-// each product, place and aspect it names (an aspect such as "payment"
-// gathers the first posts of an incident that name no product), its
-// intent and its source. The company's own posts are not what people say
-// about it, and spam only counts towards a wave of spam, so that neither
-// raises a surge of complaints.
-func surgeKeys(post hark.Post, s score.Result, own []string) []string {
-	if slices.ContainsFunc(own, func(h string) bool { return strings.EqualFold(h, post.Author.Handle) }) {
-		return nil
-	}
-	if s.Intent == score.IntentSpam {
-		return []string{"intent:spam"}
-	}
-	keys := []string{"brand", "intent:" + string(s.Intent), "source:" + post.Source}
-	for _, e := range s.About {
-		if e.Kind == "product" || e.Kind == "place" || e.Kind == "aspect" {
-			keys = append(keys, e.Kind+":"+strings.ToLower(e.Name))
-		}
-	}
-	return keys
-}
-
-func entityNames(s score.Result) []string {
-	var names []string
-	for _, e := range s.About {
-		names = append(names, e.Name)
-	}
-	return names
 }
 
 // outbox stands in for Slack, the pager and e-mail: it records what the
