@@ -142,6 +142,45 @@ type Thing struct {
 		Over18        bool    `json:"over_18"`
 		AuthorPremium bool    `json:"author_premium"`
 	} `json:"data"`
+
+	// bad is set for a child that did not decode but whose name and time
+	// did: it is reported, not delivered, and the cursor moves past it.
+	bad error
+}
+
+// decodeChildren decodes each child of a listing: one that does not decode
+// loses nothing else. It is kept, marked bad, if its name and time can be
+// read, and returned in unplaced if not.
+func decodeChildren(raw []json.RawMessage) (things []Thing, unplaced []error) {
+	things = make([]Thing, 0, len(raw))
+	for i, r := range raw {
+		var t Thing
+		err := json.Unmarshal(r, &t)
+		if err == nil {
+			things = append(things, t)
+			continue
+		}
+		var key struct {
+			Data struct {
+				Name       string  `json:"name"`
+				CreatedUTC float64 `json:"created_utc"`
+			} `json:"data"`
+		}
+		keyErr := json.Unmarshal(r, &key)
+		ie := &listen.ItemError{Index: i, Err: err}
+		if keyErr == nil {
+			ie.ID = key.Data.Name
+		}
+		bad := fmt.Errorf("reddit: %w", ie)
+		if keyErr != nil || key.Data.Name == "" {
+			unplaced = append(unplaced, bad)
+			continue
+		}
+		t = Thing{bad: bad}
+		t.Data.Name, t.Data.CreatedUTC = key.Data.Name, key.Data.CreatedUTC
+		things = append(things, t)
+	}
+	return things, unplaced
 }
 
 type cursor struct {
@@ -188,12 +227,16 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		seen[n] = true
 	}
 	var fresh []Thing
+	var skipped []error
 	after := ""
 	for range s.cfg.Pages {
-		l, err := s.page(ctx, after)
+		l, unplaced, err := s.page(ctx, after)
 		if err != nil {
 			return listen.Batch{}, err
 		}
+		// Children that could not be placed in time are reported each
+		// time their page is read.
+		skipped = append(skipped, unplaced...)
 		reached := false
 		for _, t := range l.Data.Children {
 			if t.Data.Name == "" {
@@ -236,14 +279,21 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		case at == next.at:
 			next.names = append(next.names, t.Data.Name)
 		}
+		if t.bad != nil {
+			skipped = append(skipped, t.bad)
+			continue
+		}
 		if p, ok := post(t); ok {
 			posts = append(posts, p)
 		}
 	}
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
 }
 
-func (s *Source) page(ctx context.Context, after string) (*Listing, error) {
+// page reads one listing page. It returns too the children that could not
+// be read, not even their name and time (one that could is in the listing,
+// marked bad).
+func (s *Source) page(ctx context.Context, after string) (*Listing, []error, error) {
 	q := url.Values{"limit": {"100"}, "raw_json": {"1"}}
 	if after != "" {
 		q.Set("after", after)
@@ -268,21 +318,32 @@ func (s *Source) page(ctx context.Context, after string) (*Listing, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := s.accessToken(ctx, attempt > 0)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		var l Listing
+		var raw struct {
+			Kind string `json:"kind"`
+			Data struct {
+				After    *string           `json:"after"`
+				Before   *string           `json:"before"`
+				Children []json.RawMessage `json:"children"`
+			} `json:"data"`
+		}
 		h := http.Header{"Authorization": {"Bearer " + tok}, "User-Agent": {s.cfg.UserAgent}}
-		_, err = s.cfg.Client.GetJSON(ctx, u, h, &l)
+		_, err = s.cfg.Client.GetJSON(ctx, u, h, &raw)
 		if listen.StatusOf(err) == http.StatusUnauthorized && attempt == 0 {
 			continue // the token expired early or was revoked: renew once
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reddit: %w", err)
+			return nil, nil, fmt.Errorf("reddit: %w", err)
 		}
-		if l.Kind != "Listing" {
-			return nil, listen.Malformed(fmt.Errorf("reddit: %s: kind %q, want Listing", path, l.Kind))
+		if raw.Kind != "Listing" {
+			return nil, nil, listen.Malformed(fmt.Errorf("reddit: %s: kind %q, want Listing", path, raw.Kind))
 		}
-		return &l, nil
+		l := &Listing{Kind: raw.Kind}
+		l.Data.After, l.Data.Before = raw.Data.After, raw.Data.Before
+		var unplaced []error
+		l.Data.Children, unplaced = decodeChildren(raw.Data.Children)
+		return l, unplaced, nil
 	}
 }
 

@@ -168,7 +168,12 @@ func TestMalformed(t *testing.T) {
 	srv := server(t)
 	srv.Script("/search", listentest.JSON(`{"kind":"Listing","data":{"children":[{"kind":"t3","data":{"created_utc":"yesterday"}}]}}`))
 	s, _ := newSource(t, srv, reddit.Config{Query: "acme"})
-	_, err := s.Fetch(t.Context(), "")
+	b, err := s.Fetch(t.Context(), "")
+	require.NoError(t, err, "a bad child is an item skipped, not a failed page")
+	require.Len(t, b.Skipped, 1)
+	assert.ErrorIs(t, b.Skipped[0], listen.ErrMalformed)
+	srv.Script("/search", listentest.JSON(`{"kind":"Listing","data":{"children":{}}}`))
+	_, err = s.Fetch(t.Context(), "")
 	assert.ErrorIs(t, err, listen.ErrMalformed)
 	srv.Script("/search", listentest.JSON(`{"kind":"t3","data":{}}`))
 	_, err = s.Fetch(t.Context(), "")
@@ -185,4 +190,25 @@ func TestMalformed(t *testing.T) {
 		_, err := reddit.New(cfg)
 		assert.Error(t, err)
 	}
+}
+
+// One child of the wrong shape is reported, not delivered, and loses
+// nothing else; the cursor moves past it.
+func TestFetchSkipsMalformedChild(t *testing.T) {
+	srv := server(t)
+	srv.Script("/search", listentest.JSON(`{"kind":"Listing","data":{"after":null,"children":[
+		{"kind":"t3","data":{"id":"c","name":"t3_c","title":"third","author":"x","created_utc":1771285203}},
+		{"kind":"t3","data":{"id":"b","name":"t3_b","title":"bad","score":"12","created_utc":1771285202}},
+		{"kind":"t3","data":{"id":"a","name":"t3_a","title":"first","author":"y","created_utc":1771285201}}
+	]}}`))
+	s, _ := newSource(t, srv, reddit.Config{Query: "acme"})
+	b, err := s.Fetch(t.Context(), "1771285200")
+	require.NoError(t, err)
+	require.Len(t, b.Posts, 2)
+	assert.Equal(t, []string{"t3_a", "t3_c"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	require.Len(t, b.Skipped, 1)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "item 1 (id t3_b)")
+	assert.Contains(t, b.Skipped[0].Error(), "score")
+	assert.Equal(t, "1771285203:t3_c", b.Cursor)
 }
