@@ -36,6 +36,7 @@ func FuzzFetch(f *testing.F) {
 			return
 		}
 		listentest.CheckPosts(t, b.Posts)
+		listentest.CheckSkipped(t, b.Skipped)
 	})
 }
 

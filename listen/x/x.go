@@ -2,6 +2,7 @@ package x
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -110,6 +111,64 @@ type Tweet struct {
 			Tag string `json:"tag"`
 		} `json:"hashtags"`
 	} `json:"entities"`
+
+	// bad is set for a tweet that did not decode but whose ID did: it is
+	// reported, not delivered, and the cursor moves past it.
+	bad error
+}
+
+// rawResponse is [Response] with its lists undecoded, so that one item that
+// does not decode loses nothing else.
+type rawResponse struct {
+	Data     []json.RawMessage `json:"data"`
+	Includes struct {
+		Users []json.RawMessage `json:"users"`
+	} `json:"includes"`
+	Meta   json.RawMessage `json:"meta"`
+	Errors json.RawMessage `json:"errors"`
+}
+
+// decode fills r from raw. A tweet that does not decode is kept, marked
+// bad, if its ID can be read; it and the items that cannot be placed (a
+// tweet without a readable ID, a user) are returned in unplaced.
+func (raw *rawResponse) decode(r *Response) (unplaced []error, err error) {
+	if len(raw.Meta) > 0 {
+		if err := json.Unmarshal(raw.Meta, &r.Meta); err != nil {
+			return nil, listen.Malformed(fmt.Errorf("x: meta: %w", err))
+		}
+	}
+	if len(raw.Errors) > 0 {
+		if err := json.Unmarshal(raw.Errors, &r.Errors); err != nil {
+			return nil, listen.Malformed(fmt.Errorf("x: errors: %w", err))
+		}
+	}
+	if raw.Data != nil {
+		r.Data = make([]Tweet, 0, len(raw.Data))
+	}
+	for i, m := range raw.Data {
+		var t Tweet
+		err := json.Unmarshal(m, &t)
+		if err == nil {
+			r.Data = append(r.Data, t)
+			continue
+		}
+		bad := fmt.Errorf("x: tweet %w", &listen.ItemError{Index: i, ID: listen.ItemID(m, "id"), Err: err})
+		var key struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(m, &key) != nil || key.ID == "" || strings.Trim(key.ID, "0123456789") != "" {
+			unplaced = append(unplaced, bad)
+			continue
+		}
+		r.Data = append(r.Data, Tweet{ID: key.ID, bad: bad})
+	}
+	var users []error
+	r.Includes.Users, users = listen.DecodeItems[User](raw.Includes.Users, "id")
+	for _, e := range users {
+		// The tweets of an unreadable user are delivered with its ID only.
+		unplaced = append(unplaced, fmt.Errorf("x: included user %w", e))
+	}
+	return unplaced, nil
 }
 
 type metrics struct {
@@ -177,16 +236,18 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		return listen.Batch{}, listen.Permanent(err)
 	}
 	var (
-		tweets []Tweet
-		users  = map[string]User{}
-		token  string
-		more   bool
+		tweets  []Tweet
+		users   = map[string]User{}
+		token   string
+		more    bool
+		skipped []error
 	)
 	for range s.cfg.Pages {
-		r, err := s.search(ctx, c, token)
+		r, unplaced, err := s.search(ctx, c, token)
 		if err != nil {
 			return listen.Batch{}, err
 		}
+		skipped = append(skipped, unplaced...)
 		tweets = append(tweets, r.Data...)
 		for _, u := range r.Includes.Users {
 			users[u.ID] = u
@@ -210,6 +271,10 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		if oldest == "" {
 			oldest = t.ID
 		}
+		if t.bad != nil {
+			skipped = append(skipped, t.bad)
+			continue
+		}
 		if strings.TrimSpace(t.Text) == "" {
 			continue // read, so past the cursor, but not a post
 		}
@@ -223,10 +288,12 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 	case newest != "":
 		next.since = ids.Max(c.since, newest)
 	}
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
 }
 
-func (s *Source) search(ctx context.Context, c cursor, token string) (*Response, error) {
+// search reads one page. It returns too the items that could not be read
+// and placed (see rawResponse.decode).
+func (s *Source) search(ctx context.Context, c cursor, token string) (*Response, []error, error) {
 	q := url.Values{
 		"query":        {s.cfg.Query},
 		"max_results":  {"100"},
@@ -243,16 +310,21 @@ func (s *Source) search(ctx context.Context, c cursor, token string) (*Response,
 	if token != "" {
 		q.Set("next_token", token)
 	}
-	var r Response
+	var raw rawResponse
 	h := http.Header{"Authorization": {"Bearer " + s.cfg.BearerToken}}
-	if _, err := s.cfg.Client.GetJSON(ctx, s.cfg.BaseURL+"/2/tweets/search/recent?"+q.Encode(), h, &r); err != nil {
-		return nil, fmt.Errorf("x: %w", err)
+	if _, err := s.cfg.Client.GetJSON(ctx, s.cfg.BaseURL+"/2/tweets/search/recent?"+q.Encode(), h, &raw); err != nil {
+		return nil, nil, fmt.Errorf("x: %w", err)
+	}
+	var r Response
+	unplaced, err := raw.decode(&r)
+	if err != nil {
+		return nil, nil, err
 	}
 	if r.Data == nil && r.Meta.ResultCount == 0 && len(r.Errors) > 0 {
 		e := r.Errors[0]
-		return nil, listen.Permanent(fmt.Errorf("x: %s: %s", e.Title, e.Detail))
+		return nil, nil, listen.Permanent(fmt.Errorf("x: %s: %s", e.Title, e.Detail))
 	}
-	return &r, nil
+	return &r, unplaced, nil
 }
 
 func post(t *Tweet, u User) hark.Post {

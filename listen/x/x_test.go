@@ -158,6 +158,15 @@ func TestErrorsAndMalformed(t *testing.T) {
 	assert.True(t, listen.IsPermanent(err))
 
 	srv.Script(path, listentest.JSON(`{"data":[{"id":1}]}`))
+	b, err := s.Fetch(t.Context(), "")
+	require.NoError(t, err, "a bad tweet is an item skipped, not a failed page")
+	require.Len(t, b.Skipped, 1)
+	assert.ErrorIs(t, b.Skipped[0], listen.ErrMalformed)
+
+	srv.Script(path, listentest.JSON(`{"data":{"id":"1"}}`))
+	_, err = s.Fetch(t.Context(), "")
+	assert.ErrorIs(t, err, listen.ErrMalformed, "a page of the wrong shape fails whole")
+	srv.Script(path, listentest.JSON(`{"data":[],"meta":{"next_token":7}}`))
 	_, err = s.Fetch(t.Context(), "")
 	assert.ErrorIs(t, err, listen.ErrMalformed)
 
@@ -167,4 +176,29 @@ func TestErrorsAndMalformed(t *testing.T) {
 	}
 	_, err = x.New(x.Config{Query: "acme"})
 	assert.Error(t, err)
+}
+
+// One tweet of the wrong shape is reported, not delivered, and loses
+// nothing else; the cursor moves past it. A user that does not decode is
+// reported too, and its tweets keep the author's ID.
+func TestFetchSkipsMalformedTweet(t *testing.T) {
+	srv := listentest.NewServer(t)
+	srv.Script(path, listentest.JSON(`{"data":[
+		{"id":"103","text":"third","author_id":"u1","created_at":"2026-02-16T10:03:00Z"},
+		{"id":"102","text":"bad","author_id":"u1","public_metrics":{"like_count":"12"}},
+		{"id":"101","text":"first","author_id":"u2","created_at":"2026-02-16T10:01:00Z"}
+	],"includes":{"users":[{"id":"u1","username":"one"},{"id":"u2","username":["two"]}]},
+	"meta":{"newest_id":"103","oldest_id":"101","result_count":3}}`))
+	s, _ := newSource(t, srv, x.Config{})
+	b, err := s.Fetch(t.Context(), "100")
+	require.NoError(t, err)
+	require.Len(t, b.Posts, 2)
+	assert.Equal(t, []string{"101", "103"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	assert.Equal(t, "u2", b.Posts[0].Author.ID)
+	assert.Equal(t, "@one", b.Posts[1].Author.Handle)
+	require.Len(t, b.Skipped, 2)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "user item 1 (id u2)")
+	assert.Contains(t, b.Skipped[1].Error(), "tweet item 1 (id 102)")
+	assert.Equal(t, "103", b.Cursor)
 }
