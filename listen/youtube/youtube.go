@@ -2,6 +2,7 @@ package youtube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -158,9 +159,11 @@ func (s *Source) Capabilities() listen.Capabilities {
 }
 
 type threadList struct {
-	Kind          string   `json:"kind"`
-	NextPageToken string   `json:"nextPageToken"`
-	Items         []thread `json:"items"`
+	Kind          string `json:"kind"`
+	NextPageToken string `json:"nextPageToken"`
+	// Items are decoded one by one (see decodeThreads), so that one bad
+	// thread loses nothing else.
+	Items []json.RawMessage `json:"items"`
 }
 
 type thread struct {
@@ -171,8 +174,46 @@ type thread struct {
 		TotalReplyCount int64   `json:"totalReplyCount"`
 	} `json:"snippet"`
 	Replies struct {
-		Comments []comment `json:"comments"`
+		Comments []json.RawMessage `json:"comments"`
 	} `json:"replies"`
+
+	// bad is set for a thread that did not decode but whose ID and time
+	// did: it is reported, not delivered, and the cursor moves past it.
+	bad error
+}
+
+// decodeThreads decodes each of raw. A thread that does not decode is kept,
+// marked bad, if its ID and time can be read, and returned in unplaced if
+// not.
+func decodeThreads(raw []json.RawMessage) (threads []thread, unplaced []error) {
+	threads = make([]thread, 0, len(raw))
+	for i, r := range raw {
+		var th thread
+		err := json.Unmarshal(r, &th)
+		if err == nil {
+			threads = append(threads, th)
+			continue
+		}
+		bad := fmt.Errorf("youtube: thread %w", &listen.ItemError{Index: i, ID: listen.ItemID(r, "id"), Err: err})
+		var key struct {
+			ID      string `json:"id"`
+			Snippet struct {
+				TopLevelComment struct {
+					Snippet struct {
+						PublishedAt time.Time `json:"publishedAt"`
+					} `json:"snippet"`
+				} `json:"topLevelComment"`
+			} `json:"snippet"`
+		}
+		if json.Unmarshal(r, &key) != nil || key.ID == "" {
+			unplaced = append(unplaced, bad)
+			continue
+		}
+		th = thread{ID: key.ID, bad: bad}
+		th.Snippet.TopLevelComment.Snippet.PublishedAt = key.Snippet.TopLevelComment.Snippet.PublishedAt
+		threads = append(threads, th)
+	}
+	return threads, unplaced
 }
 
 type comment struct {
@@ -248,14 +289,19 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		seen[id] = true
 	}
 	var fresh []thread
+	var skipped []error
 	token := ""
 	for range s.cfg.Pages {
 		l, err := s.threads(ctx, token)
 		if err != nil {
 			return listen.Batch{}, err
 		}
+		items, unplaced := decodeThreads(l.Items)
+		// Threads that could not be placed in time are reported each
+		// time their page is read.
+		skipped = append(skipped, unplaced...)
 		reached := false
-		for _, th := range l.Items {
+		for _, th := range items {
 			at := th.Snippet.TopLevelComment.Snippet.PublishedAt.Unix()
 			if cur != "" && (at < c.at || at == c.at && seen[th.ID]) {
 				reached = true
@@ -285,12 +331,19 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		case at == next.at:
 			next.ids = append(next.ids, th.ID)
 		}
+		if th.bad != nil {
+			skipped = append(skipped, th.bad)
+			continue
+		}
 		top := th.Snippet.TopLevelComment
 		if p, ok := commentPost(&top, th.ID, ""); ok {
 			p.Metrics.Replies = th.Snippet.TotalReplyCount
 			posts = append(posts, p)
 		}
-		replies := th.Replies.Comments
+		replies, bad := listen.DecodeItems[comment](th.Replies.Comments, "id")
+		for _, err := range bad {
+			skipped = append(skipped, fmt.Errorf("youtube: thread %s: reply %w", th.ID, err))
+		}
 		slices.SortStableFunc(replies, func(a, b comment) int { return a.Snippet.PublishedAt.Compare(b.Snippet.PublishedAt) })
 		for i := range replies {
 			if p, ok := commentPost(&replies[i], th.ID, th.ID); ok {
@@ -299,11 +352,13 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		}
 	}
 	if !s.cfg.NoEnrich && len(posts) > 0 {
-		if err := s.enrich(ctx, posts); err != nil {
+		bad, err := s.enrich(ctx, posts)
+		if err != nil {
 			return listen.Batch{}, err
 		}
+		skipped = append(skipped, bad...)
 	}
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
 }
 
 // get spends one unit and GETs endpoint with q, mapping quotaExceeded to
@@ -383,8 +438,9 @@ func commentPost(c *comment, threadID, parent string) (hark.Post, bool) {
 }
 
 // enrich fills subscriber and video counts of commenters, 50 channels a
-// call, cached for the life of the Source.
-func (s *Source) enrich(ctx context.Context, posts []hark.Post) error {
+// call, cached for the life of the Source. A channel that does not decode
+// is returned in skipped, once: it is cached as unknown.
+func (s *Source) enrich(ctx context.Context, posts []hark.Post) (skipped []error, err error) {
 	s.mu.Lock()
 	var missing []string
 	want := map[string]bool{}
@@ -399,14 +455,18 @@ func (s *Source) enrich(ctx context.Context, posts []hark.Post) error {
 	s.mu.Unlock()
 	for chunk := range slices.Chunk(missing, 50) {
 		var r struct {
-			Items []channel `json:"items"`
+			Items []json.RawMessage `json:"items"`
 		}
 		q := url.Values{"part": {"snippet,statistics"}, "id": {strings.Join(chunk, ",")}, "maxResults": {"50"}}
 		if err := s.get(ctx, "/channels", q, &r); err != nil {
-			return err
+			return nil, err
+		}
+		items, bad := listen.DecodeItems[channel](r.Items, "id")
+		for _, err := range bad {
+			skipped = append(skipped, fmt.Errorf("youtube: channel %w", err))
 		}
 		s.mu.Lock()
-		for _, ch := range r.Items {
+		for _, ch := range items {
 			s.channels[ch.ID] = ch
 		}
 		for _, id := range chunk {
@@ -433,5 +493,5 @@ func (s *Source) enrich(ctx context.Context, posts []hark.Post) error {
 			a.Handle = ch.Snippet.CustomURL
 		}
 	}
-	return nil
+	return skipped, nil
 }

@@ -3,6 +3,7 @@ package youtube_test
 import (
 	"net/http"
 	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -142,4 +143,37 @@ func TestRetryAfterAndMalformed(t *testing.T) {
 	assert.True(t, listen.IsPermanent(err))
 	_, err = youtube.New(youtube.Config{APIKey: "k"})
 	assert.Error(t, err)
+}
+
+// One thread, reply or channel of the wrong shape is reported, not
+// delivered, and loses nothing else; the cursor moves past the thread.
+func TestFetchSkipsMalformedItems(t *testing.T) {
+	srv := server(t)
+	th := func(id, at, extra string) string {
+		return `{"id":"` + id + `","snippet":{"videoId":"v","totalReplyCount":0,"topLevelComment":{"id":"` + id +
+			`","snippet":{"authorDisplayName":"@a","authorChannelId":{"value":"ch1"},"textOriginal":"text ` + id +
+			`","publishedAt":"` + at + `"` + extra + `}}}}`
+	}
+	srv.Script("/commentThreads", listentest.JSON(`{"kind":"youtube#commentThreadListResponse","items":[`+
+		th("t3", "2026-02-16T10:03:00Z", "")+`,`+
+		th("t2", "2026-02-16T10:02:00Z", `,"likeCount":"12"`)+`,`+
+		`{"id":"t1","snippet":{"videoId":"v","topLevelComment":{"id":"t1","snippet":{"authorChannelId":{"value":"ch2"},"textOriginal":"text t1","publishedAt":"2026-02-16T10:01:00Z"}}},`+
+		`"replies":{"comments":[{"id":"r1","snippet":{"textOriginal":"reply","likeCount":"x","publishedAt":"2026-02-16T10:04:00Z"}},`+
+		`{"id":"r2","snippet":{"textOriginal":"good reply","authorChannelId":{"value":"ch1"},"publishedAt":"2026-02-16T10:05:00Z"}}]}}]}`))
+	srv.Script("/channels", listentest.JSON(`{"items":[{"id":"ch1","snippet":{"title":"One"},"statistics":{"subscriberCount":"5"}},{"id":"ch2","statistics":{"hiddenSubscriberCount":"no"}}]}`))
+	s, _ := newSource(t, srv, youtube.Config{})
+	b, err := s.Fetch(t.Context(), "1771236000")
+	require.NoError(t, err)
+	var got []string
+	for _, p := range b.Posts {
+		got = append(got, p.ID)
+	}
+	assert.Equal(t, []string{"t1", "r2", "t3"}, got)
+	assert.Equal(t, int64(5), b.Posts[2].Author.Followers)
+	require.Len(t, b.Skipped, 3)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "thread t1: reply item 0 (id r1)")
+	assert.Contains(t, b.Skipped[1].Error(), "thread item 1 (id t2)")
+	assert.Contains(t, b.Skipped[2].Error(), "channel item 1 (id ch2)")
+	assert.Equal(t, strconv.FormatInt(time.Date(2026, 2, 16, 10, 3, 0, 0, time.UTC).Unix(), 10)+":t3", b.Cursor)
 }
