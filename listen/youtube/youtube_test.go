@@ -2,8 +2,8 @@ package youtube_test
 
 import (
 	"net/http"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
