@@ -2,6 +2,7 @@ package discourse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,15 +94,46 @@ type Post struct {
 	LikeCount         int64     `json:"like_count"`
 	Hidden            bool      `json:"hidden"`
 	UserDeleted       bool      `json:"user_deleted"`
+
+	// bad is set for a post that did not decode but whose ID did: it is
+	// reported, not delivered, and the cursor moves past it.
+	bad error
+}
+
+type topic struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+	Slug  string `json:"slug"`
 }
 
 type searchResult struct {
-	Posts  []Post `json:"posts"`
-	Topics []struct {
-		ID    int64  `json:"id"`
-		Title string `json:"title"`
-		Slug  string `json:"slug"`
-	} `json:"topics"`
+	Posts  []json.RawMessage `json:"posts"`
+	Topics []json.RawMessage `json:"topics"`
+}
+
+// decodePosts decodes each of raw, so that one post that does not decode
+// loses nothing else. It is kept, marked bad, if its ID can be read, and
+// returned in unplaced if not.
+func decodePosts(raw []json.RawMessage) (posts []Post, unplaced []error) {
+	posts = make([]Post, 0, len(raw))
+	for i, r := range raw {
+		var p Post
+		err := json.Unmarshal(r, &p)
+		if err == nil {
+			posts = append(posts, p)
+			continue
+		}
+		bad := fmt.Errorf("discourse: post %w", &listen.ItemError{Index: i, ID: listen.ItemID(r, "id"), Err: err})
+		var key struct {
+			ID int64 `json:"id"`
+		}
+		if json.Unmarshal(r, &key) != nil || key.ID <= 0 {
+			unplaced = append(unplaced, bad)
+			continue
+		}
+		posts = append(posts, Post{ID: key.ID, bad: bad})
+	}
+	return posts, unplaced
 }
 
 // Fetch implements listen.Source.
@@ -118,13 +150,14 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		after = n
 	}
 	var (
-		posts []Post
-		err   error
+		posts   []Post
+		skipped []error
+		err     error
 	)
 	if s.cfg.Query != "" {
-		posts, err = s.search(ctx)
+		posts, skipped, err = s.search(ctx)
 	} else {
-		posts, err = s.latest(ctx, after)
+		posts, skipped, err = s.latest(ctx, after)
 	}
 	if err != nil {
 		return listen.Batch{}, err
@@ -138,11 +171,15 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 			continue
 		}
 		next = max(next, p.ID)
+		if p.bad != nil {
+			skipped = append(skipped, p.bad)
+			continue
+		}
 		if hp, ok := s.post(p); ok {
 			out = append(out, hp)
 		}
 	}
-	return listen.Batch{Posts: out, Cursor: strconv.FormatInt(next, 10)}, nil
+	return listen.Batch{Posts: out, Cursor: strconv.FormatInt(next, 10), Skipped: skipped}, nil
 }
 
 func cmp(a, b int64) int {
@@ -165,9 +202,11 @@ func (s *Source) header() http.Header {
 }
 
 // latest reads /posts.json back from the newest until a page reaches
-// after, or Pages are read.
-func (s *Source) latest(ctx context.Context, after int64) ([]Post, error) {
+// after, or Pages are read. It returns too the posts that could not be
+// read, not even their ID (one that could is among the posts, marked bad).
+func (s *Source) latest(ctx context.Context, after int64) ([]Post, []error, error) {
 	var all []Post
+	var unplaced []error
 	before := int64(0)
 	for range s.cfg.Pages {
 		u := s.cfg.Forum + "/posts.json"
@@ -175,20 +214,22 @@ func (s *Source) latest(ctx context.Context, after int64) ([]Post, error) {
 			u += "?before=" + strconv.FormatInt(before, 10)
 		}
 		var r struct {
-			LatestPosts []Post `json:"latest_posts"`
+			LatestPosts []json.RawMessage `json:"latest_posts"`
 		}
 		if _, err := s.cfg.Client.GetJSON(ctx, u, s.header(), &r); err != nil {
-			return nil, fmt.Errorf("discourse: %w", err)
+			return nil, nil, fmt.Errorf("discourse: %w", err)
 		}
 		if r.LatestPosts == nil {
-			return nil, listen.Malformed(errors.New(`discourse: /posts.json without "latest_posts"`))
+			return nil, nil, listen.Malformed(errors.New(`discourse: /posts.json without "latest_posts"`))
 		}
-		all = append(all, r.LatestPosts...)
-		if len(r.LatestPosts) == 0 || after == 0 {
+		page, bad := decodePosts(r.LatestPosts)
+		unplaced = append(unplaced, bad...)
+		all = append(all, page...)
+		if len(page) == 0 || after == 0 {
 			break
 		}
-		lowest := r.LatestPosts[0].ID
-		for _, p := range r.LatestPosts {
+		lowest := page[0].ID
+		for _, p := range page {
 			lowest = min(lowest, p.ID)
 		}
 		if lowest <= after+1 || (before > 0 && lowest >= before) {
@@ -196,28 +237,35 @@ func (s *Source) latest(ctx context.Context, after int64) ([]Post, error) {
 		}
 		before = lowest
 	}
-	return all, nil
+	return all, unplaced, nil
 }
 
 // search reads the newest page of /search.json; topic titles are filled
-// in from its topics.
-func (s *Source) search(ctx context.Context) ([]Post, error) {
+// in from its topics. It returns too the posts and topics that could not
+// be read (a post whose ID could is among the posts, marked bad).
+func (s *Source) search(ctx context.Context) ([]Post, []error, error) {
 	q := url.Values{"q": {s.cfg.Query + " order:latest"}}
 	var r searchResult
 	if _, err := s.cfg.Client.GetJSON(ctx, s.cfg.Forum+"/search.json?"+q.Encode(), s.header(), &r); err != nil {
-		return nil, fmt.Errorf("discourse: %w", err)
+		return nil, nil, fmt.Errorf("discourse: %w", err)
+	}
+	posts, unplaced := decodePosts(r.Posts)
+	topics, bad := listen.DecodeItems[topic](r.Topics, "id")
+	for _, err := range bad {
+		// The posts of an unreadable topic are delivered without its title.
+		unplaced = append(unplaced, fmt.Errorf("discourse: topic %w", err))
 	}
 	titles := map[int64]int{}
-	for i, t := range r.Topics {
+	for i, t := range topics {
 		titles[t.ID] = i
 	}
-	for i := range r.Posts {
-		if j, ok := titles[r.Posts[i].TopicID]; ok {
-			r.Posts[i].TopicTitle = r.Topics[j].Title
-			r.Posts[i].TopicSlug = r.Topics[j].Slug
+	for i := range posts {
+		if j, ok := titles[posts[i].TopicID]; ok {
+			posts[i].TopicTitle = topics[j].Title
+			posts[i].TopicSlug = topics[j].Slug
 		}
 	}
-	return r.Posts, nil
+	return posts, unplaced, nil
 }
 
 // postID names a post by topic and number.

@@ -2,6 +2,7 @@ package discourse_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -129,4 +130,37 @@ func TestRateLimitAndMalformed(t *testing.T) {
 	assert.Error(t, err)
 	_, err = discourse.New(discourse.Config{Forum: "https://f.test", APIKey: "k"})
 	assert.Error(t, err)
+}
+
+// One post or topic of the wrong shape is reported, not delivered, and
+// loses nothing else; the cursor moves past the post.
+func TestFetchSkipsMalformedPost(t *testing.T) {
+	post := func(id int, extra string) string {
+		return fmt.Sprintf(`{"id":%d,"username":"u","created_at":"2026-02-16T10:00:00Z","cooked":"<p>post %d</p>","post_number":1,"topic_id":%d%s}`, id, id, id, extra)
+	}
+	list := `[` + post(103, "") + `,` + post(102, `,"like_count":"12"`) + `,{"id":"x"},` + post(101, "") + `]`
+	for _, query := range []string{"", "acme"} {
+		srv := listentest.NewServer(t)
+		srv.Script("/posts.json", listentest.JSON(`{"latest_posts":`+list+`}`))
+		srv.Script("/search.json", listentest.JSON(`{"posts":`+list+`,"topics":[{"id":101,"title":"First"},{"id":103,"title":["Third"]}]}`))
+		s, _ := newSource(t, srv, discourse.Config{Query: query})
+		b, err := s.Fetch(t.Context(), "100")
+		require.NoError(t, err)
+		require.Len(t, b.Posts, 2)
+		assert.Equal(t, []string{"101/1", "103/1"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+		listentest.CheckSkipped(t, b.Skipped)
+		var msgs []string
+		for _, e := range b.Skipped {
+			msgs = append(msgs, e.Error())
+		}
+		want := []string{"post item 2 (id x)", "post item 1 (id 102)"}
+		if query != "" {
+			want = []string{"post item 2 (id x)", "topic item 1 (id 103)", "post item 1 (id 102)"}
+		}
+		require.Len(t, msgs, len(want), "%q", msgs)
+		for i, w := range want {
+			assert.Contains(t, msgs[i], w)
+		}
+		assert.Equal(t, "103", b.Cursor)
+	}
 }
