@@ -121,19 +121,15 @@ type entry struct {
 }
 
 // entries accepts the feed's entry as an array, a single object (one
-// review), or absent (none).
-type entries []entry
+// review), or absent (none), leaving each entry undecoded.
+type entries []json.RawMessage
 
 func (e *entries) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '{' {
-		var one entry
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*e = entries{one}
+		*e = entries{slices.Clone(b)}
 		return nil
 	}
-	var many []entry
+	var many []json.RawMessage
 	if err := json.Unmarshal(b, &many); err != nil {
 		return err
 	}
@@ -141,23 +137,58 @@ func (e *entries) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// A badEntry is an entry of a feed page that could not be read.
+type badEntry struct {
+	id  string // its review ID, "" if that could not be read either
+	err error  // an *listen.ItemError
+}
+
 // ParseFeed decodes one page of the customer reviews JSON feed of country.
 // Entries that are not reviews (the app's own entry that older feeds put
-// first) are skipped.
+// first) are skipped. If some entries cannot be read, it returns the
+// reviews of the others and an error that names each bad entry and wraps
+// [listen.ErrMalformed]; a page that cannot be read at all gives no
+// reviews.
 func ParseFeed(country string, body []byte) ([]Review, error) {
+	out, bad, err := parseFeed(country, body)
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(bad))
+	for i, b := range bad {
+		errs[i] = b.err
+	}
+	return out, errors.Join(errs...)
+}
+
+func parseFeed(country string, body []byte) ([]Review, []badEntry, error) {
 	var f struct {
 		Feed *struct {
 			Entry entries `json:"entry"`
 		} `json:"feed"`
 	}
 	if err := json.Unmarshal(body, &f); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if f.Feed == nil {
-		return nil, errors.New(`appstore: no "feed"`)
+		return nil, nil, errors.New(`appstore: no "feed"`)
 	}
 	var out []Review
-	for _, e := range f.Feed.Entry {
+	var bad []badEntry
+	for i, raw := range f.Feed.Entry {
+		var e entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			var key struct {
+				ID label `json:"id"`
+			}
+			var id string
+			if json.Unmarshal(raw, &key) == nil && key.ID.Label != "" && strings.Trim(key.ID.Label, "0123456789") == "" {
+				id = key.ID.Label
+			}
+			ie := &listen.ItemError{Index: i, ID: id, Err: err}
+			bad = append(bad, badEntry{id: id, err: fmt.Errorf("appstore: %s: entry %w", country, ie)})
+			continue
+		}
 		if e.Rating.Label == "" || e.ID.Label == "" {
 			continue
 		}
@@ -173,7 +204,7 @@ func ParseFeed(country string, body []byte) ([]Review, error) {
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, bad, nil
 }
 
 // cursor maps country to the highest review ID delivered.
@@ -221,8 +252,9 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		next[k] = v
 	}
 	var posts []hark.Post
+	var skipped []error
 	for _, country := range s.cfg.Countries {
-		reviews, err := s.country(ctx, country, c[country])
+		reviews, bad, err := s.country(ctx, country, c[country])
 		if err != nil {
 			return listen.Batch{}, err
 		}
@@ -230,29 +262,49 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 			next[country] = ids.Max(next[country], r.ID)
 			posts = append(posts, post(&r))
 		}
+		for _, b := range bad {
+			if b.id != "" {
+				next[country] = ids.Max(next[country], b.id)
+			}
+			skipped = append(skipped, b.err)
+		}
 	}
 	slices.SortStableFunc(posts, func(a, b hark.Post) int { return a.Created.Compare(b.Created) })
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
 }
 
 // country reads the pages of one storefront newer than after, oldest
-// first.
-func (s *Source) country(ctx context.Context, country, after string) ([]Review, error) {
+// first, and the entries of those pages that could not be read: those
+// whose ID is newer than after, and those whose ID could not be read
+// either.
+func (s *Source) country(ctx context.Context, country, after string) ([]Review, []badEntry, error) {
 	var fresh []Review
+	var skipped []badEntry
 	seen := map[string]bool{}
 	for page := 1; page <= s.cfg.Pages; page++ {
 		u := fmt.Sprintf("%s/%s/rss/customerreviews/page=%d/id=%s/sortby=mostrecent/json",
 			s.cfg.BaseURL, url.PathEscape(country), page, s.cfg.AppID)
 		var reviews []Review
+		var bad []badEntry
 		_, err := s.cfg.Client.GetDecode(ctx, u, nil, func(body []byte) error {
-			r, err := ParseFeed(country, body)
-			reviews = r
+			var err error
+			reviews, bad, err = parseFeed(country, body)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("appstore: %s: %w", country, err)
+			return nil, nil, fmt.Errorf("appstore: %s: %w", country, err)
 		}
 		reached := false
+		for _, b := range bad {
+			if b.id != "" && after != "" && ids.Compare(b.id, after) <= 0 {
+				reached = true
+				continue
+			}
+			if b.id == "" || !seen[b.id] {
+				seen[b.id] = b.id != ""
+				skipped = append(skipped, b)
+			}
+		}
 		for _, r := range reviews {
 			if after != "" && ids.Compare(r.ID, after) <= 0 {
 				reached = true
@@ -268,7 +320,7 @@ func (s *Source) country(ctx context.Context, country, after string) ([]Review, 
 		}
 	}
 	slices.SortFunc(fresh, func(a, b Review) int { return ids.Compare(a.ID, b.ID) })
-	return fresh, nil
+	return fresh, skipped, nil
 }
 
 func post(r *Review) hark.Post {

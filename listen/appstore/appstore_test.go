@@ -120,3 +120,32 @@ func TestRateLimitAndMalformed(t *testing.T) {
 		assert.Error(t, err)
 	}
 }
+
+// One entry of the wrong shape is reported, not delivered, and loses
+// nothing else; the cursor moves past it.
+func TestFetchSkipsMalformedEntry(t *testing.T) {
+	entry := func(id, extra string) string {
+		return `{"author":{"name":{"label":"a"}},"updated":{"label":"2026-02-16T15:12:44-07:00"},"im:rating":{"label":"4"},"id":{"label":"` + id +
+			`"},"title":{"label":"title ` + id + `"},"content":{"label":"review ` + id + `"}` + extra + `}`
+	}
+	page := `{"feed":{"entry":[` + entry("103", "") + `,` + entry("102", `,"im:voteSum":{"label":12}`) + `,{"id":7},` + entry("101", "") + `]}}`
+	srv := listentest.NewServer(t)
+	srv.Script(us1, listentest.JSON(page))
+	srv.Script(us2, listentest.File(t, "testdata/empty_page.json", "application/json"))
+	s, _ := newSource(t, srv, "us")
+	b, err := s.Fetch(t.Context(), "us=100")
+	require.NoError(t, err)
+	require.Len(t, b.Posts, 2)
+	assert.ElementsMatch(t, []string{"101", "103"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	require.Len(t, b.Skipped, 2)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "us: entry item 1 (id 102)")
+	assert.Contains(t, b.Skipped[1].Error(), "us: entry item 2:")
+	assert.Equal(t, "us=103", b.Cursor)
+
+	// ParseFeed gives the readable reviews and names the others.
+	reviews, err := appstore.ParseFeed("us", []byte(page))
+	assert.Len(t, reviews, 2)
+	assert.ErrorIs(t, err, listen.ErrMalformed)
+	assert.Contains(t, err.Error(), "item 1 (id 102)")
+}
