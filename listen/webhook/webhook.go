@@ -52,6 +52,10 @@ type Config struct {
 	// interval; default 10s. Negative: do not wait.
 	Wait time.Duration
 	// Decode turns a delivery's body into posts; default [DecodeMeta].
+	// When some items of a body cannot be read, it returns the posts of
+	// the others and a *[listen.SkippedError] naming the bad ones: the
+	// delivery is accepted and they are reported in Fetch's
+	// Batch.Skipped. Any other error refuses the delivery.
 	Decode func(body []byte) ([]hark.Post, error)
 	// Source is written into posts that have none; default "meta".
 	Source string
@@ -70,7 +74,12 @@ type Inbox struct {
 	nextSeq uint64
 	notify  chan struct{} // closed and replaced when posts arrive
 	stats   Stats
+	skipped []error // items of accepted deliveries not read, to report
 }
+
+// maxSkipped bounds the unreadable items an Inbox keeps to report; past
+// it they are counted in one error.
+const maxSkipped = 1000
 
 type queued struct {
 	seq  uint64
@@ -83,6 +92,7 @@ type Stats struct {
 	Posts       int64 // posts queued
 	BadSig      int64 // deliveries refused for their signature
 	Malformed   int64 // deliveries refused as undecodable
+	Skipped     int64 // items of accepted deliveries that could not be read
 	Full        int64 // deliveries refused with 503, queue full
 	Challenges  int64 // verification challenges answered
 	TooLarge    int64 // deliveries over MaxBody
@@ -203,6 +213,10 @@ func (in *Inbox) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	posts, err := in.cfg.Decode(body)
+	var partial *listen.SkippedError
+	if errors.As(err, &partial) {
+		err = nil
+	}
 	if err != nil {
 		in.count(func(s *Stats) { s.Malformed++ })
 		in.refused(r, http.StatusBadRequest, "malformed payload")
@@ -227,15 +241,41 @@ func (in *Inbox) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	in.stats.Accepted++
 	in.stats.Posts += int64(len(posts))
-	if len(posts) > 0 {
+	if partial != nil {
+		in.stats.Skipped += int64(len(partial.Items))
+		for _, e := range partial.Items {
+			switch n := len(in.skipped); {
+			case n < maxSkipped:
+				in.skipped = append(in.skipped, e)
+			case n == maxSkipped:
+				in.skipped = append(in.skipped, &overflow{n: 1})
+			default:
+				in.skipped[n-1].(*overflow).n++
+			}
+		}
+	}
+	if len(posts) > 0 || partial != nil {
 		close(in.notify)
 		in.notify = make(chan struct{})
 	}
 	in.mu.Unlock()
 	in.cfg.Logger.LogAttrs(r.Context(), slog.LevelDebug, "webhook: delivery accepted", slog.String("source", in.cfg.Name),
 		slog.Int("posts", len(posts)))
+	if partial != nil {
+		in.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "webhook: items not read", slog.String("source", in.cfg.Name),
+			slog.String("err", partial.Error()))
+	}
 	w.WriteHeader(http.StatusOK)
 }
+
+// overflow stands for the unreadable items past maxSkipped.
+type overflow struct{ n int }
+
+func (o *overflow) Error() string {
+	return fmt.Sprintf("webhook: %d more unreadable items not kept", o.n)
+}
+
+func (o *overflow) Unwrap() error { return listen.ErrMalformed }
 
 // refused logs a refused request: why and with what status, never its
 // query, headers or body (they carry the token and the signature).
@@ -263,7 +303,8 @@ func ValidSignature(secret, body []byte, header string) bool {
 
 // Fetch implements listen.Source. It acknowledges the posts up to cursor,
 // then returns those after it, waiting up to Config.Wait for a delivery if
-// there are none.
+// there are none. The items of accepted deliveries that could not be read
+// since the last Fetch are in Batch.Skipped.
 func (in *Inbox) Fetch(ctx context.Context, cursor string) (listen.Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return listen.Batch{}, err
@@ -286,9 +327,10 @@ func (in *Inbox) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 		if i > 0 {
 			in.queue = append(in.queue[:0], in.queue[i:]...)
 		}
-		if len(in.queue) > 0 || in.cfg.Wait < 0 {
+		if len(in.queue) > 0 || len(in.skipped) > 0 || in.cfg.Wait < 0 {
 			n := min(len(in.queue), in.cfg.MaxBatch)
-			b := listen.Batch{Posts: make([]hark.Post, n), Cursor: cursor}
+			b := listen.Batch{Posts: make([]hark.Post, n), Cursor: cursor, Skipped: in.skipped}
+			in.skipped = nil
 			for j := range n {
 				b.Posts[j] = in.queue[j].post
 			}
@@ -317,14 +359,16 @@ func (in *Inbox) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 // metaPayload is the envelope Meta's webhooks deliver: an object type and
 // entries of changes.
 type metaPayload struct {
-	Object string `json:"object"`
-	Entry  []struct {
-		ID      string          `json:"id"`
-		Time    unixTime        `json:"time"`
-		Changes []metaChange    `json:"changes"`
-		Field   string          `json:"field"` // Instagram Business Login form
-		Value   json.RawMessage `json:"value"`
-	} `json:"entry"`
+	Object string            `json:"object"`
+	Entry  []json.RawMessage `json:"entry"` // each a metaEntry
+}
+
+type metaEntry struct {
+	ID      string          `json:"id"`
+	Time    unixTime        `json:"time"`
+	Changes []metaChange    `json:"changes"`
+	Field   string          `json:"field"` // Instagram Business Login form
+	Value   json.RawMessage `json:"value"`
 }
 
 type metaChange struct {
@@ -359,7 +403,9 @@ type metaValue struct {
 // DecodeMeta decodes a Meta webhook delivery (Page "feed" changes, Instagram
 // "comments", "live_comments" and "mentions") into posts. Changes that are
 // not new or edited text (reactions, removals, story insights) are skipped.
-// A body that is not a Meta envelope is an error.
+// A body that is not a Meta envelope is an error. An entry or change that
+// cannot be read loses nothing else: DecodeMeta returns the posts of the
+// others and a *[listen.SkippedError] that names each bad one.
 func DecodeMeta(body []byte) ([]hark.Post, error) {
 	var p metaPayload
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -373,14 +419,23 @@ func DecodeMeta(body []byte) ([]hark.Post, error) {
 		source = "instagram"
 	}
 	var posts []hark.Post
-	for _, e := range p.Entry {
+	entries, skipped := listen.DecodeItems[metaEntry](p.Entry, "id")
+	for i, err := range skipped {
+		skipped[i] = fmt.Errorf("webhook: entry %w", err)
+	}
+	for _, e := range entries {
 		changes := e.Changes
 		if e.Field != "" {
 			changes = append(changes, metaChange{Field: e.Field, Value: e.Value})
 		}
-		for _, c := range changes {
+		for j, c := range changes {
 			var v metaValue
-			if len(c.Value) == 0 || json.Unmarshal(c.Value, &v) != nil {
+			if len(c.Value) == 0 {
+				continue // a change with no value says nothing
+			}
+			if err := json.Unmarshal(c.Value, &v); err != nil {
+				skipped = append(skipped, fmt.Errorf("webhook: entry %s: change %w", e.ID,
+					&listen.ItemError{Index: j, ID: c.Field, Err: err}))
 				continue
 			}
 			post, ok := metaPost(source, e.Time, c.Field, &v)
@@ -388,6 +443,9 @@ func DecodeMeta(body []byte) ([]hark.Post, error) {
 				posts = append(posts, post)
 			}
 		}
+	}
+	if len(skipped) > 0 {
+		return posts, &listen.SkippedError{Source: source, Items: skipped}
 	}
 	return posts, nil
 }

@@ -249,3 +249,55 @@ func TestStreamOverHTTP(t *testing.T) {
 	}
 	assert.Len(t, got, 4, "the repeated delivery is deduplicated")
 }
+
+// One entry or change of the wrong shape is reported, not delivered, and
+// loses nothing else: the delivery is accepted and the next Fetch names it.
+func TestDeliverySkipsMalformedItems(t *testing.T) {
+	body := []byte(`{"object":"page","entry":[
+		{"id":"p1","time":1771286400,"changes":[{"field":"feed","value":{"item":"post","verb":"add","post_id":"1_1","message":"first"}}]},
+		{"id":"p2","time":1771286401,"changes":{"field":"feed"}},
+		{"id":"p3","time":1771286402,"changes":[
+			{"field":"feed","value":{"item":"post","verb":"add","post_id":"1_2","message":["bad"]}},
+			{"field":"feed","value":{"item":"post","verb":"add","post_id":"1_3","message":"third"}}]}
+	]}`)
+	posts, err := webhook.DecodeMeta(body)
+	var partial *listen.SkippedError
+	require.ErrorAs(t, err, &partial)
+	assert.Len(t, posts, 2)
+
+	in := newInbox(t, webhook.Config{})
+	require.Equal(t, http.StatusOK, deliver(t, in, body))
+	assert.Equal(t, int64(2), in.Stats().Skipped)
+	b, err := in.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	require.Len(t, b.Posts, 2)
+	assert.Equal(t, []string{"1_1", "1_3"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	require.Len(t, b.Skipped, 2)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "entry item 1 (id p2)")
+	assert.Contains(t, b.Skipped[1].Error(), "entry p3: change item 0 (id feed)")
+	assert.Equal(t, "2", b.Cursor)
+
+	// Reported once.
+	b, err = in.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Posts)
+	assert.Empty(t, b.Skipped)
+
+	// A body that is not a Meta envelope is still refused whole.
+	assert.Equal(t, http.StatusBadRequest, deliver(t, in, []byte(`{"object":"page","entry":{}}`)))
+}
+
+// Past the items an Inbox keeps to report, the rest are counted in one
+// error, not dropped without a word.
+func TestSkippedItemsOverflow(t *testing.T) {
+	bad := strings.Repeat(`{"id":"x","changes":1},`, 1004)
+	body := []byte(`{"object":"page","entry":[` + bad + `{"id":"x","changes":1}]}`)
+	in := newInbox(t, webhook.Config{})
+	require.Equal(t, http.StatusOK, deliver(t, in, body))
+	b, err := in.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	require.Len(t, b.Skipped, 1001)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[1000].Error(), "5 more unreadable items")
+}
