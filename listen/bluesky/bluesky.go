@@ -76,8 +76,9 @@ type Source struct {
 }
 
 type pendingBatch struct {
-	posts  []hark.Post
-	cursor string
+	posts   []hark.Post
+	cursor  string
+	skipped []error
 }
 
 // New returns a Source, or an error if the query does not compile.
@@ -246,11 +247,26 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 	}
 	next := c
 	var posts []hark.Post
-	for _, ev := range events {
+	var skipped []error
+	for i, ev := range events {
 		if ev.TimeUS > next.us {
 			next.us = ev.TimeUS
 		}
-		p, ok := ev.post()
+		p, ok, err := ev.post()
+		if err != nil {
+			id := ev.uri()
+			if id != "" && skip[id] {
+				continue // reported before a rewind
+			}
+			skipped = append(skipped, fmt.Errorf("bluesky: event %w", &listen.ItemError{Index: i, ID: id, Err: err}))
+			if id != "" {
+				// Remembered like a delivered post, so that a rewind
+				// does not report it again.
+				skip[id] = true
+				next.recent = append(next.recent, recentURI{ev.TimeUS, id})
+			}
+			continue
+		}
 		if !ok || skip[p.ID] {
 			continue
 		}
@@ -267,7 +283,7 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 	if len(next.recent) > maxRecent {
 		next.recent = next.recent[len(next.recent)-maxRecent:]
 	}
-	s.pending = &pendingBatch{posts: posts, cursor: next.String()}
+	s.pending = &pendingBatch{posts: posts, cursor: next.String(), skipped: skipped}
 	return s.finish(ctx, cur)
 }
 
@@ -283,7 +299,7 @@ func (s *Source) finish(ctx context.Context, cur string) (listen.Batch, error) {
 	s.pending = nil
 	s.at = p.cursor
 	// Fetch gathered for a window: no need for Stream to sleep as well.
-	return listen.Batch{Posts: p.posts, Cursor: p.cursor, Waited: true}, nil
+	return listen.Batch{Posts: p.posts, Cursor: p.cursor, Waited: true, Skipped: p.skipped}, nil
 }
 
 // reader returns the live connection if it continues from cur, else dials
@@ -351,7 +367,11 @@ func (r *wsReader) run(ctx context.Context) {
 			return
 		}
 		var ev event
-		if json.Unmarshal(data, &ev) != nil || ev.TimeUS == 0 {
+		if err := json.Unmarshal(data, &ev); err != nil {
+			// Reported by Fetch, named as well as what can be read of
+			// it allows.
+			ev = badEvent(data, err)
+		} else if ev.TimeUS == 0 {
 			continue // not an event Hark reads; skipped like other kinds
 		}
 		select {
@@ -403,17 +423,52 @@ func (r *wsReader) gather(ctx context.Context, max int, window time.Duration) ([
 
 // event is a Jetstream message.
 type event struct {
-	DID    string `json:"did"`
-	TimeUS int64  `json:"time_us"`
-	Kind   string `json:"kind"`
-	Commit *struct {
-		Rev        string          `json:"rev"`
-		Operation  string          `json:"operation"`
-		Collection string          `json:"collection"`
-		RKey       string          `json:"rkey"`
-		Record     json.RawMessage `json:"record"`
-		CID        string          `json:"cid"`
-	} `json:"commit"`
+	DID    string       `json:"did"`
+	TimeUS int64        `json:"time_us"`
+	Kind   string       `json:"kind"`
+	Commit *eventCommit `json:"commit"`
+
+	// bad is the decoding error of a message that is not a well-formed
+	// event; the fields above hold what could be read of it.
+	bad error
+}
+
+// badEvent returns the event for a message that did not decode: its DID,
+// time and commit's collection and record key if they can be read, and
+// the error.
+func badEvent(data []byte, err error) event {
+	var key struct {
+		DID    string `json:"did"`
+		TimeUS int64  `json:"time_us"`
+		Commit struct {
+			Collection string `json:"collection"`
+			RKey       string `json:"rkey"`
+		} `json:"commit"`
+	}
+	ev := event{bad: err}
+	if json.Unmarshal(data, &key) == nil {
+		ev.DID, ev.TimeUS = key.DID, max(key.TimeUS, 0)
+		ev.Commit = &eventCommit{Collection: key.Commit.Collection, RKey: key.Commit.RKey}
+	}
+	return ev
+}
+
+// uri returns the AT URI of the post the event is about, "" if it does
+// not say.
+func (ev *event) uri() string {
+	if ev.DID == "" || ev.Commit == nil || ev.Commit.RKey == "" || ev.Commit.Collection != "app.bsky.feed.post" {
+		return ""
+	}
+	return "at://" + ev.DID + "/app.bsky.feed.post/" + ev.Commit.RKey
+}
+
+type eventCommit struct {
+	Rev        string          `json:"rev"`
+	Operation  string          `json:"operation"`
+	Collection string          `json:"collection"`
+	RKey       string          `json:"rkey"`
+	Record     json.RawMessage `json:"record"`
+	CID        string          `json:"cid"`
 }
 
 // record is an app.bsky.feed.post record.
@@ -447,15 +502,23 @@ type strongRef struct {
 	CID string `json:"cid"`
 }
 
-// post maps a create of app.bsky.feed.post; other events give false.
-func (ev *event) post() (hark.Post, bool) {
+// post maps a create of app.bsky.feed.post; other events give false. A
+// message that is not a well-formed event, or a create whose record does
+// not decode, gives an error.
+func (ev *event) post() (hark.Post, bool, error) {
+	if ev.bad != nil {
+		return hark.Post{}, false, ev.bad
+	}
 	c := ev.Commit
 	if ev.Kind != "commit" || c == nil || c.Operation != "create" || c.Collection != "app.bsky.feed.post" || ev.DID == "" || c.RKey == "" {
-		return hark.Post{}, false
+		return hark.Post{}, false, nil
 	}
 	var r record
-	if json.Unmarshal(c.Record, &r) != nil || strings.TrimSpace(r.Text) == "" {
-		return hark.Post{}, false
+	if err := json.Unmarshal(c.Record, &r); err != nil {
+		return hark.Post{}, false, fmt.Errorf("record: %w", err)
+	}
+	if strings.TrimSpace(r.Text) == "" {
+		return hark.Post{}, false, nil
 	}
 	uri := "at://" + ev.DID + "/app.bsky.feed.post/" + c.RKey
 	p := hark.Post{
@@ -495,7 +558,7 @@ func (ev *event) post() (hark.Post, bool) {
 			}
 		}
 	}
-	return p, true
+	return p, true, nil
 }
 
 // profile is app.bsky.actor.defs#profileViewDetailed, as much as Hark reads.

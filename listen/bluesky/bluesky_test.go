@@ -102,6 +102,7 @@ func fetchN(t *testing.T, s *bluesky.Source, n int) listen.Batch {
 		b, err := s.Fetch(t.Context(), all.Cursor)
 		require.NoError(t, err)
 		all.Posts = append(all.Posts, b.Posts...)
+		all.Skipped = append(all.Skipped, b.Skipped...)
 		all.Cursor = b.Cursor
 		if len(all.Posts) >= n {
 			break
@@ -240,13 +241,51 @@ func TestEnrichmentFailureKeepsBatch(t *testing.T) {
 	assert.Len(t, ws.Connections(), 1, "no reconnection needed")
 }
 
+// Messages that are not well-formed events, and posts whose record does
+// not decode, are reported, not dropped without a word, and lose nothing
+// else.
 func TestMalformedMessagesSkipped(t *testing.T) {
 	evs := events(t)
-	bad := []rawEvent{{evs[0].timeUS - 2, []byte(`{"did":"did:plc:x","time_us":`)}, {evs[0].timeUS - 1, []byte("\xff\xfe not json")}}
-	ws, av := jetstream(t, append(bad, evs...), 0), appView(t)
+	at := evs[len(evs)-1].timeUS
+	bad := []rawEvent{
+		{at + 1, []byte(`{"did":"did:plc:x","time_us":`)},
+		{at + 2, []byte("\xff\xfe not json")},
+		{at + 3, []byte(fmt.Sprintf(`{"did":"did:plc:y","time_us":%d,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"r1","record":{"text":["acme"]}}}`, at+3))},
+	}
+	ws, av := jetstream(t, append(evs, bad...), 0), appView(t)
 	s := newSource(t, ws, av, bluesky.Config{Query: "acme"})
-	b := fetchN(t, s, 3)
+	var b listen.Batch
+	for range 20 {
+		next, err := s.Fetch(t.Context(), b.Cursor)
+		require.NoError(t, err)
+		b.Posts, b.Skipped, b.Cursor = append(b.Posts, next.Posts...), append(b.Skipped, next.Skipped...), next.Cursor
+		if len(b.Skipped) >= 3 {
+			break
+		}
+	}
 	assert.Len(t, b.Posts, 3)
+	require.Len(t, b.Skipped, 3)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Regexp(t, `event item \d+: `, b.Skipped[0].Error())
+	assert.Regexp(t, `event item \d+: `, b.Skipped[1].Error())
+	assert.Regexp(t, `event item \d+ \(id at://did:plc:y/app.bsky.feed.post/r1\): record: `, b.Skipped[2].Error())
+	assert.Equal(t, strconv.FormatInt(at+3, 10)+" ", b.Cursor[:len(strconv.FormatInt(at+3, 10))+1], "the cursor moves past the bad post")
+
+	// Read again from the cursor, rewound over the bad messages: the one
+	// named is not reported twice; the others cannot be told apart from
+	// new ones, so they are.
+	s2 := newSource(t, ws, av, bluesky.Config{Query: "acme"})
+	b2 := listen.Batch{Cursor: b.Cursor}
+	for range 5 {
+		next, err := s2.Fetch(t.Context(), b2.Cursor)
+		require.NoError(t, err)
+		b2.Posts, b2.Skipped, b2.Cursor = append(b2.Posts, next.Posts...), append(b2.Skipped, next.Skipped...), next.Cursor
+	}
+	assert.Empty(t, b2.Posts)
+	require.Len(t, b2.Skipped, 2)
+	for _, e := range b2.Skipped {
+		assert.NotContains(t, e.Error(), "did:plc:y")
+	}
 	_, err := s.Fetch(t.Context(), "not-a-cursor")
 	assert.True(t, listen.IsPermanent(err))
 	_, err = bluesky.New(bluesky.Config{Query: "acme AND ("})

@@ -3,6 +3,7 @@ package bluesky
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +18,21 @@ import (
 func FuzzEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg, profiles []byte) {
 		var ev event
-		if json.Unmarshal(msg, &ev) != nil || ev.TimeUS == 0 {
+		if err := json.Unmarshal(msg, &ev); err != nil {
+			ev = badEvent(msg, err) // as wsReader.run does
+		} else if ev.TimeUS == 0 {
 			return // skipped, as wsReader.run does
 		}
-		p, ok := ev.post()
+		p, ok, err := ev.post()
+		if err != nil {
+			if ok || p.ID != "" {
+				t.Fatalf("error %v with a post", err)
+			}
+			if ev.uri() != "" && !strings.HasPrefix(ev.uri(), "at://") {
+				t.Fatalf("bad uri %q", ev.uri())
+			}
+			return
+		}
 		if !ok {
 			return
 		}
