@@ -27,5 +27,6 @@ func FuzzFetch(f *testing.F) {
 			return
 		}
 		listentest.CheckPosts(t, b.Posts)
+		listentest.CheckSkipped(t, b.Skipped)
 	})
 }

@@ -100,12 +100,13 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		h.Set("If-Modified-Since", c.LastModified)
 	}
 	var feed *gofeed.Feed
+	var bad []badItem
 	resp, err := s.cfg.Client.GetDecode(ctx, s.cfg.URL, h, func(body []byte) error {
-		f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+		f, b, err := parseFeed(body)
 		if err != nil {
 			return err
 		}
-		feed = f
+		feed, bad = f, b
 		return nil
 	})
 	if err != nil {
@@ -119,6 +120,22 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		seen[d] = true
 	}
 	next := cursor{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	var skipped []error
+	for _, b := range bad {
+		if b.id == "" {
+			skipped = append(skipped, b.err) // nothing to remember it by
+			continue
+		}
+		d := digest(b.id)
+		if slices.Contains(next.Seen, d) {
+			continue
+		}
+		// Remembered like a delivered item: reported once.
+		next.Seen = append(next.Seen, d)
+		if !seen[d] {
+			skipped = append(skipped, b.err)
+		}
+	}
 	var posts []hark.Post
 	for _, it := range feed.Items {
 		p, ok := s.post(feed, it)
@@ -135,7 +152,55 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		}
 	}
 	slices.SortStableFunc(posts, func(a, b hark.Post) int { return a.Created.Compare(b.Created) })
-	return listen.Batch{Posts: posts, Cursor: next.String()}, nil
+	return listen.Batch{Posts: posts, Cursor: next.String(), Skipped: skipped}, nil
+}
+
+// A badItem is an item of a feed that could not be read.
+type badItem struct {
+	id  string // its ID, "" if that could not be read either
+	err error
+}
+
+// parseFeed parses a feed. gofeed reads RSS and Atom leniently, item by
+// item: an item with a date it cannot read, or broken markup in a field,
+// is kept with what could be read (a date left unset), so one bad item
+// does not fail the feed. A JSON Feed, though, it decodes whole: one item
+// with a field of the wrong type fails it all. So a JSON Feed that fails
+// is read again one item at a time, and the items that fail alone are
+// returned as bad; the feed fails only if its envelope does.
+func parseFeed(body []byte) (*gofeed.Feed, []badItem, error) {
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err == nil || gofeed.DetectFeedType(bytes.NewReader(body)) != gofeed.FeedTypeJSON {
+		return feed, nil, err
+	}
+	var env map[string]json.RawMessage
+	var items []json.RawMessage
+	if json.Unmarshal(body, &env) != nil || json.Unmarshal(env["items"], &items) != nil {
+		return nil, nil, err
+	}
+	parse := func(items string) (*gofeed.Feed, error) {
+		env["items"] = json.RawMessage(items)
+		b, err := json.Marshal(env)
+		if err != nil {
+			return nil, err
+		}
+		return gofeed.NewParser().Parse(bytes.NewReader(b))
+	}
+	feed, envErr := parse("[]")
+	if envErr != nil {
+		return nil, nil, err
+	}
+	var bad []badItem
+	for i, raw := range items {
+		one, err := parse("[" + string(raw) + "]")
+		if err != nil {
+			id := listen.ItemID(raw, "id")
+			bad = append(bad, badItem{id: id, err: fmt.Errorf("rss: %w", &listen.ItemError{Index: i, ID: id, Err: err})})
+			continue
+		}
+		feed.Items = append(feed.Items, one.Items...)
+	}
+	return feed, bad, nil
 }
 
 // digest is a short stable name of an item ID for the cursor.

@@ -134,3 +134,39 @@ func TestRateLimitAndMalformed(t *testing.T) {
 	_, err = s.Fetch(t.Context(), "{not json")
 	assert.True(t, listen.IsPermanent(err))
 }
+
+// One JSON Feed item of the wrong shape is reported, not delivered, and
+// loses nothing else; it is reported once. An RSS item gofeed reads in
+// part (a date it cannot parse) is delivered with what was read.
+func TestFetchSkipsMalformedItem(t *testing.T) {
+	srv := listentest.NewServer(t)
+	srv.Script("/feed.json", listentest.JSON(`{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+		{"id":"1","content_text":"first","date_published":"2026-02-16T10:01:00Z"},
+		{"id":"2","content_text":["bad"]},
+		{"id":"3","content_text":"third","date_published":"2026-02-16T10:03:00Z"}]}`))
+	s, _ := newSource(t, srv, "/feed.json")
+	b, err := s.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	require.Len(t, b.Posts, 2)
+	assert.Equal(t, []string{"1", "3"}, []string{b.Posts[0].ID, b.Posts[1].ID})
+	require.Len(t, b.Skipped, 1)
+	listentest.CheckSkipped(t, b.Skipped)
+	assert.Contains(t, b.Skipped[0].Error(), "item 1 (id 2)")
+	b, err = s.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Posts)
+	assert.Empty(t, b.Skipped, "reported once")
+
+	srv.Script("/feed.json", listentest.JSON(`{"version":"https://jsonfeed.org/version/1.1","title":["t"],"items":[]}`))
+	_, err = s.Fetch(t.Context(), "")
+	assert.ErrorIs(t, err, listen.ErrMalformed, "a bad envelope fails the feed")
+
+	srv.Script("/feed.xml", listentest.Reply{Header: http.Header{"Content-Type": {"application/rss+xml"}}, Body: []byte(
+		`<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>a</title></item>` +
+			`<item><guid>2</guid><pubDate>yesterday</pubDate><title>b</title></item></channel></rss>`)})
+	s, _ = newSource(t, srv, "/feed.xml")
+	b, err = s.Fetch(t.Context(), "")
+	require.NoError(t, err)
+	assert.Len(t, b.Posts, 2)
+	assert.Empty(t, b.Skipped)
+}
