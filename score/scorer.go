@@ -1204,25 +1204,32 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 // those that rank as high, so the work is linear in len(rs).
 func topReasons(rs []hark.Reason, k int) []hark.Reason {
 	k = min(len(rs), k)
-	out := make([]hark.Reason, 0, k)
+	// Rank indices rather than Reasons: shifting small integers is cheaper
+	// than shifting structs that hold strings.
 	var keyBuf [16]reasonKey
-	keys := keyBuf[:0]
-	for _, r := range rs {
+	var idxBuf [16]int32
+	keys, idx := keyBuf[:0], idxBuf[:0]
+	for i := range rs {
+		r := &rs[i]
 		key := reasonKey{meta: isMeta(r.Code), abs: math.Abs(r.Weight)}
-		p := len(out)
+		p := len(idx)
 		for p > 0 && key.before(keys[p-1]) {
 			p--
 		}
 		if p == k {
 			continue
 		}
-		if len(out) < k {
-			out = append(out, hark.Reason{})
+		if len(idx) < k {
+			idx = append(idx, 0)
 			keys = append(keys, reasonKey{})
 		}
-		copy(out[p+1:], out[p:len(out)-1])
+		copy(idx[p+1:], idx[p:len(idx)-1])
 		copy(keys[p+1:], keys[p:len(keys)-1])
-		out[p], keys[p] = r, key
+		idx[p], keys[p] = int32(i), key
+	}
+	out := make([]hark.Reason, len(idx))
+	for i, j := range idx {
+		out[i] = rs[j]
 	}
 	return out
 }
