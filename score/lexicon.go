@@ -34,6 +34,7 @@ type lexicon struct {
 	negator   map[string]bool
 	contrast  map[string]int8 // 1: but-like (after counts more), 2: although-like (its clause counts less)
 	vocab     map[string]bool // known words for hashtag splitting
+	vocabT    wordTable       // the same set as a table for the hot path (built by finish)
 	maxEmoLen int
 	emoStart  [256]bool // first bytes of emoticons
 
@@ -151,6 +152,13 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		}
 	}
 	lx.words.build(lx.info, len(lx.infos))
+	vi := make(map[string]int32, len(lx.vocab))
+	for w, ok := range lx.vocab {
+		if ok {
+			vi[w] = int32(len(vi))
+		}
+	}
+	lx.vocabT.build(vi, len(vi))
 }
 
 // lookup returns the index of a word's info, -1 if it has none.
@@ -434,7 +442,7 @@ func (lx *lexicon) isWord(b []byte) bool {
 	if len(b) == 1 {
 		return b[0] == 'a' || b[0] == 'i'
 	}
-	return lx.vocab[string(b)]
+	return lx.vocabT.find(b) >= 0
 }
 
 // emoticonAt returns the length of an emoticon at the start of s that ends
