@@ -179,6 +179,7 @@ type matcher struct {
 	ids     map[string]int32   // phrase words (stemmed) -> ID
 	byFirst [][]firstEntry     // word ID -> phrases starting with it
 	seconds []int32            // second-word alternatives of the firstEntries
+	langs   []string           // languages of phrases, langs[0] = "" (all)
 	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
 	pxTab   []pxSlot           // firstPx as an open-addressing table
 	pxShift uint8              // 32 - log2(len(pxTab))
@@ -309,7 +310,7 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.bloomAdd(p[:3])
 		m.buildPx()
 	}
-	fe := firstEntry{phrase: id, s0: -1}
+	fe := firstEntry{phrase: id, s0: -1, lang: m.langIndex(m.entries[e].lang, true)}
 	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
 		fe.s0 = words[1].ids[0]
 		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[1].ids))
@@ -319,6 +320,50 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.byFirst[a] = append(m.byFirst[a], fe)
 	}
 	return nil
+}
+
+// compact moves the words of all phrases, and their literal IDs, into two
+// contiguous arrays in phrase order, so that matching reads few cache
+// lines. It is called once, after the last add.
+func (m *matcher) compact() {
+	nw, ni := 0, 0
+	for _, p := range m.phrases {
+		nw += len(p.words)
+		for _, w := range p.words {
+			ni += len(w.ids)
+		}
+	}
+	words := make([]pword, 0, nw)
+	ids := make([]int32, 0, ni)
+	for i := range m.phrases {
+		p := &m.phrases[i]
+		start := len(words)
+		for _, w := range p.words {
+			k := len(ids)
+			ids = append(ids, w.ids...)
+			w.ids = ids[k:len(ids):len(ids)]
+			words = append(words, w)
+		}
+		p.words = words[start:len(words):len(words)]
+	}
+}
+
+// langIndex returns the index of lang in m.langs, adding it if add is
+// set; -1 if it is not there.
+func (m *matcher) langIndex(lang string, add bool) int32 {
+	if len(m.langs) == 0 && add {
+		m.langs = append(m.langs, "")
+	}
+	for i, l := range m.langs {
+		if l == lang {
+			return int32(i)
+		}
+	}
+	if !add {
+		return -1
+	}
+	m.langs = append(m.langs, lang)
+	return int32(len(m.langs) - 1)
 }
 
 // intern returns the ID of a phrase word.
@@ -372,6 +417,7 @@ type firstEntry struct {
 	phrase int32
 	s0     int32
 	off, n int32
+	lang   int32 // index of the phrase's language in matcher.langs; 0 for all
 }
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
@@ -399,6 +445,7 @@ func isMatchToken(k tokKind) bool {
 // start position), appending to sc.hits. Phrases do not cross sentences.
 func (m *matcher) run(sc *scratch, lang string) {
 	wid, wsent := sc.wid, sc.wsent[:len(sc.wid)]
+	cur := m.langIndex(lang, false)
 	for i := range wid {
 		a, b := wid[i][0], wid[i][1]
 		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
@@ -406,10 +453,10 @@ func (m *matcher) run(sc *scratch, lang string) {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
 		if a >= 0 {
-			m.tryFirst(sc, m.byFirst[a], i, n0, n1, lang)
+			m.tryFirst(sc, m.byFirst[a], i, n0, n1, lang, cur)
 		}
 		if b >= 0 && b != a {
-			m.tryFirst(sc, m.byFirst[b], i, n0, n1, lang)
+			m.tryFirst(sc, m.byFirst[b], i, n0, n1, lang, cur)
 		}
 		lw := sc.lowOf(i)
 		if len(lw) >= 3 {
@@ -430,10 +477,14 @@ func (m *matcher) run(sc *scratch, lang string) {
 }
 
 // tryFirst tries the phrases fes, listed under the first word, at word i
-// whose next word has the IDs n0 and n1.
-func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, lang string) {
+// whose next word has the IDs n0 and n1, in the language with index cur
+// in m.langs.
+func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, lang string, cur int32) {
 	for k := range fes {
 		fe := &fes[k]
+		if fe.lang != 0 && fe.lang != cur {
+			continue // the phrase's language is not the post's: try would refuse it
+		}
 		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
 			continue
 		}

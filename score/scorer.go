@@ -44,6 +44,7 @@ func New(opts ...Option) (*Scorer, error) {
 	if err := s.build(); err != nil {
 		return nil, err
 	}
+	s.m.compact()
 	lx.finish(li, s.m)
 	switch {
 	case cfg.noModel:
