@@ -15,6 +15,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/ids"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // DefaultBaseURL serves the customer reviews feeds.
@@ -41,7 +42,8 @@ type Config struct {
 
 // A Source reads one app's reviews in several storefronts.
 type Source struct {
-	cfg Config
+	cfg      Config
+	reported reported.Set // entries without a readable ID reported, so once each
 }
 
 // New returns a Source, or an error if AppID is not numeric.
@@ -141,6 +143,7 @@ func (e *entries) UnmarshalJSON(b []byte) error {
 type badEntry struct {
 	id  string // its review ID, "" if that could not be read either
 	err error  // an *listen.ItemError
+	raw []byte
 }
 
 // ParseFeed decodes one page of the customer reviews JSON feed of country.
@@ -186,7 +189,7 @@ func parseFeed(country string, body []byte) ([]Review, []badEntry, error) {
 				id = key.ID.Label
 			}
 			ie := &listen.ItemError{Index: i, ID: id, Err: err}
-			bad = append(bad, badEntry{id: id, err: fmt.Errorf("appstore: %s: entry %w", country, ie)})
+			bad = append(bad, badEntry{id: id, err: fmt.Errorf("appstore: %s: entry %w", country, ie), raw: raw})
 			continue
 		}
 		if e.Rating.Label == "" || e.ID.Label == "" {
@@ -300,8 +303,13 @@ func (s *Source) country(ctx context.Context, country, after string) ([]Review, 
 				reached = true
 				continue
 			}
-			if b.id == "" || !seen[b.id] {
-				seen[b.id] = b.id != ""
+			switch {
+			case b.id == "":
+				if s.reported.First(b.raw) {
+					skipped = append(skipped, b)
+				}
+			case !seen[b.id]:
+				seen[b.id] = true
 				skipped = append(skipped, b)
 			}
 		}

@@ -143,6 +143,12 @@ func TestFetchSkipsMalformedEntry(t *testing.T) {
 	assert.Contains(t, b.Skipped[1].Error(), "us: entry item 2:")
 	assert.Equal(t, "us=103", b.Cursor)
 
+	// Read again from the new cursor: the bad items are not reported twice.
+	b, err = s.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Posts)
+	assert.Empty(t, b.Skipped)
+
 	// ParseFeed gives the readable reviews and names the others.
 	reviews, err := appstore.ParseFeed("us", []byte(page))
 	assert.Len(t, reviews, 2)

@@ -15,6 +15,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/htmltext"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // A Config sets up a [Source].
@@ -38,8 +39,9 @@ type Config struct {
 
 // A Source reads one forum.
 type Source struct {
-	cfg  Config
-	host string
+	cfg      Config
+	host     string
+	reported reported.Set // unplaced posts and bad topics reported, so once each
 }
 
 // New returns a Source, or an error if Forum is not a URL.
@@ -113,8 +115,8 @@ type searchResult struct {
 
 // decodePosts decodes each of raw, so that one post that does not decode
 // loses nothing else. It is kept, marked bad, if its ID can be read, and
-// returned in unplaced if not.
-func decodePosts(raw []json.RawMessage) (posts []Post, unplaced []error) {
+// returned in unplaced if not, unless rep has seen it.
+func decodePosts(raw []json.RawMessage, rep *reported.Set) (posts []Post, unplaced []error) {
 	posts = make([]Post, 0, len(raw))
 	for i, r := range raw {
 		var p Post
@@ -128,7 +130,9 @@ func decodePosts(raw []json.RawMessage) (posts []Post, unplaced []error) {
 			ID int64 `json:"id"`
 		}
 		if json.Unmarshal(r, &key) != nil || key.ID <= 0 {
-			unplaced = append(unplaced, bad)
+			if rep.First(r) {
+				unplaced = append(unplaced, bad)
+			}
 			continue
 		}
 		posts = append(posts, Post{ID: key.ID, bad: bad})
@@ -222,7 +226,7 @@ func (s *Source) latest(ctx context.Context, after int64) ([]Post, []error, erro
 		if r.LatestPosts == nil {
 			return nil, nil, listen.Malformed(errors.New(`discourse: /posts.json without "latest_posts"`))
 		}
-		page, bad := decodePosts(r.LatestPosts)
+		page, bad := decodePosts(r.LatestPosts, &s.reported)
 		unplaced = append(unplaced, bad...)
 		all = append(all, page...)
 		if len(page) == 0 || after == 0 {
@@ -249,10 +253,15 @@ func (s *Source) search(ctx context.Context) ([]Post, []error, error) {
 	if _, err := s.cfg.Client.GetJSON(ctx, s.cfg.Forum+"/search.json?"+q.Encode(), s.header(), &r); err != nil {
 		return nil, nil, fmt.Errorf("discourse: %w", err)
 	}
-	posts, unplaced := decodePosts(r.Posts)
+	posts, unplaced := decodePosts(r.Posts, &s.reported)
 	topics, bad := listen.DecodeItems[topic](r.Topics, "id")
 	for _, err := range bad {
-		// The posts of an unreadable topic are delivered without its title.
+		// The posts of an unreadable topic are delivered without its
+		// title. The newest page is read on every poll: once is enough.
+		var ie *listen.ItemError
+		if errors.As(err, &ie) && !s.reported.First(r.Topics[ie.Index]) {
+			continue
+		}
 		unplaced = append(unplaced, fmt.Errorf("discourse: topic %w", err))
 	}
 	titles := map[int64]int{}

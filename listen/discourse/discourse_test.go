@@ -162,5 +162,11 @@ func TestFetchSkipsMalformedPost(t *testing.T) {
 			assert.Contains(t, msgs[i], w)
 		}
 		assert.Equal(t, "103", b.Cursor)
+
+		// Read again from the new cursor: the bad items are not reported twice.
+		b, err = s.Fetch(t.Context(), b.Cursor)
+		require.NoError(t, err)
+		assert.Empty(t, b.Posts)
+		assert.Empty(t, b.Skipped)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/htmltext"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // DefaultBaseURL is the Algolia HN Search API.
@@ -43,7 +44,8 @@ type Config struct {
 
 // A Source reads Hacker News posts matching a query.
 type Source struct {
-	cfg Config
+	cfg      Config
+	reported reported.Set // unplaced hits reported, so once each
 }
 
 // New returns a Source for cfg.
@@ -92,7 +94,13 @@ type response struct {
 	Page        int               `json:"page"`
 	HitsPerPage int               `json:"hitsPerPage"`
 
-	unplaced []error // hits that could not be read at all
+	unplaced []unplacedHit // hits that could not be read at all
+}
+
+// An unplacedHit is a hit whose ID and time could not be read.
+type unplacedHit struct {
+	raw []byte
+	err error
 }
 
 type hit struct {
@@ -124,7 +132,7 @@ type hitKey struct {
 // decodeHits fills r.Hits from r.RawHits. A hit that does not decode is
 // kept, marked bad, if its key can still be read, and returned in
 // unplaced if not.
-func (r *response) decodeHits() (unplaced []error) {
+func (r *response) decodeHits() (unplaced []unplacedHit) {
 	r.Hits = make([]hit, 0, len(r.RawHits))
 	for i, raw := range r.RawHits {
 		var h hit
@@ -136,7 +144,7 @@ func (r *response) decodeHits() (unplaced []error) {
 		ie := &listen.ItemError{Index: i, ID: listen.ItemID(raw, "objectID"), Err: err}
 		var k hitKey
 		if json.Unmarshal(raw, &k) != nil || k.ObjectID == "" {
-			unplaced = append(unplaced, fmt.Errorf("hn: %w", ie))
+			unplaced = append(unplaced, unplacedHit{raw: raw, err: fmt.Errorf("hn: %w", ie)})
 			continue
 		}
 		r.Hits = append(r.Hits, hit{ObjectID: k.ObjectID, CreatedAtI: k.CreatedAtI, bad: fmt.Errorf("hn: %w", ie)})
@@ -190,9 +198,17 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		seen[id] = true
 	}
 	fresh := func(h *hit) bool { return h.CreatedAtI > c.at || !seen[h.ObjectID] }
-	hits, skipped, err := s.oldest(ctx, lo, fresh)
+	hits, unplaced, err := s.oldest(ctx, lo, fresh)
 	if err != nil {
 		return listen.Batch{}, err
+	}
+	var skipped []error
+	for _, u := range unplaced {
+		// Not placed in time, so not in the cursor, and read again on
+		// every poll while in the window: reported once.
+		if s.reported.First(u.raw) {
+			skipped = append(skipped, u.err)
+		}
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int {
 		if a.CreatedAtI != b.CreatedAtI {
@@ -269,7 +285,7 @@ const maxHits = 1000
 //
 // It returns too the hits of those pages that could not be read, not even
 // their ID and time (a hit that could is among the hits, marked bad).
-func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([]hit, []error, error) {
+func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([]hit, []unplacedHit, error) {
 	per := s.cfg.HitsPerPage
 	hi := int64(0)
 	for range 20 {
@@ -277,7 +293,7 @@ func (s *Source) oldest(ctx context.Context, lo int64, fresh func(*hit) bool) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		if r.NbHits <= len(r.Hits) || len(r.Hits) == 0 {
+		if r.NbHits <= len(r.RawHits) || len(r.Hits) == 0 {
 			if hi > 0 && !anyFresh(r.Hits, fresh) {
 				// The narrowed window was all delivered: read on
 				// from its end.

@@ -223,5 +223,14 @@ func TestFetchSkipsMalformedHit(t *testing.T) {
 	b, err = s.Fetch(t.Context(), "1771285201:2")
 	require.NoError(t, err)
 	assert.Len(t, b.Posts, 1)
-	require.Len(t, b.Skipped, 1, "only the hit with no readable key")
+	assert.Empty(t, b.Skipped, "the hit with no readable key was reported already")
+
+	// Another Source (a restart) reports that one again: it is in no
+	// cursor.
+	s = hn.New(hn.Config{Query: "acme", BaseURL: "http://hn.invalid", Client: tr.Client(), Now: func() time.Time { return now }})
+	b, err = s.Fetch(t.Context(), "1771285201:2")
+	require.NoError(t, err)
+	require.Len(t, b.Skipped, 1)
+	assert.Contains(t, b.Skipped[0].Error(), "item 3:")
+	assert.Equal(t, 3, tr.Requests(), "one request per fetch: the page holds all its hits, readable or not")
 }

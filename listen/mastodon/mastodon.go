@@ -16,6 +16,7 @@ import (
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/htmltext"
 	"github.com/harkhq/hark/listen/internal/ids"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // A Config sets up a [Source]. Exactly one of Hashtag and Query is set.
@@ -43,7 +44,8 @@ type Config struct {
 
 // A Source reads one hashtag or search on one instance.
 type Source struct {
-	cfg Config
+	cfg      Config
+	reported reported.Set // unplaced statuses reported, so once each
 }
 
 // New returns a Source for cfg, or an error if cfg is incomplete.
@@ -113,8 +115,8 @@ type Status struct {
 
 // decodeStatuses decodes each of raw: one status that does not decode
 // loses nothing else. It is kept, marked bad, if its ID can be read, and
-// returned in unplaced if not.
-func decodeStatuses(raw []json.RawMessage) (statuses []Status, unplaced []error) {
+// returned in unplaced if not, unless rep has seen it.
+func decodeStatuses(raw []json.RawMessage, rep *reported.Set) (statuses []Status, unplaced []error) {
 	statuses = make([]Status, 0, len(raw))
 	for i, r := range raw {
 		var st Status
@@ -128,7 +130,9 @@ func decodeStatuses(raw []json.RawMessage) (statuses []Status, unplaced []error)
 			ID string `json:"id"`
 		}
 		if json.Unmarshal(r, &key) != nil || key.ID == "" || strings.Trim(key.ID, "0123456789") != "" {
-			unplaced = append(unplaced, ie)
+			if rep.First(r) {
+				unplaced = append(unplaced, ie)
+			}
 			continue
 		}
 		statuses = append(statuses, Status{ID: key.ID, bad: ie})
@@ -192,7 +196,7 @@ func (s *Source) Fetch(ctx context.Context, cursor string) (listen.Batch, error)
 	if err != nil {
 		return listen.Batch{}, fmt.Errorf("mastodon: %w", err)
 	}
-	statuses, skipped := decodeStatuses(raw)
+	statuses, skipped := decodeStatuses(raw, &s.reported)
 	// Newest first on the wire; deliver oldest first, only after cursor.
 	slices.SortFunc(statuses, func(a, b Status) int { return ids.Compare(a.ID, b.ID) })
 	next := cursor

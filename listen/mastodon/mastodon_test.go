@@ -188,5 +188,11 @@ func TestFetchSkipsMalformedStatus(t *testing.T) {
 		assert.Contains(t, b.Skipped[0].Error(), "item 2 (id 7)")
 		assert.Contains(t, b.Skipped[1].Error(), "item 1 (id 102)")
 		assert.Equal(t, "103", b.Cursor)
+
+		// Read again from the new cursor: the bad items are not reported twice.
+		b, err = s.Fetch(t.Context(), b.Cursor)
+		require.NoError(t, err)
+		assert.Empty(t, b.Posts)
+		assert.Empty(t, b.Skipped)
 	}
 }

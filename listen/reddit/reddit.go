@@ -17,6 +17,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/ids"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // Endpoints of the API.
@@ -58,6 +59,8 @@ type Source struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
+
+	reported reported.Set // unplaced children reported, so once each
 }
 
 // New returns a Source for cfg, or an error if it is incomplete.
@@ -150,8 +153,8 @@ type Thing struct {
 
 // decodeChildren decodes each child of a listing: one that does not decode
 // loses nothing else. It is kept, marked bad, if its name and time can be
-// read, and returned in unplaced if not.
-func decodeChildren(raw []json.RawMessage) (things []Thing, unplaced []error) {
+// read, and returned in unplaced if not, unless rep has seen it.
+func decodeChildren(raw []json.RawMessage, rep *reported.Set) (things []Thing, unplaced []error) {
 	things = make([]Thing, 0, len(raw))
 	for i, r := range raw {
 		var t Thing
@@ -173,7 +176,9 @@ func decodeChildren(raw []json.RawMessage) (things []Thing, unplaced []error) {
 		}
 		bad := fmt.Errorf("reddit: %w", ie)
 		if keyErr != nil || key.Data.Name == "" {
-			unplaced = append(unplaced, bad)
+			if rep.First(r) {
+				unplaced = append(unplaced, bad)
+			}
 			continue
 		}
 		t = Thing{bad: bad}
@@ -234,8 +239,6 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		if err != nil {
 			return listen.Batch{}, err
 		}
-		// Children that could not be placed in time are reported each
-		// time their page is read.
 		skipped = append(skipped, unplaced...)
 		reached := false
 		for _, t := range l.Data.Children {
@@ -342,7 +345,7 @@ func (s *Source) page(ctx context.Context, after string) (*Listing, []error, err
 		l := &Listing{Kind: raw.Kind}
 		l.Data.After, l.Data.Before = raw.Data.After, raw.Data.Before
 		var unplaced []error
-		l.Data.Children, unplaced = decodeChildren(raw.Data.Children)
+		l.Data.Children, unplaced = decodeChildren(raw.Data.Children, &s.reported)
 		return l, unplaced, nil
 	}
 }

@@ -199,16 +199,24 @@ func TestFetchSkipsMalformedChild(t *testing.T) {
 	srv.Script("/search", listentest.JSON(`{"kind":"Listing","data":{"after":null,"children":[
 		{"kind":"t3","data":{"id":"c","name":"t3_c","title":"third","author":"x","created_utc":1771285203}},
 		{"kind":"t3","data":{"id":"b","name":"t3_b","title":"bad","score":"12","created_utc":1771285202}},
-		{"kind":"t3","data":{"id":"a","name":"t3_a","title":"first","author":"y","created_utc":1771285201}}
+		{"kind":"t3","data":{"id":"a","name":"t3_a","title":"first","author":"y","created_utc":1771285201}},
+		{"kind":"t3","data":{"name":["t3_z"]}}
 	]}}`))
 	s, _ := newSource(t, srv, reddit.Config{Query: "acme"})
 	b, err := s.Fetch(t.Context(), "1771285200")
 	require.NoError(t, err)
 	require.Len(t, b.Posts, 2)
 	assert.Equal(t, []string{"t3_a", "t3_c"}, []string{b.Posts[0].ID, b.Posts[1].ID})
-	require.Len(t, b.Skipped, 1)
+	require.Len(t, b.Skipped, 2)
 	listentest.CheckSkipped(t, b.Skipped)
-	assert.Contains(t, b.Skipped[0].Error(), "item 1 (id t3_b)")
-	assert.Contains(t, b.Skipped[0].Error(), "score")
+	assert.Contains(t, b.Skipped[0].Error(), "item 3:")
+	assert.Contains(t, b.Skipped[1].Error(), "item 1 (id t3_b)")
+	assert.Contains(t, b.Skipped[1].Error(), "score")
 	assert.Equal(t, "1771285203:t3_c", b.Cursor)
+
+	// Read again from the new cursor: the bad items are not reported twice.
+	b, err = s.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Posts)
+	assert.Empty(t, b.Skipped)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/htmltext"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // A Config sets up a [Source].
@@ -34,7 +35,8 @@ type Config struct {
 
 // A Source reads one feed.
 type Source struct {
-	cfg Config
+	cfg      Config
+	reported reported.Set // items without a readable ID reported, so once each
 }
 
 // New returns a Source for cfg.
@@ -123,7 +125,10 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 	var skipped []error
 	for _, b := range bad {
 		if b.id == "" {
-			skipped = append(skipped, b.err) // nothing to remember it by
+			// Not in the cursor: remembered in memory, by its bytes.
+			if s.reported.First(b.raw) {
+				skipped = append(skipped, b.err)
+			}
 			continue
 		}
 		d := digest(b.id)
@@ -159,6 +164,7 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 type badItem struct {
 	id  string // its ID, "" if that could not be read either
 	err error
+	raw []byte
 }
 
 // parseFeed parses a feed. gofeed reads RSS and Atom leniently, item by
@@ -195,7 +201,7 @@ func parseFeed(body []byte) (*gofeed.Feed, []badItem, error) {
 		one, err := parse("[" + string(raw) + "]")
 		if err != nil {
 			id := listen.ItemID(raw, "id")
-			bad = append(bad, badItem{id: id, err: fmt.Errorf("rss: %w", &listen.ItemError{Index: i, ID: id, Err: err})})
+			bad = append(bad, badItem{id: id, err: fmt.Errorf("rss: %w", &listen.ItemError{Index: i, ID: id, Err: err}), raw: raw})
 			continue
 		}
 		feed.Items = append(feed.Items, one.Items...)

@@ -143,15 +143,17 @@ func TestFetchSkipsMalformedItem(t *testing.T) {
 	srv.Script("/feed.json", listentest.JSON(`{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
 		{"id":"1","content_text":"first","date_published":"2026-02-16T10:01:00Z"},
 		{"id":"2","content_text":["bad"]},
+		{"id":["4"],"content_text":{}},
 		{"id":"3","content_text":"third","date_published":"2026-02-16T10:03:00Z"}]}`))
 	s, _ := newSource(t, srv, "/feed.json")
 	b, err := s.Fetch(t.Context(), "")
 	require.NoError(t, err)
 	require.Len(t, b.Posts, 2)
 	assert.Equal(t, []string{"1", "3"}, []string{b.Posts[0].ID, b.Posts[1].ID})
-	require.Len(t, b.Skipped, 1)
+	require.Len(t, b.Skipped, 2)
 	listentest.CheckSkipped(t, b.Skipped)
 	assert.Contains(t, b.Skipped[0].Error(), "item 1 (id 2)")
+	assert.Contains(t, b.Skipped[1].Error(), "item 2:")
 	b, err = s.Fetch(t.Context(), b.Cursor)
 	require.NoError(t, err)
 	assert.Empty(t, b.Posts)

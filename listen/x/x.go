@@ -14,6 +14,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/ids"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // DefaultBaseURL is the v2 API.
@@ -40,7 +41,8 @@ type Config struct {
 
 // A Source reads one recent-search query.
 type Source struct {
-	cfg Config
+	cfg      Config
+	reported reported.Set // unplaced tweets reported, so once each
 }
 
 // New returns a Source, or an error if the token or query is missing.
@@ -130,8 +132,9 @@ type rawResponse struct {
 
 // decode fills r from raw. A tweet that does not decode is kept, marked
 // bad, if its ID can be read; it and the items that cannot be placed (a
-// tweet without a readable ID, a user) are returned in unplaced.
-func (raw *rawResponse) decode(r *Response) (unplaced []error, err error) {
+// tweet without a readable ID, unless rep has seen it; a user) are returned
+// in unplaced.
+func (raw *rawResponse) decode(r *Response, rep *reported.Set) (unplaced []error, err error) {
 	if len(raw.Meta) > 0 {
 		if err := json.Unmarshal(raw.Meta, &r.Meta); err != nil {
 			return nil, listen.Malformed(fmt.Errorf("x: meta: %w", err))
@@ -157,7 +160,9 @@ func (raw *rawResponse) decode(r *Response) (unplaced []error, err error) {
 			ID string `json:"id"`
 		}
 		if json.Unmarshal(m, &key) != nil || key.ID == "" || strings.Trim(key.ID, "0123456789") != "" {
-			unplaced = append(unplaced, bad)
+			if rep.First(m) {
+				unplaced = append(unplaced, bad)
+			}
 			continue
 		}
 		r.Data = append(r.Data, Tweet{ID: key.ID, bad: bad})
@@ -316,7 +321,7 @@ func (s *Source) search(ctx context.Context, c cursor, token string) (*Response,
 		return nil, nil, fmt.Errorf("x: %w", err)
 	}
 	var r Response
-	unplaced, err := raw.decode(&r)
+	unplaced, err := raw.decode(&r, &s.reported)
 	if err != nil {
 		return nil, nil, err
 	}

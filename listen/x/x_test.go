@@ -162,6 +162,9 @@ func TestErrorsAndMalformed(t *testing.T) {
 	require.NoError(t, err, "a bad tweet is an item skipped, not a failed page")
 	require.Len(t, b.Skipped, 1)
 	assert.ErrorIs(t, b.Skipped[0], listen.ErrMalformed)
+	b, err = s.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Skipped, "a tweet with no readable ID is reported once")
 
 	srv.Script(path, listentest.JSON(`{"data":{"id":"1"}}`))
 	_, err = s.Fetch(t.Context(), "")

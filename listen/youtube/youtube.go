@@ -15,6 +15,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/internal/htmltext"
+	"github.com/harkhq/hark/listen/internal/reported"
 )
 
 // DefaultBaseURL is the Data API v3.
@@ -115,6 +116,7 @@ type Source struct {
 
 	mu       sync.Mutex
 	channels map[string]channel // commenter channel → stats, cached
+	reported reported.Set       // unplaced threads reported, so once each
 }
 
 // New returns a Source, or an error if the key or target is missing.
@@ -184,8 +186,8 @@ type thread struct {
 
 // decodeThreads decodes each of raw. A thread that does not decode is kept,
 // marked bad, if its ID and time can be read, and returned in unplaced if
-// not.
-func decodeThreads(raw []json.RawMessage) (threads []thread, unplaced []error) {
+// not, unless rep has seen it.
+func decodeThreads(raw []json.RawMessage, rep *reported.Set) (threads []thread, unplaced []error) {
 	threads = make([]thread, 0, len(raw))
 	for i, r := range raw {
 		var th thread
@@ -206,7 +208,9 @@ func decodeThreads(raw []json.RawMessage) (threads []thread, unplaced []error) {
 			} `json:"snippet"`
 		}
 		if json.Unmarshal(r, &key) != nil || key.ID == "" {
-			unplaced = append(unplaced, bad)
+			if rep.First(r) {
+				unplaced = append(unplaced, bad)
+			}
 			continue
 		}
 		th = thread{ID: key.ID, bad: bad}
@@ -296,9 +300,7 @@ func (s *Source) Fetch(ctx context.Context, cur string) (listen.Batch, error) {
 		if err != nil {
 			return listen.Batch{}, err
 		}
-		items, unplaced := decodeThreads(l.Items)
-		// Threads that could not be placed in time are reported each
-		// time their page is read.
+		items, unplaced := decodeThreads(l.Items, &s.reported)
 		skipped = append(skipped, unplaced...)
 		reached := false
 		for _, th := range items {

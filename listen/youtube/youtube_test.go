@@ -155,7 +155,7 @@ func TestFetchSkipsMalformedItems(t *testing.T) {
 			`","publishedAt":"` + at + `"` + extra + `}}}}`
 	}
 	srv.Script("/commentThreads", listentest.JSON(`{"kind":"youtube#commentThreadListResponse","items":[`+
-		th("t3", "2026-02-16T10:03:00Z", "")+`,`+
+		th("t3", "2026-02-16T10:03:00Z", "")+`,{"id":{}},`+
 		th("t2", "2026-02-16T10:02:00Z", `,"likeCount":"12"`)+`,`+
 		`{"id":"t1","snippet":{"videoId":"v","topLevelComment":{"id":"t1","snippet":{"authorChannelId":{"value":"ch2"},"textOriginal":"text t1","publishedAt":"2026-02-16T10:01:00Z"}}},`+
 		`"replies":{"comments":[{"id":"r1","snippet":{"textOriginal":"reply","likeCount":"x","publishedAt":"2026-02-16T10:04:00Z"}},`+
@@ -170,10 +170,17 @@ func TestFetchSkipsMalformedItems(t *testing.T) {
 	}
 	assert.Equal(t, []string{"t1", "r2", "t3"}, got)
 	assert.Equal(t, int64(5), b.Posts[2].Author.Followers)
-	require.Len(t, b.Skipped, 3)
+	require.Len(t, b.Skipped, 4)
 	listentest.CheckSkipped(t, b.Skipped)
-	assert.Contains(t, b.Skipped[0].Error(), "thread t1: reply item 0 (id r1)")
-	assert.Contains(t, b.Skipped[1].Error(), "thread item 1 (id t2)")
-	assert.Contains(t, b.Skipped[2].Error(), "channel item 1 (id ch2)")
+	assert.Contains(t, b.Skipped[0].Error(), "thread item 1:")
+	assert.Contains(t, b.Skipped[1].Error(), "thread t1: reply item 0 (id r1)")
+	assert.Contains(t, b.Skipped[2].Error(), "thread item 2 (id t2)")
+	assert.Contains(t, b.Skipped[3].Error(), "channel item 1 (id ch2)")
 	assert.Equal(t, strconv.FormatInt(time.Date(2026, 2, 16, 10, 3, 0, 0, time.UTC).Unix(), 10)+":t3", b.Cursor)
+
+	// Read again from the new cursor: the bad items are not reported twice.
+	b, err = s.Fetch(t.Context(), b.Cursor)
+	require.NoError(t, err)
+	assert.Empty(t, b.Posts)
+	assert.Empty(t, b.Skipped)
 }
