@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -165,17 +166,19 @@ type pword struct {
 	gap      bool     // "~": skip up to three words
 }
 
+// It is small, so that the phrases tried for a post share few cache lines.
 type phrase struct {
-	words  []pword
+	off, n int32 // its words are matcher.words[off:off+n]
 	entry  int32
-	hasNeg bool   // the phrase itself contains a negator: do not negate it
-	lang   string // its entry's language, "" for all
+	lang   int16 // its entry's language as an index in matcher.langs, 0 for all
+	hasNeg bool  // the phrase itself contains a negator: do not negate it
 }
 
 // A matcher finds phrases in a token sequence.
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
+	words   []pword            // the words of all phrases
 	ids     map[string]int32   // phrase words (stemmed) -> ID
 	byFirst [][]firstEntry     // word ID -> phrases starting with it
 	seconds []int32            // second-word alternatives of the firstEntries
@@ -299,7 +302,9 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		return fmt.Errorf("phrase %q ends with ~", text)
 	}
 	id := int32(len(m.phrases))
-	m.phrases = append(m.phrases, phrase{words: words, entry: e, hasNeg: hasNeg, lang: m.entries[e].lang})
+	lang := m.langIndex(m.entries[e].lang, true)
+	m.phrases = append(m.phrases, phrase{off: int32(len(m.words)), n: int32(len(words)), entry: e, hasNeg: hasNeg, lang: int16(lang)})
+	m.words = append(m.words, words...)
 	for _, p := range words[0].prefixes {
 		if len(p) < 3 {
 			m.shortPx = append(m.shortPx, id)
@@ -310,7 +315,7 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.bloomAdd(p[:3])
 		m.buildPx()
 	}
-	fe := firstEntry{phrase: id, s0: -1, lang: m.langIndex(m.entries[e].lang, true)}
+	fe := firstEntry{phrase: id, s0: -1, lang: lang}
 	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
 		fe.s0 = words[1].ids[0]
 		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[1].ids))
@@ -322,30 +327,22 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 	return nil
 }
 
-// compact moves the words of all phrases, and their literal IDs, into two
-// contiguous arrays in phrase order, so that matching reads few cache
-// lines. It is called once, after the last add.
+// compact moves the literal IDs of all phrase words into one contiguous
+// array in phrase order, so that matching reads few cache lines. It is
+// called once, after the last add.
 func (m *matcher) compact() {
-	nw, ni := 0, 0
-	for _, p := range m.phrases {
-		nw += len(p.words)
-		for _, w := range p.words {
-			ni += len(w.ids)
-		}
+	ni := 0
+	for _, w := range m.words {
+		ni += len(w.ids)
 	}
-	words := make([]pword, 0, nw)
 	ids := make([]int32, 0, ni)
-	for i := range m.phrases {
-		p := &m.phrases[i]
-		start := len(words)
-		for _, w := range p.words {
-			k := len(ids)
-			ids = append(ids, w.ids...)
-			w.ids = ids[k:len(ids):len(ids)]
-			words = append(words, w)
-		}
-		p.words = words[start:len(words):len(words)]
+	for i := range m.words {
+		w := &m.words[i]
+		k := len(ids)
+		ids = append(ids, w.ids...)
+		w.ids = ids[k:len(ids):len(ids)]
 	}
+	m.words = slices.Clip(m.words)
 }
 
 // langIndex returns the index of lang in m.langs, adding it if add is
@@ -453,23 +450,23 @@ func (m *matcher) run(sc *scratch, lang string) {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
 		if a >= 0 {
-			m.tryFirst(sc, m.byFirst[a], i, n0, n1, lang, cur)
+			m.tryFirst(sc, m.byFirst[a], i, n0, n1, cur)
 		}
 		if b >= 0 && b != a {
-			m.tryFirst(sc, m.byFirst[b], i, n0, n1, lang, cur)
+			m.tryFirst(sc, m.byFirst[b], i, n0, n1, cur)
 		}
 		lw := sc.lowOf(i)
 		if len(lw) >= 3 {
 			for _, id := range m.prefixPhrases(lw) {
-				m.try(sc, id, i, lang, 0)
+				m.try(sc, id, i, cur, 0)
 			}
 		}
 		// a short prefix can only match a word starting with its first
 		// byte; a word matching the first word's literals was tried above
 		if len(lw) > 0 && m.shortB[lw[0]] {
 			for _, id := range m.shortPx {
-				if w0 := &m.phrases[id].words[0]; wordMatches(sc, w0, i) {
-					m.try(sc, id, i, lang, 1)
+				if w0 := &m.words[m.phrases[id].off]; wordMatches(sc, w0, i) {
+					m.try(sc, id, i, cur, 1)
 				}
 			}
 		}
@@ -479,7 +476,7 @@ func (m *matcher) run(sc *scratch, lang string) {
 // tryFirst tries the phrases fes, listed under the first word, at word i
 // whose next word has the IDs n0 and n1, in the language with index cur
 // in m.langs.
-func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, lang string, cur int32) {
+func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, cur int32) {
 	for k := range fes {
 		fe := &fes[k]
 		if fe.lang != 0 && fe.lang != cur {
@@ -488,7 +485,7 @@ func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, l
 		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
 			continue
 		}
-		m.try(sc, fe.phrase, i, lang, 1)
+		m.try(sc, fe.phrase, i, cur, 1)
 	}
 }
 
@@ -502,12 +499,13 @@ func hasID(ids []int32, a, b int32) bool {
 }
 
 // try matches phrase id at word i; its first k words are known to match.
-func (m *matcher) try(sc *scratch, id int32, i int, lang string, k int) {
+// The post's language has index cur in m.langs (-1 if it has none).
+func (m *matcher) try(sc *scratch, id int32, i int, cur int32, k int) {
 	p := &m.phrases[id]
-	if p.lang != "" && p.lang != lang {
+	if p.lang != 0 && int32(p.lang) != cur {
 		return
 	}
-	end, ok := matchFrom(sc, p.words, k, i+k, sc.wsent[i])
+	end, ok := matchFrom(sc, m.words[p.off:p.off+p.n], k, i+k, sc.wsent[i])
 	if !ok {
 		return
 	}
