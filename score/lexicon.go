@@ -152,7 +152,6 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		}
 	}
 	lx.words.build(lx.info, len(lx.infos))
-	lx.words.buildFront(lx.info, func(w string) bool { return li.words[w] != 0 })
 	vi := make(map[string]int32, len(lx.vocab))
 	for w, ok := range lx.vocab {
 		if ok {
@@ -181,10 +180,6 @@ type wordTable struct {
 	shift  uint8    // 64 - log2(len(slots))
 	rest   []string // info index -> word, for the bytes past the eighth
 	maxLen int
-	// front holds the most frequent words again in a table small enough
-	// to stay in cache; a word is looked for there first.
-	front  []wordSlot
-	fshift uint8
 }
 
 type wordSlot struct {
@@ -242,35 +237,6 @@ func (t *wordTable) build(index map[string]int32, n int) {
 	}
 }
 
-// buildFront fills t.front with the words of index that hot reports
-// (after build).
-func (t *wordTable) buildFront(index map[string]int32, hot func(string) bool) {
-	n := 0
-	for w := range index {
-		if w != "" && hot(w) {
-			n++
-		}
-	}
-	size := 16
-	for size < 2*n {
-		size *= 2
-	}
-	t.front = make([]wordSlot, size)
-	t.fshift = uint8(64 - bits.TrailingZeros(uint(size)))
-	for w, i := range index {
-		if w == "" || !hot(w) {
-			continue
-		}
-		b := []byte(w)
-		head := head8(b)
-		j := int(wordHash(head, b) >> t.fshift)
-		for t.front[j].n != 0 {
-			j = (j + 1) & (size - 1)
-		}
-		t.front[j] = wordSlot{head: head, n: uint32(len(b)), info: i}
-	}
-}
-
 // find returns the info index of w, -1 if it has none.
 func (t *wordTable) find(w []byte) int32 {
 	n := len(w)
@@ -278,21 +244,8 @@ func (t *wordTable) find(w []byte) int32 {
 		return -1
 	}
 	head := head8(w)
-	h := wordHash(head, w)
-	if len(t.front) > 0 {
-		mask := len(t.front) - 1
-		for j := int(h >> t.fshift); ; j = (j + 1) & mask {
-			s := &t.front[j]
-			if s.n == 0 {
-				break
-			}
-			if s.head == head && int(s.n) == n && (n <= 8 || t.rest[s.info][8:] == string(w[8:])) {
-				return s.info
-			}
-		}
-	}
 	mask := len(t.slots) - 1
-	for j := int(h >> t.shift); ; j = (j + 1) & mask {
+	for j := int(wordHash(head, w) >> t.shift); ; j = (j + 1) & mask {
 		s := &t.slots[j]
 		if s.n == 0 {
 			return -1
