@@ -866,7 +866,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 	sent := s.adjusted(a)
 	a.adjSent = sent
 	if a.sarcastic() {
-		sc.reasons = append(sc.reasons, hark.Reason{Code: "sarcasm", Weight: round3(sent - a.ruleSent)})
+		sc.addReason("sarcasm", "", round3(sent-a.ruleSent))
 	}
 	label, conf := labelOf(sent)
 	urg, urgScore := s.ruleUrgency(a, sent, p)
@@ -883,7 +883,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		}
 		if m.has(headValence) {
 			v := float64(raw[headOff[headValence]])
-			sc.reasons = append(sc.reasons, hark.Reason{Code: "model.sentiment", Weight: round3(v - sent)})
+			sc.addReason("model.sentiment", "", round3(v-sent))
 			sent = max(-1, min(1, v))
 		}
 		if m.has(headUrgency) {
@@ -907,7 +907,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 				lvl = 1
 			}
 			if lvl != urg {
-				sc.reasons = append(sc.reasons, hark.Reason{Code: "model.urgency", Weight: float64(lvl - urg)})
+				sc.addReason("model.urgency", "", float64(lvl-urg))
 			}
 			urg = lvl
 		}
@@ -936,14 +936,14 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		if a.spam >= 0.6 {
 			intent = IntentSpam
 		}
-		sc.reasons = append(sc.reasons, hark.Reason{Code: "language.unsupported", Span: a.lang, Weight: 0})
+		sc.addReason("language.unsupported", a.lang, 0)
 	case und:
 		if a.evidence == 0 && a.nWords > 0 {
 			label, conf = LabelUnknown, 0.15
 		} else {
 			conf = min(conf, 0.5)
 		}
-		sc.reasons = append(sc.reasons, hark.Reason{Code: "language.undetermined", Weight: 0})
+		sc.addReason("language.undetermined", "", 0)
 	default:
 		if a.lang != langEN {
 			conf *= 0.8
@@ -959,7 +959,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 	}
 	// viral: a negative post that is spreading
 	if sent < -0.2 && (p.Metrics.Reposts+p.Metrics.Quotes >= 500 || p.Metrics.Views >= 200000) {
-		sc.reasons = append(sc.reasons, hark.Reason{Code: "urgency.viral", Weight: 1})
+		sc.addReason("urgency.viral", "", 1)
 		urg = UrgencyCritical
 		urgScore = max(urgScore, 0.9)
 	}
@@ -973,7 +973,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		}
 	}
 	if a.truncated {
-		sc.reasons = append(sc.reasons, hark.Reason{Code: "input.truncated", Weight: 0})
+		sc.addReason("input.truncated", "", 0)
 	}
 	res.Sentiment = round3(sent)
 	res.Label = label
@@ -1136,7 +1136,6 @@ func (s *Scorer) about(sc *scratch) []Entity {
 // reasons gathers the evidence, strongest first, into one slice.
 func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	text := a.text
-	rs := sc.reasons
 	for k := range sc.hits {
 		h := &sc.hits[k]
 		e := &s.m.entries[h.entry]
@@ -1144,23 +1143,23 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 		switch {
 		case e.kind == ekCue && h.named:
 		case e.kind == ekCue && h.negated:
-			rs = append(rs, hark.Reason{Code: e.negCode, Span: span, Weight: 0})
+			sc.addReason(e.negCode, span, 0)
 		case e.kind == ekCue && h.hypo:
-			rs = append(rs, hark.Reason{Code: e.hypoCode, Span: span, Weight: 0})
+			sc.addReason(e.hypoCode, span, 0)
 		case e.kind == ekCue && h.weak:
-			rs = append(rs, hark.Reason{Code: e.weakCode, Span: span, Weight: 0})
+			sc.addReason(e.weakCode, span, 0)
 		case e.kind == ekCue:
 			w := float64(e.urgency) / 3
 			if e.urgency == 0 {
 				w = float64(e.weight) / 3
 			}
-			rs = append(rs, hark.Reason{Code: e.code, Span: span, Weight: round3(w)})
+			sc.addReason(e.code, span, round3(w))
 		case e.kind == ekNeutral && s.sarcasm[h.entry] != 0:
 			if a.sarcastic() {
-				rs = append(rs, hark.Reason{Code: "sarcasm.cue", Span: span, Weight: 0})
+				sc.addReason("sarcasm.cue", span, 0)
 			}
 		case e.kind == ekNeutral && e.code == "neutral.term":
-			rs = append(rs, hark.Reason{Code: "neutral.term", Span: span, Weight: 0})
+			sc.addReason("neutral.term", span, 0)
 		}
 	}
 	for i := range sc.toks {
@@ -1181,22 +1180,32 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 		case t.flags&fElong != 0:
 			code = "lexicon.elongated"
 		}
-		rs = append(rs, hark.Reason{Code: code, Span: text[t.s:t.e], Weight: round3(float64(t.val) / 4)})
+		sc.addReason(code, text[t.s:t.e], round3(float64(t.val)/4))
 	}
 	if a.negations > 0 {
-		rs = append(rs, hark.Reason{Code: "negation", Weight: float64(a.negations)})
+		sc.addReason("negation", "", float64(a.negations))
 	}
 	if a.contrast {
-		rs = append(rs, hark.Reason{Code: "contrast", Weight: 0})
+		sc.addReason("contrast", "", 0)
 	}
 	if a.excl >= 2 || a.quest >= 2 {
-		rs = append(rs, hark.Reason{Code: "punctuation.emphasis", Weight: round3(punctEmph(a.compound, a.excl, a.quest) / 4)})
+		sc.addReason("punctuation.emphasis", "", round3(punctEmph(a.compound, a.excl, a.quest)/4))
 	}
 	if a.spam >= 0.5 {
-		rs = append(rs, hark.Reason{Code: "spam", Weight: round3(a.spam)})
+		sc.addReason("spam", "", round3(a.spam))
 	}
+	rs := sc.reasons
 	sc.reasons = rs[:0]
 	return topReasons(rs, s.cfg.maxReason)
+}
+
+// addReason appends a reason to sc.reasons. It is kept out of line: the
+// scorer appends reasons at many places, and one call each keeps its hot
+// code small.
+//
+//go:noinline
+func (sc *scratch) addReason(code, span string, w float64) {
+	sc.reasons = append(sc.reasons, hark.Reason{Code: code, Span: span, Weight: w})
 }
 
 // topReasons returns the first k reasons of rs in a stable sort that puts
