@@ -147,6 +147,7 @@ type matchEntry struct {
 	code    string
 	family  int8 // index in cueFamilies, -1 if none
 	urgency int8
+	sarcasm int8 // 1 for a weak sarcasm marker, 2 for a strong one
 	intent  Intent
 	weight  float32
 	valence float32

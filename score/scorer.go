@@ -15,13 +15,12 @@ import (
 // is fixed at New. Identical posts and configuration give identical
 // Results.
 type Scorer struct {
-	lx      *lexicon
-	li      *langID
-	m       *matcher
-	model   *Model
-	cfg     config
-	pool    sync.Pool
-	sarcasm map[int32]int8
+	lx    *lexicon
+	li    *langID
+	m     *matcher
+	model *Model
+	cfg   config
+	pool  sync.Pool
 }
 
 // New returns a Scorer with the built-in lexicons, cues and learned layer,
@@ -40,7 +39,7 @@ func New(opts ...Option) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scorer{lx: lx, li: li, cfg: cfg, m: newMatcher(), sarcasm: map[int32]int8{}}
+	s := &Scorer{lx: lx, li: li, cfg: cfg, m: newMatcher()}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
@@ -181,11 +180,9 @@ func (s *Scorer) build() error {
 	}
 	for k, list := range [2][]string{sarcasmWeak, sarcasmStrong} {
 		for _, p := range list {
-			id := int32(len(s.m.entries))
-			if err := add(matchEntry{kind: ekNeutral, code: "sarcasm", family: -1}, p); err != nil {
+			if err := add(matchEntry{kind: ekNeutral, code: "sarcasm", family: -1, sarcasm: int8(k + 1)}, p); err != nil {
 				return err
 			}
-			s.sarcasm[id] = int8(k + 1)
 		}
 	}
 	for _, b := range s.cfg.brands {
@@ -418,7 +415,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 		if e.kind == ekCue || e.kind == ekAspect {
 			continue
 		}
-		if s.sarcasm[h.entry] != 0 {
+		if e.sarcasm != 0 {
 			continue
 		}
 		for w := h.from; w < h.to; w++ {
@@ -663,7 +660,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 	}
 	for _, h := range sc.hits {
-		if k := s.sarcasm[h.entry]; k == 2 {
+		if k := s.m.entries[h.entry].sarcasm; k == 2 {
 			a.sarcasm = true
 		} else if k == 1 {
 			a.sarcasmWeak = true
@@ -1154,7 +1151,7 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 				w = float64(e.weight) / 3
 			}
 			sc.addReason(e.code, span, round3(w))
-		case e.kind == ekNeutral && s.sarcasm[h.entry] != 0:
+		case e.kind == ekNeutral && e.sarcasm != 0:
 			if a.sarcastic() {
 				sc.addReason("sarcasm.cue", span, 0)
 			}
