@@ -73,7 +73,7 @@ func newReplies(f sample.Facts, scorer *score.Scorer, clk *clock, loc *time.Loca
 	poster := reply.NewPoster(srv.Replier(),
 		reply.WithLedger(ledger), reply.WithPacer(pacer), reply.WithClock(clk),
 		// The policy's templates link to its help centre, and only there.
-		reply.WithLinkDomains("acme.example"),
+		reply.WithLinkDomains("kestrel.example"),
 		// A reply goes out only in the language of the post.
 		reply.WithLanguageDetector(reply.DetectWith(scorer)),
 		reply.WithWorker("quickstart"), reply.WithJitterSeed(1))
