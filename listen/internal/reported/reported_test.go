@@ -22,7 +22,7 @@ func TestBounded(t *testing.T) {
 	for i := range Max + 10 {
 		assert.True(t, s.First([]byte(strconv.Itoa(i))))
 	}
-	assert.Len(t, s.seen, Max)
+	assert.Equal(t, Max, s.seen.Len())
 	assert.True(t, s.First([]byte("0")), "the oldest were forgotten")
 	assert.False(t, s.First([]byte(strconv.Itoa(Max+9))), "the newest are remembered")
 }
