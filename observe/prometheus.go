@@ -37,13 +37,13 @@ func (p *Prometheus) Handler() http.Handler {
 // Shutdown stops the provider; later scrapes serve nothing new.
 func (p *Prometheus) Shutdown(ctx context.Context) error { return p.Provider.Shutdown(ctx) }
 
-// Mux returns a ServeMux serving h at /healthz and, when p is not nil, p
-// at /metrics: what the command center and the NATS worker expose.
+// Mux returns a ServeMux serving h at GET /healthz and, when p is not nil, p
+// at GET /metrics: what the command center and the NATS worker expose.
 func Mux(h *Health, p *Prometheus) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/healthz", h.Handler())
+	mux.Handle("GET /healthz", h.Handler())
 	if p != nil {
-		mux.Handle("/metrics", p.Handler())
+		mux.Handle("GET /metrics", p.Handler())
 	}
 	return mux
 }

@@ -46,10 +46,7 @@ func newObservability(log *slog.Logger) (*observability, error) {
 
 // handler serves /healthz and /metrics.
 func (o *observability) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", o.health.Handler())
-	mux.Handle("GET /metrics", o.prom.Handler())
-	return mux
+	return observe.Mux(o.health, o.prom)
 }
 
 // serve listens on addr (nothing if addr is empty) and serves the handler
