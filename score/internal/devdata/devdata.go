@@ -173,23 +173,28 @@ func MacroF1[T comparable](gold, pred []T) float64 {
 	}
 	var sum float64
 	for c := range classes {
-		var tp, fp, fn float64
-		for i := range gold {
-			switch {
-			case gold[i] == c && pred[i] == c:
-				tp++
-			case gold[i] != c && pred[i] == c:
-				fp++
-			case gold[i] == c && pred[i] != c:
-				fn++
-			}
-		}
-		if tp > 0 {
-			p, r := tp/(tp+fp), tp/(tp+fn)
-			sum += 2 * p * r / (p + r)
-		}
+		sum += F1(gold, pred, c)
 	}
 	return sum / float64(len(classes))
+}
+
+// F1 is the F1 of class c: 0 when no prediction of c is right.
+func F1[T comparable](gold, pred []T, c T) float64 {
+	var tp, fp, fn float64
+	for i := range gold {
+		switch {
+		case gold[i] == c && pred[i] == c:
+			tp++
+		case gold[i] != c && pred[i] == c:
+			fp++
+		case gold[i] == c && pred[i] != c:
+			fn++
+		}
+	}
+	if tp == 0 {
+		return 0
+	}
+	return 2 * tp / (2*tp + fp + fn)
 }
 
 // RecallPrecision of "positive" decisions.

@@ -226,7 +226,7 @@ func report(set string, items []devdata.Item, pred []score.Result, name string) 
 	if name == "hark CV" || name == "held-out" || name == "train CV" {
 		fmt.Printf("%-9s %-9s per-intent F1:", set, name)
 		for _, c := range intentOrder {
-			fmt.Printf(" %s %.2f", c, f1Of(gi, pi, c))
+			fmt.Printf(" %s %.2f", c, devdata.F1(gi, pi, c))
 		}
 		fmt.Println()
 	}
@@ -235,25 +235,6 @@ func report(set string, items []devdata.Item, pred []score.Result, name string) 
 }
 
 var intentOrder = []score.Intent{"complaint", "question", "praise", "suggestion", "purchase_intent", "crisis", "spam", "other"}
-
-// f1Of is the F1 of one class.
-func f1Of(gold, pred []score.Intent, c score.Intent) float64 {
-	var tp, fp, fn float64
-	for i := range gold {
-		switch {
-		case gold[i] == c && pred[i] == c:
-			tp++
-		case gold[i] != c && pred[i] == c:
-			fp++
-		case gold[i] == c && pred[i] != c:
-			fn++
-		}
-	}
-	if tp == 0 {
-		return 0
-	}
-	return 2 * tp / (2*tp + fp + fn)
-}
 
 // listErrors cross-validates on everything but the held-out care posts
 // and prints the care posts of that part whose urgency level or intent
