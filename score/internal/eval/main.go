@@ -38,7 +38,14 @@ func main() {
 	flag.Float64Var(&devdata.Options.Rate, "rate", 0, "learning rate (0: default)")
 	flag.Float64Var(&devdata.Options.ValenceRate, "vrate", 0, "valence learning rate factor (0: default)")
 	flag.Float64Var(&devdata.Veto, "veto", devdata.Veto, "urgency veto fraction")
+	blind := flag.String("blind", "", "only score the care posts of this directory with the embedded (shipped) scorer and the rules alone, and report: a set written after the scorer, never trained or tuned on")
 	flag.Parse()
+	if *blind != "" {
+		if err := reportBlind(*blind); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	for kv := range strings.SplitSeq(*weights, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			f, _ := strconv.ParseFloat(v, 64)
@@ -172,6 +179,34 @@ func main() {
 	fmt.Fprintf(os.Stderr, "eval took %v\n", time.Since(start).Round(time.Second))
 }
 
+// reportBlind scores the care posts in dir with the scorer as shipped
+// (its embedded model) and with the rules alone.
+func reportBlind(dir string) error {
+	items, err := devdata.LoadCare(dir, 1)
+	if err != nil {
+		return err
+	}
+	shipped, err := score.New()
+	if err != nil {
+		return err
+	}
+	base, err := score.New(score.WithoutModel())
+	if err != nil {
+		return err
+	}
+	sp := make([]score.Result, len(items))
+	bp := make([]score.Result, len(items))
+	for i, it := range items {
+		sp[i], bp[i] = shipped.Score(it.Post()), base.Score(it.Post())
+	}
+	fmt.Printf("blind set %s: %d posts, scored as shipped\n", dir, len(items))
+	for _, set := range []string{"care", "care-en", "care-intl"} {
+		report(set, items, bp, "rules")
+		report(set, items, sp, "shipped")
+	}
+	return nil
+}
+
 func inSet(it devdata.Item, set string) bool {
 	switch set {
 	case "care-en":
@@ -223,7 +258,7 @@ func report(set string, items []devdata.Item, pred []score.Result, name string) 
 			fmt.Println()
 		}
 	}
-	if name == "hark CV" || name == "held-out" || name == "train CV" {
+	if name == "hark CV" || name == "held-out" || name == "train CV" || name == "shipped" {
 		fmt.Printf("%-9s %-9s per-intent F1:", set, name)
 		for _, c := range intentOrder {
 			fmt.Printf(" %s %.2f", c, devdata.F1(gi, pi, c))
