@@ -693,13 +693,16 @@ func threat(fam int8) bool { return fam == famLegal || fam == famChurn }
 
 // negatedBefore reports whether one of the three words before hit h (two
 // for a threat), in its clause, is a negator ("not a scam", "no fire",
-// "never had an outage").
+// "never had an outage"). A negator that denies a service ("no signal in
+// the whole town", "no tengo señal en toda la colonia") states the
+// problem, so it does not deny a cue after it.
 func negatedBefore(sc *scratch, h *hit, threat bool) bool {
 	first := sc.words[h.from]
 	win := 3
 	if threat {
 		win = 2
 	}
+	service := isServiceWord(sc, &sc.toks[first])
 	for j, n := int(first)-1, 0; j >= 0 && n < win; j-- {
 		t := &sc.toks[j]
 		if t.sent != sc.toks[first].sent || t.kind == tkPunct {
@@ -707,10 +710,27 @@ func negatedBefore(sc *scratch, h *hit, threat bool) bool {
 		}
 		n++
 		if t.flags&fNeg != 0 {
-			return true
+			return !service
 		}
+		service = service || isServiceWord(sc, t)
 	}
 	return false
+}
+
+// serviceWords name what a customer can be left without; "no" before one
+// of them is the complaint itself.
+var serviceWords = map[string]bool{
+	"signal": true, "service": true, "power": true, "electricity": true, "internet": true, "wifi": true,
+	"broadband": true, "data": true, "water": true, "heating": true, "gas": true, "network": true,
+	"connection": true, "coverage": true, "phone": true, "lights": true,
+	"señal": true, "servicio": true, "luz": true, "agua": true, "datos": true, "red": true, "cobertura": true,
+	"réseau": true, "courant": true, "électricité": true, "eau": true, "connexion": true,
+	"netz": true, "strom": true, "wasser": true, "empfang": true, "verbindung": true,
+	"sinal": true, "energia": true, "água": true, "rede": true, "conexão": true,
+}
+
+func isServiceWord(sc *scratch, t *token) bool {
+	return t.kind == tkWord && serviceWords[string(sc.low[t.ls:t.le])]
 }
 
 // inIfClause reports whether hit h is in a conditional clause: "if",

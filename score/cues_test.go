@@ -107,3 +107,46 @@ func TestDefaultIdioms(t *testing.T) {
 	}
 	assert.Equal(t, len(ids), n)
 }
+
+// A negator before what the customer is without states the problem: it
+// does not deny the outage cue after it.
+func TestNoServiceIsNotANegation(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("oigan, no tengo señal en toda la colonia desde ayer, ni llamadas ni datos"))
+	assert.True(t, hasReason(r, "urgency.outage"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency)
+	// a negator right before the cue still denies it
+	r = s.Score(post("no outage here, the app works fine for me"))
+	assert.False(t, hasReason(r, "urgency.outage"), "%+v", r.Reasons)
+	assert.Less(t, r.Urgency, UrgencyHigh)
+}
+
+// A deadline makes a problem urgent, not a happy post that mentions how
+// fast something went.
+func TestDeadlineNeedsUnhappyPost(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("my card was broken and the @quidly chat agent sorted it in like 5 mins, fire support 🔥🔥"))
+	assert.Less(t, r.Urgency, UrgencyHigh, "%+v", r.Reasons)
+	r = s.Score(post("my transfer is blocked and the rent is due today, please help"))
+	assert.GreaterOrEqual(t, r.Urgency, UrgencyHigh, "%+v", r.Reasons)
+}
+
+// Words of a crypto exchange's customers are not spam by themselves.
+func TestCryptoCustomerIsNotSpam(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("@coinvault my bitcoin withdrawal has been stuck for 3 days, your crypto app just says pending"))
+	assert.NotEqual(t, IntentSpam, r.Intent, "%+v", r.Reasons)
+	assert.Less(t, r.Spam, 0.5)
+	assert.GreaterOrEqual(t, r.Urgency, UrgencyHigh, "%+v", r.Reasons)
+	// a real crypto scam still is
+	r = s.Score(post("free crypto giveaway!! guaranteed returns, DM me for the link 🚀 https://x.example/a https://x.example/b"))
+	assert.Equal(t, IntentSpam, r.Intent, "%+v", r.Reasons)
+}
+
+// Numbers are not star ratings: "50mg" is no praise.
+func TestDosesAreNotPraise(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("the box says 50mg, he has always been on 5mg, and he already took one tablets instead of the usual"))
+	assert.False(t, hasReason(r, "intent.praise"), "%+v", r.Reasons)
+	assert.Equal(t, UrgencyCritical, r.Urgency, "%+v", r.Reasons)
+}

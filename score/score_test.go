@@ -88,6 +88,20 @@ func TestRulesSocialText(t *testing.T) {
 	}
 }
 
+// A post clearly in another language does not read its own function
+// words as English ones: German "die" is an article.
+func TestForeignFunctionWordsAreNotEnglish(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	r := s.Score(post("Vertrag gekündigt, trotzdem weiter abgebucht. Ich habe die Rechnung und die Kündigung noch hier."))
+	require.Equal(t, "de", r.Language)
+	for _, x := range r.Reasons {
+		assert.NotEqual(t, "die", x.Span, "%+v", x)
+	}
+	// an English post keeps the word
+	r = s.Score(post("I thought I would die waiting on hold"))
+	assert.Less(t, r.Sentiment, 0.0)
+}
+
 func TestHandlesAndBrandsAreNotSentimentWords(t *testing.T) {
 	s := newScorer(t, WithoutModel())
 	// "united" is a positive word in VADER's lexicon; @united is a handle.

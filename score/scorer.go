@@ -426,7 +426,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 
 // nextHasValence reports whether the word after token i carries valence
 // (so that a booster such as "pretty" modifies it rather than counting).
-func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
+func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, sure bool) bool {
 	if i+1 >= len(sc.toks) {
 		return false
 	}
@@ -437,19 +437,22 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
 	if t.info >= 0 && s.lx.infos[t.info].isBoost {
 		return true
 	}
-	v, ok := s.valence(sc, t, lang)
+	v, ok := s.valence(sc, t, lang, sure)
 	return ok && v != 0
 }
 
 // valence is a word's lexicon valence in the post's language, falling back
-// to English; elongated words are looked up shortened.
-func (s *Scorer) valence(sc *scratch, t *token, lang string) (float32, bool) {
+// to English, except, when the post is clearly in its language (sure), for
+// that language's own function words: German "die" is an article, not a
+// death. Elongated words are looked up shortened.
+func (s *Scorer) valence(sc *scratch, t *token, lang string, sure bool) (float32, bool) {
 	if t.info >= 0 {
 		wi := &s.lx.infos[t.info]
-		if k := langIndex(lang); wi.has&(1<<k) != 0 {
+		k := langIndex(lang)
+		if wi.has&(1<<k) != 0 {
 			return wi.val[k], true
 		}
-		if wi.has&1 != 0 {
+		if wi.has&1 != 0 && (!sure || k == 0 || wi.stop&(1<<k) == 0 || wi.stop&1 != 0) {
 			return wi.val[0], true
 		}
 	}
@@ -464,6 +467,7 @@ func (s *Scorer) valence(sc *scratch, t *token, lang string) (float32, bool) {
 // by sentence.
 func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	lx := s.lx
+	sure := a.langConf >= 0.5
 	toks := sc.toks
 	// is the post in mixed case? (capitals only emphasise then)
 	upperWords, words := 0, 0
@@ -553,10 +557,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.flags&fMasked != 0 {
 			continue
 		}
-		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang) {
+		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, sure) {
 			continue
 		}
-		val, ok := s.valence(sc, t, lang)
+		val, ok := s.valence(sc, t, lang, sure)
 		if !ok || val == 0 {
 			continue
 		}
@@ -796,13 +800,15 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 			a.family[e.family] += float64(e.weight)
 		}
 		if e.code == "urgency.deadline" {
-			deadline = max(deadline, int(e.urgency)) // urgent only with a problem
+			deadline = max(deadline, int(e.urgency))
 		} else if int(e.urgency) > a.cueUrg {
 			a.cueUrg = int(e.urgency)
 		}
 		a.cueVal += float64(e.valence)
 	}
-	if deadline > a.cueUrg && (a.cueUrg >= 1 || a.negSum > a.posSum) {
+	// a deadline is urgent only with a problem, and not in a clearly happy
+	// post ("fixed my transfer in 4 mins 🔥")
+	if deadline > a.cueUrg && (a.cueUrg >= 1 || a.negSum > a.posSum) && a.ruleSent < 0.5 {
 		a.cueUrg = deadline
 	}
 	// questions
@@ -893,12 +899,17 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 			// A jump of two levels or more over the rules needs twice the
 			// probability: the model alone does not make "a chime at 3am"
 			// critical on the strength of a word.
+			// Nor does it make urgent a post in which the rules found
+			// nothing to act on: no cue, not even a weak one, and nothing
+			// negative. On such a post the model has little to go on, and
+			// its doubt is not urgency.
 			lvl := 0
 			p3, p23 := pr[3], pr[2]+pr[3]
+			grounds := urg >= 1 || a.weakUrg >= 2
 			switch {
-			case p3 >= m.CritThreshold && (urg >= 2 || p3 >= 2*m.CritThreshold), urg == 3 && p3 >= m.CritThreshold*m.Veto:
+			case grounds && p3 >= m.CritThreshold && (urg >= 2 || p3 >= 2*m.CritThreshold), urg == 3 && p3 >= m.CritThreshold*m.Veto:
 				lvl = 3
-			case p23 >= m.HighThreshold && (urg >= 1 || p23 >= 2*m.HighThreshold), urg >= 2 && p23 >= m.HighThreshold*m.Veto:
+			case grounds && p23 >= m.HighThreshold && (urg >= 1 || p23 >= 2*m.HighThreshold), urg >= 2 && p23 >= m.HighThreshold*m.Veto:
 				lvl = 2
 			case pr[1]+p23 >= 0.5:
 				lvl = 1
