@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harkhq/hark/sample"
 	"github.com/harkhq/hark/score"
 	"github.com/harkhq/hark/score/internal/devdata"
 )
@@ -38,10 +39,19 @@ func main() {
 	flag.Float64Var(&devdata.Options.Rate, "rate", 0, "learning rate (0: default)")
 	flag.Float64Var(&devdata.Options.ValenceRate, "vrate", 0, "valence learning rate factor (0: default)")
 	flag.Float64Var(&devdata.Veto, "veto", devdata.Veto, "urgency veto fraction")
+	flag.BoolVar(&devdata.Options.Balance, "balance", devdata.Options.Balance, "weight the urgency and intent classes equally in training")
 	blind := flag.String("blind", "", "only score the care posts of this directory with the embedded (shipped) scorer and the rules alone, and report: a set written after the scorer, never trained or tuned on")
+	week := flag.Bool("sample", false, "only score the sample week's labelled texts (package sample, never trained on) with the shipped scorer and the rules alone, and report")
 	flag.Parse()
-	if *blind != "" {
-		if err := reportBlind(*blind); err != nil {
+	if *blind != "" || *week {
+		items, err := sampleItems()
+		if *blind != "" {
+			items, err = devdata.LoadCare(*blind, 1)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := reportShipped(items); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -179,13 +189,9 @@ func main() {
 	fmt.Fprintf(os.Stderr, "eval took %v\n", time.Since(start).Round(time.Second))
 }
 
-// reportBlind scores the care posts in dir with the scorer as shipped
-// (its embedded model) and with the rules alone.
-func reportBlind(dir string) error {
-	items, err := devdata.LoadCare(dir, 1)
-	if err != nil {
-		return err
-	}
+// reportShipped scores items with the scorer as shipped (its embedded
+// model) and with the rules alone.
+func reportShipped(items []devdata.Item) error {
 	shipped, err := score.New()
 	if err != nil {
 		return err
@@ -199,12 +205,33 @@ func reportBlind(dir string) error {
 	for i, it := range items {
 		sp[i], bp[i] = shipped.Score(it.Post()), base.Score(it.Post())
 	}
-	fmt.Printf("blind set %s: %d posts, scored as shipped\n", dir, len(items))
+	fmt.Printf("%d posts never trained on, scored as shipped\n", len(items))
 	for _, set := range []string{"care", "care-en", "care-intl"} {
 		report(set, items, bp, "rules")
 		report(set, items, sp, "shipped")
 	}
 	return nil
+}
+
+// sampleItems returns one post of the sample week per hand-labelled text
+// (not reposts), with the text's labels.
+func sampleItems() ([]devdata.Item, error) {
+	labels := sample.Labels()
+	seen := map[string]bool{}
+	var out []devdata.Item
+	for _, p := range sample.Week() {
+		l, ok := labels[p.ID]
+		if !ok || l.Repost || seen[l.TextID] {
+			continue
+		}
+		seen[l.TextID] = true
+		out = append(out, devdata.Item{Set: "care", ID: l.TextID, Text: p.Text, Lang: l.Lang, Sentiment: l.Sentiment,
+			Label: score.Label(l.Label), Urgency: l.Urgency, Intent: score.Intent(l.Intent)})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the sample week has no labelled posts")
+	}
+	return out, nil
 }
 
 func inSet(it devdata.Item, set string) bool {

@@ -32,6 +32,7 @@ func main() {
 	out := flag.String("out", "score/data/model.bin", "where to write the model")
 	vocab := flag.Bool("vocab", false, "also rewrite score/data/vocab.txt from the VADER sets")
 	k := flag.Int("k", 5, "folds for choosing the urgency thresholds")
+	flag.BoolVar(&devdata.Options.Balance, "balance", devdata.Options.Balance, "weight the urgency and intent classes equally in training")
 	flag.Parse()
 	if *vocab {
 		if err := writeVocab(*vdir, filepath.Join(filepath.Dir(*out), "vocab.txt")); err != nil {
