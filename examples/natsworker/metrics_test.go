@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,9 +135,10 @@ func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
 			"-metrics-addr", "127.0.0.1:0"}, &out, &werrs)
 	}()
 	base = metricsBase(t, &werrs)
+	// a decision is counted when made, and written once dispatched
 	require.Eventually(t, func() bool {
 		_, body = fetch(t, base+"/metrics")
-		return metric(t, body, "hark_decisions_total", ``) == n
+		return metric(t, body, "hark_decisions_total", ``) == n && strings.Count(out.String(), "\n") == n
 	}, 30*time.Second, 20*time.Millisecond, "the worker decides every post: %s", &werrs)
 	assert.EqualValues(t, n, metric(t, body, "hark_score_posts_total", ``), body)
 	assert.Positive(t, metric(t, body, "hark_decisions_total", `priority="P1"`), body)
