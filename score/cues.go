@@ -61,9 +61,10 @@ var cueFamilies = [...]string{
 
 // Indices of families the rules read directly.
 const (
-	famOutage = 1
-	famViral  = 5
-	famMany   = 13
+	famOutage  = 1
+	famViral   = 5
+	famBlocked = 6
+	famMany    = 13
 )
 
 func familyIndex(code string) int {

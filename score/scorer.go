@@ -782,6 +782,7 @@ func punctEmph(sum float64, excl, quest int) float64 {
 // cueSignals collects what the cues say, dropping negated matches.
 func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 	deadline := 0
+	blocked := false // a counted cue says the author is blocked from a service
 	s.screenCues(sc, a)
 	for k := range sc.hits {
 		h := &sc.hits[k]
@@ -799,6 +800,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 		if e.family >= 0 {
 			a.family[e.family] += float64(e.weight)
 		}
+		blocked = blocked || e.family == famBlocked
 		if e.code == "urgency.deadline" {
 			deadline = max(deadline, int(e.urgency))
 		} else if int(e.urgency) > a.cueUrg {
@@ -808,8 +810,13 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 	}
 	// a deadline is urgent only with a problem, and not in a clearly happy
 	// post ("fixed my transfer in 4 mins 🔥")
-	if deadline > a.cueUrg && (a.cueUrg >= 1 || a.negSum > a.posSum) && a.ruleSent < 0.5 {
+	if deadline > a.cueUrg && a.cueUrg >= 1 && a.ruleSent < 0.5 {
 		a.cueUrg = deadline
+	}
+	// blocked, and many others too ("our whole street lost internet",
+	// "anyone else locked out?"): an outage for many is critical
+	if blocked && a.cueUrg == 2 && a.family[famMany]+a.family[famOutage] > 0 {
+		a.cueUrg = 3
 	}
 	// questions
 	for i := range sc.toks {
