@@ -150,3 +150,12 @@ func TestDosesAreNotPraise(t *testing.T) {
 	assert.False(t, hasReason(r, "intent.praise"), "%+v", r.Reasons)
 	assert.Equal(t, UrgencyCritical, r.Urgency, "%+v", r.Reasons)
 }
+
+// Blocked from a service, and others too: an outage for many is critical.
+func TestBlockedForManyIsAnOutage(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	one := s.Score(post("@fibreco no internet since 7am, please sort it"))
+	assert.Equal(t, UrgencyHigh, one.Urgency, "%+v", one.Reasons)
+	many := s.Score(post("@fibreco no internet since 7am, is anyone else on the estate out too?"))
+	assert.Equal(t, UrgencyCritical, many.Urgency, "%+v", many.Reasons)
+}

@@ -783,6 +783,7 @@ func punctEmph(sum float64, excl, quest int) float64 {
 func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 	deadline := 0
 	blocked := false // a counted cue says the author is blocked from a service
+	many := false    // a cue, weak or not, says others are affected too
 	s.screenCues(sc, a)
 	for k := range sc.hits {
 		h := &sc.hits[k]
@@ -790,6 +791,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 		if e.kind != ekCue || h.negated || h.hypo || h.named {
 			continue
 		}
+		many = many || e.family == famMany
 		if h.weak {
 			if e.family >= 0 {
 				a.family[e.family] += float64(e.weight) / 2
@@ -815,7 +817,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 	}
 	// blocked, and many others too ("our whole street lost internet",
 	// "anyone else locked out?"): an outage for many is critical
-	if blocked && a.cueUrg == 2 && a.family[famMany]+a.family[famOutage] > 0 {
+	if blocked && a.cueUrg == 2 && many {
 		a.cueUrg = 3
 	}
 	// questions
