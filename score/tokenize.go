@@ -154,32 +154,38 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 				}
 			}
 			if isASCIIAlnum(c) {
-				// words may start with letters or digits
-			} else {
-				// emoticon?
-				if l := lx.emoticonAt(text[i:]); l > 0 {
-					if boundary {
-						sent++
-						boundary = false
-					}
-					sc.addLower(text, i, i+l, tkEmoticon, sent)
-					i += l
-					continue
+				// words may start with letters or digits: the common case
+				// needs no rune decoding
+				if boundary {
+					sent++
+					boundary = false
 				}
-				switch c {
-				case '!', '?', '.', ',', ';', ':', '(', ')', '"':
-					if boundary && c != '!' && c != '?' && c != '.' {
-						sent++
-						boundary = false
-					}
-					sc.addLower(text, i, i+1, tkPunct, sent)
-					if c == '.' || c == '!' || c == '?' {
-						boundary = true
-					}
-				}
-				i++
+				i = sc.scanWord(text, i, sent)
 				continue
 			}
+			// emoticon?
+			if l := lx.emoticonAt(text[i:]); l > 0 {
+				if boundary {
+					sent++
+					boundary = false
+				}
+				sc.addLower(text, i, i+l, tkEmoticon, sent)
+				i += l
+				continue
+			}
+			switch c {
+			case '!', '?', '.', ',', ';', ':', '(', ')', '"':
+				if boundary && c != '!' && c != '?' && c != '.' {
+					sent++
+					boundary = false
+				}
+				sc.addLower(text, i, i+1, tkPunct, sent)
+				if c == '.' || c == '!' || c == '?' {
+					boundary = true
+				}
+			}
+			i++
+			continue
 		}
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		switch {
@@ -218,38 +224,44 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 			i += sz
 			continue
 		}
-		// a word: ASCII letters and digits, and what wordExt lets in
-		j := i
-		ascii := true // the word has no byte >= 0x80
-		for j < n {
-			c := text[j]
-			if isASCIIAlnum(c) {
-				j++
-				continue
-			}
-			if c < utf8.RuneSelf && c != '\'' {
-				break
-			}
-			k := wordExt(text, j)
-			if k == j {
-				break
-			}
-			if c >= utf8.RuneSelf {
-				ascii = false
-			}
-			j = k
-		}
 		if boundary {
 			sent++
 			boundary = false
 		}
-		if ascii {
-			sc.addWordASCII(text, i, j, sent)
-		} else {
-			sc.addWord(text, i, j, sent)
-		}
-		i = j
+		i = sc.scanWord(text, i, sent)
 	}
+}
+
+// scanWord adds the word that starts at text[i], ASCII letters and digits
+// and what wordExt lets in, and returns its end.
+func (sc *scratch) scanWord(text string, i int, sent int32) int {
+	n := len(text)
+	j := i
+	ascii := true // the word has no byte >= 0x80
+	for j < n {
+		c := text[j]
+		if isASCIIAlnum(c) {
+			j++
+			continue
+		}
+		if c < utf8.RuneSelf && c != '\'' {
+			break
+		}
+		k := wordExt(text, j)
+		if k == j {
+			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+		j = k
+	}
+	if ascii {
+		sc.addWordASCII(text, i, j, sent)
+	} else {
+		sc.addWord(text, i, j, sent)
+	}
+	return j
 }
 
 // isASCII reports whether s has no byte >= 0x80, eight bytes at a time.
