@@ -160,7 +160,11 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 					sent++
 					boundary = false
 				}
-				i = sc.scanWord(text, i, sent)
+				if j := sc.scanASCIIWord(text, i, sent); j >= 0 {
+					i = j
+				} else {
+					i = sc.scanWord(text, i, sent)
+				}
 				continue
 			}
 			// emoticon?
@@ -230,6 +234,64 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 		}
 		i = sc.scanWord(text, i, sent)
 	}
+}
+
+// scanASCIIWord adds the word of ASCII letters and digits that starts at
+// text[i], copying, lower-casing and counting it in one pass (as
+// addWordASCII does), and returns its end. It adds nothing and returns -1
+// when the word may go on past an apostrophe or a byte >= 0x80: scanWord
+// decides those.
+func (sc *scratch) scanASCIIWord(text string, i int, sent int32) int {
+	low := sc.low
+	ls := len(low)
+	upper, letters, digits := 0, 0, 0
+	var prev byte // no word byte is 0
+	run := 0
+	var flags uint8
+	j := i
+scan:
+	for ; j < len(text); j++ {
+		c := text[j]
+		cl := asciiClass[c]
+		switch cl {
+		case cLower:
+			letters++
+		case cUpper:
+			letters++
+			upper++
+			c += 'a' - 'A'
+		case cDigit:
+			digits++
+		default:
+			break scan
+		}
+		if c == prev {
+			run++
+			if run >= 3 && cl != cDigit {
+				flags |= fElong
+			}
+		} else {
+			run = 1
+		}
+		prev = c
+		low = append(low, c)
+	}
+	if j < len(text) && (text[j] == '\'' || text[j] >= utf8.RuneSelf) {
+		return -1
+	}
+	sc.low = low
+	if letters >= 2 && upper == letters {
+		flags |= fCaps
+	}
+	kind := tkWord
+	if letters == 0 && digits > 0 {
+		kind = tkNum
+	}
+	if letters <= 0xFFFF {
+		flags |= fASCII
+	}
+	sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), ls: int32(ls), le: int32(len(low)), kind: kind, flags: flags, nl: uint16(letters), sent: sent})
+	return j
 }
 
 // scanWord adds the word that starts at text[i], ASCII letters and digits
