@@ -426,7 +426,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 
 // nextHasValence reports whether the word after token i carries valence
 // (so that a booster such as "pretty" modifies it rather than counting).
-func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
+func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, lk int) bool {
 	if i+1 >= len(sc.toks) {
 		return false
 	}
@@ -437,17 +437,18 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string) bool {
 	if t.info >= 0 && s.lx.infos[t.info].isBoost {
 		return true
 	}
-	v, ok := s.valence(sc, t, lang)
+	v, ok := s.valence(sc, t, lang, lk)
 	return ok && v != 0
 }
 
-// valence is a word's lexicon valence in the post's language, falling back
-// to English; elongated words are looked up shortened.
-func (s *Scorer) valence(sc *scratch, t *token, lang string) (float32, bool) {
+// valence is a word's lexicon valence in the post's language lang (of
+// index lk, see langIndex), falling back to English; elongated words are
+// looked up shortened.
+func (s *Scorer) valence(sc *scratch, t *token, lang string, lk int) (float32, bool) {
 	if t.info >= 0 {
 		wi := &s.lx.infos[t.info]
-		if k := langIndex(lang); wi.has&(1<<k) != 0 {
-			return wi.val[k], true
+		if wi.has&(1<<lk) != 0 {
+			return wi.val[lk], true
 		}
 		if wi.has&1 != 0 {
 			return wi.val[0], true
@@ -464,6 +465,7 @@ func (s *Scorer) valence(sc *scratch, t *token, lang string) (float32, bool) {
 // by sentence.
 func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	lx := s.lx
+	lk := langIndex(lang)
 	toks := sc.toks
 	// is the post in mixed case? (capitals only emphasise then)
 	upperWords, words := 0, 0
@@ -553,10 +555,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.flags&fMasked != 0 {
 			continue
 		}
-		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang) {
+		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk) {
 			continue
 		}
-		val, ok := s.valence(sc, t, lang)
+		val, ok := s.valence(sc, t, lang, lk)
 		if !ok || val == 0 {
 			continue
 		}
@@ -1230,8 +1232,9 @@ func topReasons(rs []hark.Reason, k int) []hark.Reason {
 			idx = append(idx, 0)
 			keys = append(keys, reasonKey{})
 		}
-		copy(idx[p+1:], idx[p:len(idx)-1])
-		copy(keys[p+1:], keys[p:len(keys)-1])
+		for q := len(idx) - 1; q > p; q-- { // a few elements: no memmove call
+			idx[q], keys[q] = idx[q-1], keys[q-1]
+		}
 		idx[p], keys[p] = int32(i), key
 	}
 	out := make([]hark.Reason, len(idx))
