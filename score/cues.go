@@ -317,10 +317,17 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.buildPx()
 	}
 	fe := firstEntry{phrase: id, s0: -1, lang: lang}
-	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
-		fe.s0 = words[1].ids[0]
-		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[1].ids))
-		m.seconds = append(m.seconds, words[1].ids...)
+	// the next plain word after the first, and how far it may be: gaps
+	// before it skip up to three words each
+	g := 1
+	for g < len(words) && words[g].gap {
+		g++
+	}
+	if g < len(words) && len(words[g].prefixes) == 0 {
+		fe.s0 = words[g].ids[0]
+		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[g].ids))
+		fe.win = int32(3*(g-1) + 1)
+		m.seconds = append(m.seconds, words[g].ids...)
 	}
 	for _, a := range words[0].ids {
 		m.byFirst[a] = append(m.byFirst[a], fe)
@@ -408,14 +415,16 @@ func stem(w []byte) []byte {
 }
 
 // A firstEntry is a phrase listed under its first word, with the IDs its
-// second word may have, so that most candidates are rejected without a
-// call: the first inline in s0 (-1 when the second word is not a plain
-// word), all of them in matcher.seconds[off:off+n].
+// next plain word (after any gaps) may have, so that most candidates are
+// rejected without a call: the first inline in s0 (-1 when that word is a
+// prefix), all of them in matcher.seconds[off:off+n]. That word is one of
+// the win words after the first (1 when the second word is plain).
 type firstEntry struct {
 	phrase int32
 	s0     int32
 	off, n int32
 	lang   int32 // index of the phrase's language in matcher.langs; 0 for all
+	win    int32
 }
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
@@ -483,11 +492,26 @@ func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, c
 		if fe.lang != 0 && fe.lang != cur {
 			continue // the phrase's language is not the post's: try would refuse it
 		}
-		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
+		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) &&
+			(fe.win == 1 || !m.near(sc, fe, i)) {
 			continue
 		}
 		m.try(sc, fe.phrase, i, cur, 1)
 	}
+}
+
+// near reports whether one of the words after the next, up to fe.win
+// words after word i and in its sentence, has an ID of fe's plain word
+// (the next word is checked by the caller).
+func (m *matcher) near(sc *scratch, fe *firstEntry, i int) bool {
+	ids := m.seconds[fe.off : fe.off+fe.n]
+	end := min(len(sc.wid), i+1+int(fe.win))
+	for p := i + 2; p < end && sc.wsent[p] == sc.wsent[i]; p++ {
+		if hasID(ids, sc.wid[p][0], sc.wid[p][1]) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasID(ids []int32, a, b int32) bool {
