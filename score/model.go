@@ -112,24 +112,30 @@ func (m *Model) dim() int { return m.Dense + m.Buckets }
 
 // outputs computes every head's raw outputs in one pass.
 func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) {
+	addDense(dense, m.w, out)
+	var hs [numOut]int32
+	m.sumRows(hashed, &hs)
+	scale := hashScale(len(hashed))
+	for c := range out {
+		out[c] += float32(hs[c]) * m.qs[c] * scale
+	}
+}
+
+// addDenseGeneric sets out to the sum over i of dense[i] * the weight row
+// of dense feature i, skipping zeros.
+func addDenseGeneric(dense, w []float32, out *[numOut]float32) {
 	*out = [numOut]float32{}
 	for i, x := range dense {
 		if x == 0 {
 			continue
 		}
-		row := (*[numOut]float32)(m.w[i*numOut : i*numOut+numOut])
+		row := (*[numOut]float32)(w[i*numOut : i*numOut+numOut])
 		for c := 0; c < numOut; c += 4 { // unrolled: the same sums in the same order
 			out[c] += x * row[c]
 			out[c+1] += x * row[c+1]
 			out[c+2] += x * row[c+2]
 			out[c+3] += x * row[c+3]
 		}
-	}
-	var hs [numOut]int32
-	m.sumRows(hashed, &hs)
-	scale := hashScale(len(hashed))
-	for c := range out {
-		out[c] += float32(hs[c]) * m.qs[c] * scale
 	}
 }
 
