@@ -187,12 +187,12 @@ type phrase struct {
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
-	words   []pword            // the words of all phrases
-	wids    []int32            // their literal alternatives
-	pxs     [][]string         // their prefix alternatives
-	ids     map[string]int32   // phrase words (stemmed) -> ID
-	byFirst [][]firstEntry     // word ID -> phrases starting with it, until compact
-	first   []firstEntry       // byFirst in one array: word ID a's are first[firstAt[a]:firstAt[a+1]]
+	words   []pword          // the words of all phrases
+	wids    []int32          // their literal alternatives
+	pxs     [][]string       // their prefix alternatives
+	ids     map[string]int32 // phrase words (stemmed) -> ID
+	byFirst [][]firstEntry   // word ID -> phrases starting with it, until compact
+	first   []firstEntry     // byFirst in one array: word ID a's are first[firstAt[a]:firstAt[a+1]]
 	firstAt []int32
 	seconds []int32            // second-word alternatives of the firstEntries
 	langs   []string           // languages of phrases, langs[0] = "" (all)
