@@ -14,3 +14,27 @@ func addDense(dense, w []float32, out *[numOut]float32) {
 
 //go:noescape
 func addDenseSSE(dense, w []float32, out *[numOut]float32)
+
+// sumRows is sumRowsGeneric with the rows summed in the 16-bit lanes of
+// SSE2 registers, 255 rows at most at a time.
+func (m *Model) sumRows(hashed []uint32, hs *[numOut]int32) {
+	if m.bmask == 0 || len(m.q) < (int(m.bmask)+1)*numOut {
+		m.sumRowsGeneric(hashed, hs)
+		return
+	}
+	var lanes [numOut]uint16
+	for len(hashed) > 0 {
+		n := min(len(hashed), 255)
+		sumRowsSSE(m.q, hashed[:n], m.bmask, &lanes)
+		for c := range hs {
+			hs[c] += int32(lanes[c]) - 128*int32(n)
+		}
+		hashed = hashed[n:]
+	}
+}
+
+// sumRowsSSE sets lanes to the sums of the bytes of the rows q[16*(k&mask):]
+// for k in hashed, each byte in its own 16-bit lane.
+//
+//go:noescape
+func sumRowsSSE(q []byte, hashed []uint32, mask uint32, lanes *[numOut]uint16)

@@ -50,3 +50,35 @@ done:
 	MOVUPS X2, 32(DX)
 	MOVUPS X3, 48(DX)
 	RET
+
+// func sumRowsSSE(q []byte, hashed []uint32, mask uint32, lanes *[16]uint16)
+TEXT ·sumRowsSSE(SB), NOSPLIT, $0-64
+	MOVQ q_base+0(FP), SI
+	MOVQ hashed_base+24(FP), DI
+	MOVQ hashed_len+32(FP), CX
+	MOVL mask+48(FP), R8
+	MOVQ lanes+56(FP), DX
+	PXOR X0, X0
+	PXOR X1, X1
+	PXOR X7, X7
+	TESTQ CX, CX
+	JEQ sumdone
+
+sumloop:
+	MOVL (DI), AX
+	ANDL R8, AX
+	SHLQ $4, AX
+	MOVOU (SI)(AX*1), X2
+	MOVO X2, X3
+	PUNPCKLBW X7, X2
+	PUNPCKHBW X7, X3
+	PADDW X2, X0
+	PADDW X3, X1
+	ADDQ $4, DI
+	DECQ CX
+	JNE sumloop
+
+sumdone:
+	MOVOU X0, (DX)
+	MOVOU X1, 16(DX)
+	RET

@@ -40,3 +40,25 @@ func TestAddDense(t *testing.T) {
 		}
 	}
 }
+
+// TestSumRows checks that sumRows gives the sums of sumRowsGeneric, over
+// more rows than a 16-bit lane holds at once.
+func TestSumRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := &Model{Dense: 1, Buckets: 64}
+	m.w = make([]float32, (m.Dense+m.Buckets)*numOut)
+	for i := range m.w {
+		m.w[i] = float32(rng.NormFloat64())
+	}
+	m.prepare()
+	for _, n := range []int{0, 1, 7, 254, 255, 256, 600} {
+		hashed := make([]uint32, n)
+		for i := range hashed {
+			hashed[i] = rng.Uint32()
+		}
+		var got, want [numOut]int32
+		m.sumRows(hashed, &got)
+		m.sumRowsGeneric(hashed, &want)
+		require.Equal(t, want, got, "%d rows", n)
+	}
+}

@@ -139,12 +139,12 @@ func addDenseGeneric(dense, w []float32, out *[numOut]float32) {
 	}
 }
 
-// sumRows adds up the quantised rows of the hashed features into hs.
-// The offset bytes of a row are summed in 16-bit lanes of four 64-bit
+// sumRowsGeneric adds up the quantised rows of the hashed features into
+// hs. The offset bytes of a row are summed in 16-bit lanes of four 64-bit
 // words (at most 255 rows before the lanes are flushed, so that none
 // overflows), and the offset taken off at the end: exactly the sum of the
 // int8 weights.
-func (m *Model) sumRows(hashed []uint32, hs *[numOut]int32) {
+func (m *Model) sumRowsGeneric(hashed []uint32, hs *[numOut]int32) {
 	const lanes = 0x00FF00FF00FF00FF
 	var acc [4]uint64
 	n := 0
