@@ -243,8 +243,8 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[3] = float32(a.adjSent)
 	d[4] = float32(a.posSum / (a.posSum + 4))
 	d[5] = float32(a.negSum / (a.negSum + 4))
-	d[6] = float32(math.Log1p(float64(a.nPos)))
-	d[7] = float32(math.Log1p(float64(a.nNeg)))
+	d[6] = float32(log1pCount(a.nPos))
+	d[7] = float32(log1pCount(a.nNeg))
 	d[8] = b2f(a.negations > 0)
 	d[9] = b2f(a.contrast)
 	d[10] = b2f(a.quest > 0)
@@ -254,7 +254,7 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[14] = b2f(a.caps)
 	d[15] = b2f(a.elong)
 	d[16] = b2f(a.sarcasm)
-	d[17] = float32(math.Log1p(float64(a.nWords)) / 4)
+	d[17] = float32(log1pCount(a.nWords) / 4)
 	d[18] = b2f(a.lang != langEN && isSupported(a.lang))
 	d[19] = b2f(a.qStart)
 	d[20] = b2f(a.first)
@@ -331,6 +331,22 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			negLeft = 3
 		}
 	}
+}
+
+// log1pSmall holds math.Log1p of the small counts the features take.
+var log1pSmall = func() (t [64]float64) {
+	for n := range t {
+		t[n] = math.Log1p(float64(n))
+	}
+	return t
+}()
+
+// log1pCount is math.Log1p(n), from a table when n is small.
+func log1pCount(n int) float64 {
+	if n >= 0 && n < len(log1pSmall) {
+		return log1pSmall[n]
+	}
+	return math.Log1p(float64(n))
 }
 
 // hashBytes is FNV-1a with a seed byte for the feature kind.

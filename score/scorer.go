@@ -647,19 +647,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 		}
 	}
-	if strings.Contains(a.text, "/s") {
-		for i := strings.Index(a.text, "/s"); i >= 0 && i < len(a.text); {
-			end := i + 2
-			if (i == 0 || a.text[i-1] == ' ') && (end == len(a.text) || !isASCIIAlnum(a.text[end])) {
-				a.sarcasm = true
-				break
-			}
-			j := strings.Index(a.text[end:], "/s")
-			if j < 0 {
-				break
-			}
-			i = end + j
-		}
+	if slashS(a.text) {
+		a.sarcasm = true
 	}
 	for _, h := range sc.hits {
 		if k := s.m.entries[h.entry].sarcasm; k == 2 {
@@ -746,6 +735,22 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		a.ruleSent = a.compound
 	}
 	a.evidence = float64(a.nPos + a.nNeg)
+}
+
+// slashS reports whether text has the sarcasm tag "/s" as a word: at the
+// start or after a space, not followed by a letter or digit.
+func slashS(text string) bool {
+	for i := 0; ; i++ {
+		k := strings.IndexByte(text[i:], '/')
+		if k < 0 {
+			return false
+		}
+		i += k
+		end := i + 2
+		if end <= len(text) && text[i+1] == 's' && (i == 0 || text[i-1] == ' ') && (end == len(text) || !isASCIIAlnum(text[end])) {
+			return true
+		}
+	}
 }
 
 func sign32(v float32) float32 {
