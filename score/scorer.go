@@ -448,10 +448,13 @@ func (s *Scorer) valence(sc *scratch, t *token, lang string, lk int) (float32, b
 	if t.info >= 0 {
 		wi := &s.lx.infos[t.info]
 		if wi.has&(1<<lk) != 0 {
-			return wi.val[lk], true
+			if lk == 0 {
+				return wi.val, true
+			}
+			return s.lx.langVals[t.info][lk-1], true
 		}
 		if wi.has&1 != 0 {
-			return wi.val[0], true
+			return wi.val, true
 		}
 	}
 	if t.flags&fElong != 0 {
