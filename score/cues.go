@@ -199,6 +199,7 @@ type matcher struct {
 	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
 	pxTab   []pxSlot           // firstPx as an open-addressing table
 	pxShift uint8              // 32 - log2(len(pxTab))
+	pxBits  [64]uint64         // a bit per key of pxTab (by hash): most words start no prefix
 	shortPx []int32            // those whose prefix is shorter than three bytes
 	shortB  [256]bool          // first bytes of those prefixes
 	bloom   [1024]uint64       // hashes of the keys of first and firstPx: most words start no phrase
@@ -218,9 +219,12 @@ func (m *matcher) buildPx() {
 	}
 	m.pxTab = make([]pxSlot, size)
 	m.pxShift = uint8(32 - bits.TrailingZeros(uint(size)))
+	m.pxBits = [64]uint64{}
 	for k, ids := range m.firstPx {
 		key := k | 1<<24
-		j := int(key * 0x9E3779B1 >> m.pxShift)
+		h := key * 0x9E3779B1
+		m.pxBits[h>>26] |= 1 << (h >> 20 & 63)
+		j := int(h >> m.pxShift)
 		for m.pxTab[j].key != 0 {
 			j = (j + 1) & (size - 1)
 		}
@@ -235,8 +239,12 @@ func (m *matcher) prefixPhrases(w []byte) []int32 {
 		return nil
 	}
 	key := px3(w) | 1<<24
+	h := key * 0x9E3779B1
+	if m.pxBits[h>>26]&(1<<(h>>20&63)) == 0 {
+		return nil
+	}
 	mask := len(m.pxTab) - 1
-	for j := int(key * 0x9E3779B1 >> m.pxShift); ; j = (j + 1) & mask {
+	for j := int(h >> m.pxShift); ; j = (j + 1) & mask {
 		s := &m.pxTab[j]
 		if s.key == key {
 			return s.ids
