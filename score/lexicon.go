@@ -50,7 +50,7 @@ type lexicon struct {
 	langVals [][4]float32
 }
 
-// wordInfo is what the scorer knows of one word. It is small (24 bytes),
+// wordInfo is what the scorer knows of one word. It is small (28 bytes),
 // so that the infos of a post's words share few cache lines.
 type wordInfo struct {
 	val      float32 // English (and language-neutral) valence
@@ -62,7 +62,8 @@ type wordInfo struct {
 	isBoost  bool
 	neg      bool
 	contrast int8
-	role     uint8 // wFirst, wYou, wQStart: what the cue rules ask of a word
+	role     uint8  // wFirst, wYou, wQStart: what the cue rules ask of a word
+	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
 }
 
 // Word roles read by the cue rules (wordInfo.role).
@@ -162,6 +163,9 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		if id, ok := m.ids[string(stem([]byte(w)))]; ok {
 			wi.spid = id
 		}
+	}
+	for w, i := range lx.info {
+		lx.infos[i].hash = hashBytes(1, []byte(w))
 	}
 	lx.words.build(lx.info, len(lx.infos))
 	vi := make(map[string]int32, len(lx.vocab))

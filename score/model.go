@@ -309,14 +309,21 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			continue
 		}
 		w := sc.low[t.ls:t.le]
-		if t.kind == tkWord || t.kind == tkTagPart {
-			if t.flags&fMasked != 0 {
-				w = []byte("<neutral>")
-			} else if t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9' {
-				w = []byte("<num>")
-			}
+		var h uint32
+		switch {
+		case t.kind != tkWord && t.kind != tkTagPart:
+			h = hashBytes(1, w)
+		case t.flags&fMasked != 0:
+			w = []byte("<neutral>")
+			h = hashBytes(1, w)
+		case t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9':
+			w = []byte("<num>")
+			h = hashBytes(1, w)
+		case t.info >= 0: // a known word: its hash is made once
+			h = s.lx.infos[t.info].hash
+		default:
+			h = hashBytes(1, w)
 		}
-		h := hashBytes(1, w)
 		if negLeft > 0 {
 			sc.hashed = append(sc.hashed, hashBytes(2, w))
 			negLeft--
