@@ -93,6 +93,28 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 	for i := 0; i < n; {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			if isASCIIAlnum(c) { // the common case, asked first
+				if (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(text[i:]) {
+					j := i
+					for j < n && !isSpaceByte(text[j]) {
+						j++
+					}
+					sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), kind: tkURL, sent: sent})
+					i = j
+					continue
+				}
+				// words may start with letters or digits: no rune decoding
+				if boundary {
+					sent++
+					boundary = false
+				}
+				if j := sc.scanASCIIWord(text, i, sent); j >= 0 {
+					i = j
+				} else {
+					i = sc.scanWord(text, i, sent)
+				}
+				continue
+			}
 			switch {
 			case c == '\n':
 				boundary = true
@@ -130,14 +152,6 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 				sc.splitTag(text, i+1, j, sent, lx)
 				i = j
 				continue
-			case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(text[i:]):
-				j := i
-				for j < n && !isSpaceByte(text[j]) {
-					j++
-				}
-				sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), kind: tkURL, sent: sent})
-				i = j
-				continue
 			case c == '&':
 				if l, heart := entityLen(text[i:]); l > 0 {
 					if heart {
@@ -152,20 +166,6 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 					i += l
 					continue
 				}
-			}
-			if isASCIIAlnum(c) {
-				// words may start with letters or digits: the common case
-				// needs no rune decoding
-				if boundary {
-					sent++
-					boundary = false
-				}
-				if j := sc.scanASCIIWord(text, i, sent); j >= 0 {
-					i = j
-				} else {
-					i = sc.scanWord(text, i, sent)
-				}
-				continue
 			}
 			// emoticon?
 			if l := lx.emoticonAt(text[i:]); l > 0 {
