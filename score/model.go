@@ -467,7 +467,8 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 		if ex.Intent != "" && !validIntent(ex.Intent) {
 			return nil, fmt.Errorf("score: fit: example %d: unknown intent %q", i, ex.Intent)
 		}
-		a := s.analyze(sc, ex.Post)
+		var a analysis
+		s.analyze(sc, &ex.Post, &a)
 		a.adjSent = s.adjusted(&a)
 		s.features(sc, &a)
 		fs[i].dense = sc.dense

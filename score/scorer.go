@@ -271,7 +271,7 @@ func (sc *scratch) lowOf(i int) []byte {
 // Score judges one post.
 func (s *Scorer) Score(p hark.Post) Result {
 	sc := s.pool.Get().(*scratch)
-	r := s.score(sc, p)
+	r := s.score(sc, &p)
 	s.pool.Put(sc)
 	return r
 }
@@ -316,14 +316,15 @@ type analysis struct {
 	evidence    float64
 }
 
-func (s *Scorer) score(sc *scratch, p hark.Post) Result {
-	a := s.analyze(sc, p)
-	return s.decide(sc, &a, p)
+func (s *Scorer) score(sc *scratch, p *hark.Post) Result {
+	var a analysis
+	s.analyze(sc, p, &a)
+	return s.decide(sc, &a, *p)
 }
 
-// analyze runs the rules: tokens, language, phrases, sentiment, cues, spam.
-func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
-	var a analysis
+// analyze runs the rules: tokens, language, phrases, sentiment, cues,
+// spam. a is the zero analysis, filled in place (it is large).
+func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
 		cut := s.cfg.maxBytes
@@ -349,10 +350,9 @@ func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
 		slang = langEN
 	}
 	s.findPhrases(sc, slang)
-	s.sentiment(sc, &a, slang)
-	s.cueSignals(sc, &a, p)
-	s.spamSignals(sc, &a, p)
-	return a
+	s.sentiment(sc, a, slang)
+	s.cueSignals(sc, a)
+	s.spamSignals(sc, a, p)
 }
 
 // findPhrases builds the word list and runs the phrase matcher; neutral
@@ -786,7 +786,7 @@ func punctEmph(sum float64, excl, quest int) float64 {
 }
 
 // cueSignals collects what the cues say, dropping negated matches.
-func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
+func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	deadline := 0
 	s.screenCues(sc, a)
 	for k := range sc.hits {
@@ -838,13 +838,13 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 }
 
 // spamSignals estimates how likely the post is spam or from a bot.
-func (s *Scorer) spamSignals(sc *scratch, a *analysis, p hark.Post) {
+func (s *Scorer) spamSignals(sc *scratch, a *analysis, p *hark.Post) {
 	z := -3.2
 	z += 1.6 * min(a.family[famSpam], 3)
 	z += 0.7 * float64(min(a.urls, 3))
 	z += 0.35 * float64(max(0, min(a.tags, 12)-3))
 	z += 0.3 * float64(max(0, min(a.handles, 12)-3))
-	au := p.Author
+	au := &p.Author
 	if au.Followers < 20 && au.Following > 500 {
 		z += 1.0
 	}
