@@ -161,11 +161,19 @@ type matchEntry struct {
 	negCode, hypoCode, weakCode string
 }
 
-// A pword is one word of a compiled phrase.
+// A pword is one word of a compiled phrase. It is small, so that the
+// words of the phrases tried for a post share few cache lines.
 type pword struct {
-	ids      []int32  // literal alternatives, interned (stemmed)
-	prefixes []string // alternatives that match any ending
-	gap      bool     // "~": skip up to three words
+	off, n int32 // literal alternatives, interned (stemmed): matcher.wids[off:off+n]
+	px     int32 // alternatives that match any ending: matcher.pxs[px], -1 if none
+	gap    bool  // "~": skip up to three words
+}
+
+// A srcWord is a word of a phrase being compiled.
+type srcWord struct {
+	ids      []int32
+	prefixes []string
+	gap      bool
 }
 
 // It is small, so that the phrases tried for a post share few cache lines.
@@ -180,14 +188,19 @@ type phrase struct {
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
-	words   []pword            // the words of all phrases
-	ids     map[string]int32   // phrase words (stemmed) -> ID
-	byFirst [][]firstEntry     // word ID -> phrases starting with it
+	words   []pword          // the words of all phrases
+	wids    []int32          // their literal alternatives
+	pxs     [][]string       // their prefix alternatives
+	ids     map[string]int32 // phrase words (stemmed) -> ID
+	byFirst [][]firstEntry   // word ID -> phrases starting with it, until compact
+	first   []firstEntry     // byFirst in one array: word ID a's are first[firstAt[a]:firstAt[a+1]]
+	firstAt []int32
 	seconds []int32            // second-word alternatives of the firstEntries
 	langs   []string           // languages of phrases, langs[0] = "" (all)
 	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
 	pxTab   []pxSlot           // firstPx as an open-addressing table
 	pxShift uint8              // 32 - log2(len(pxTab))
+	pxBits  [64]uint64         // a bit per key of pxTab (by hash): most words start no prefix
 	shortPx []int32            // those whose prefix is shorter than three bytes
 	shortB  [256]bool          // first bytes of those prefixes
 	bloom   [1024]uint64       // hashes of the keys of first and firstPx: most words start no phrase
@@ -207,9 +220,12 @@ func (m *matcher) buildPx() {
 	}
 	m.pxTab = make([]pxSlot, size)
 	m.pxShift = uint8(32 - bits.TrailingZeros(uint(size)))
+	m.pxBits = [64]uint64{}
 	for k, ids := range m.firstPx {
 		key := k | 1<<24
-		j := int(key * 0x9E3779B1 >> m.pxShift)
+		h := key * 0x9E3779B1
+		m.pxBits[h>>26] |= 1 << (h >> 20 & 63)
+		j := int(h >> m.pxShift)
 		for m.pxTab[j].key != 0 {
 			j = (j + 1) & (size - 1)
 		}
@@ -224,8 +240,12 @@ func (m *matcher) prefixPhrases(w []byte) []int32 {
 		return nil
 	}
 	key := px3(w) | 1<<24
+	h := key * 0x9E3779B1
+	if m.pxBits[h>>26]&(1<<(h>>20&63)) == 0 {
+		return nil
+	}
 	mask := len(m.pxTab) - 1
-	for j := int(key * 0x9E3779B1 >> m.pxShift); ; j = (j + 1) & mask {
+	for j := int(h >> m.pxShift); ; j = (j + 1) & mask {
 		s := &m.pxTab[j]
 		if s.key == key {
 			return s.ids
@@ -261,20 +281,20 @@ func newMatcher() *matcher {
 
 // add compiles a phrase for entry e.
 func (m *matcher) add(text string, e int32, neg map[string]bool) error {
-	var words []pword
+	var words []srcWord
 	hasNeg := false
 	for w := range strings.FieldsSeq(strings.ToLower(text)) {
 		if w == "~" || w == "~~" {
 			if len(words) == 0 {
 				return fmt.Errorf("phrase %q starts with ~", text)
 			}
-			words = append(words, pword{gap: true})
+			words = append(words, srcWord{gap: true})
 			if w == "~~" {
-				words = append(words, pword{gap: true})
+				words = append(words, srcWord{gap: true})
 			}
 			continue
 		}
-		var pw pword
+		var pw srcWord
 		for a := range strings.SplitSeq(w, "|") {
 			if a == "" {
 				continue
@@ -306,7 +326,15 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 	id := int32(len(m.phrases))
 	lang := m.langIndex(m.entries[e].lang, true)
 	m.phrases = append(m.phrases, phrase{off: int32(len(m.words)), n: int32(len(words)), entry: e, hasNeg: hasNeg, lang: int16(lang)})
-	m.words = append(m.words, words...)
+	for _, w := range words {
+		pw := pword{off: int32(len(m.wids)), n: int32(len(w.ids)), px: -1, gap: w.gap}
+		m.wids = append(m.wids, w.ids...)
+		if len(w.prefixes) > 0 {
+			pw.px = int32(len(m.pxs))
+			m.pxs = append(m.pxs, w.prefixes)
+		}
+		m.words = append(m.words, pw)
+	}
 	for _, p := range words[0].prefixes {
 		if len(p) < 3 {
 			m.shortPx = append(m.shortPx, id)
@@ -318,10 +346,17 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 		m.buildPx()
 	}
 	fe := firstEntry{phrase: id, s0: -1, lang: lang}
-	if len(words) > 1 && !words[1].gap && len(words[1].prefixes) == 0 {
-		fe.s0 = words[1].ids[0]
-		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[1].ids))
-		m.seconds = append(m.seconds, words[1].ids...)
+	// the next plain word after the first, and how far it may be: gaps
+	// before it skip up to three words each
+	g := 1
+	for g < len(words) && words[g].gap {
+		g++
+	}
+	if g < len(words) && len(words[g].prefixes) == 0 {
+		fe.s0 = words[g].ids[0]
+		fe.off, fe.n = int32(len(m.seconds)), int32(len(words[g].ids))
+		fe.win = int32(3*(g-1) + 1)
+		m.seconds = append(m.seconds, words[g].ids...)
 	}
 	for _, a := range words[0].ids {
 		m.byFirst[a] = append(m.byFirst[a], fe)
@@ -329,22 +364,23 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 	return nil
 }
 
-// compact moves the literal IDs of all phrase words into one contiguous
-// array in phrase order, so that matching reads few cache lines. It is
-// called once, after the last add.
+// compact moves the lists of phrases by first word into one array, so
+// that matching reads few cache lines. It is called once, after the last
+// add.
 func (m *matcher) compact() {
-	ni := 0
-	for _, w := range m.words {
-		ni += len(w.ids)
+	n := 0
+	for _, l := range m.byFirst {
+		n += len(l)
 	}
-	ids := make([]int32, 0, ni)
-	for i := range m.words {
-		w := &m.words[i]
-		k := len(ids)
-		ids = append(ids, w.ids...)
-		w.ids = ids[k:len(ids):len(ids)]
+	m.first = make([]firstEntry, 0, n)
+	m.firstAt = make([]int32, len(m.byFirst)+1)
+	for a, l := range m.byFirst {
+		m.first = append(m.first, l...)
+		m.firstAt[a+1] = int32(len(m.first))
 	}
+	m.byFirst = nil
 	m.words = slices.Clip(m.words)
+	m.wids = slices.Clip(m.wids)
 }
 
 // langIndex returns the index of lang in m.langs, adding it if add is
@@ -370,7 +406,7 @@ func (m *matcher) intern(w string) int32 {
 	if id, ok := m.ids[w]; ok {
 		return id
 	}
-	id := int32(len(m.byFirst))
+	id := int32(len(m.ids))
 	m.ids[w] = id
 	m.byFirst = append(m.byFirst, nil)
 	m.bloomAdd(w)
@@ -409,14 +445,16 @@ func stem(w []byte) []byte {
 }
 
 // A firstEntry is a phrase listed under its first word, with the IDs its
-// second word may have, so that most candidates are rejected without a
-// call: the first inline in s0 (-1 when the second word is not a plain
-// word), all of them in matcher.seconds[off:off+n].
+// next plain word (after any gaps) may have, so that most candidates are
+// rejected without a call: the first inline in s0 (-1 when that word is a
+// prefix), all of them in matcher.seconds[off:off+n]. That word is one of
+// the win words after the first (1 when the second word is plain).
 type firstEntry struct {
 	phrase int32
 	s0     int32
 	off, n int32
 	lang   int32 // index of the phrase's language in matcher.langs; 0 for all
+	win    int32
 }
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
@@ -452,10 +490,10 @@ func (m *matcher) run(sc *scratch, lang string) {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
 		if a >= 0 {
-			m.tryFirst(sc, m.byFirst[a], i, n0, n1, cur)
+			m.tryFirst(sc, m.first[m.firstAt[a]:m.firstAt[a+1]], i, n0, n1, cur)
 		}
 		if b >= 0 && b != a {
-			m.tryFirst(sc, m.byFirst[b], i, n0, n1, cur)
+			m.tryFirst(sc, m.first[m.firstAt[b]:m.firstAt[b+1]], i, n0, n1, cur)
 		}
 		lw := sc.lowOf(i)
 		if len(lw) >= 3 {
@@ -467,7 +505,7 @@ func (m *matcher) run(sc *scratch, lang string) {
 		// byte; a word matching the first word's literals was tried above
 		if len(lw) > 0 && m.shortB[lw[0]] {
 			for _, id := range m.shortPx {
-				if w0 := &m.words[m.phrases[id].off]; wordMatches(sc, w0, i) {
+				if w0 := &m.words[m.phrases[id].off]; m.wordMatches(sc, w0, i) {
 					m.try(sc, id, i, cur, 1)
 				}
 			}
@@ -484,11 +522,26 @@ func (m *matcher) tryFirst(sc *scratch, fes []firstEntry, i int, n0, n1 int32, c
 		if fe.lang != 0 && fe.lang != cur {
 			continue // the phrase's language is not the post's: try would refuse it
 		}
-		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) {
+		if fe.s0 >= 0 && fe.s0 != n0 && fe.s0 != n1 && (fe.n == 1 || !hasID(m.seconds[fe.off+1:fe.off+fe.n], n0, n1)) &&
+			(fe.win == 1 || !m.near(sc, fe, i)) {
 			continue
 		}
 		m.try(sc, fe.phrase, i, cur, 1)
 	}
+}
+
+// near reports whether one of the words after the next, up to fe.win
+// words after word i and in its sentence, has an ID of fe's plain word
+// (the next word is checked by the caller).
+func (m *matcher) near(sc *scratch, fe *firstEntry, i int) bool {
+	ids := m.seconds[fe.off : fe.off+fe.n]
+	end := min(len(sc.wid), i+1+int(fe.win))
+	for p := i + 2; p < end && sc.wsent[p] == sc.wsent[i]; p++ {
+		if hasID(ids, sc.wid[p][0], sc.wid[p][1]) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasID(ids []int32, a, b int32) bool {
@@ -507,7 +560,7 @@ func (m *matcher) try(sc *scratch, id int32, i int, cur int32, k int) {
 	if p.lang != 0 && int32(p.lang) != cur {
 		return
 	}
-	end, ok := matchFrom(sc, m.words[p.off:p.off+p.n], k, i+k, sc.wsent[i])
+	end, ok := m.matchFrom(sc, m.words[p.off:p.off+p.n], k, i+k, sc.wsent[i])
 	if !ok {
 		return
 	}
@@ -527,14 +580,14 @@ func (m *matcher) try(sc *scratch, id int32, i int, cur int32, k int) {
 
 // matchFrom matches words[k:] at word position i, returning the end
 // position.
-func matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
+func (m *matcher) matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
 	if k == len(words) {
 		return i, true
 	}
 	w := &words[k]
 	if w.gap {
 		for skip := 0; skip <= 3; skip++ {
-			if end, ok := matchFrom(sc, words, k+1, i+skip, sent); ok {
+			if end, ok := m.matchFrom(sc, words, k+1, i+skip, sent); ok {
 				return end, true
 			}
 			if i+skip >= len(sc.words) {
@@ -546,22 +599,22 @@ func matchFrom(sc *scratch, words []pword, k, i int, sent int32) (int, bool) {
 	if i >= len(sc.wsent) || sc.wsent[i] != sent {
 		return 0, false
 	}
-	if !wordMatches(sc, w, i) {
+	if !m.wordMatches(sc, w, i) {
 		return 0, false
 	}
-	return matchFrom(sc, words, k+1, i+1, sent)
+	return m.matchFrom(sc, words, k+1, i+1, sent)
 }
 
-func wordMatches(sc *scratch, w *pword, i int) bool {
+func (m *matcher) wordMatches(sc *scratch, w *pword, i int) bool {
 	a, b := sc.wid[i][0], sc.wid[i][1]
-	for _, id := range w.ids {
+	for _, id := range m.wids[w.off : w.off+w.n] {
 		if id == a || id == b {
 			return true
 		}
 	}
-	if len(w.prefixes) > 0 {
+	if w.px >= 0 {
 		lw := sc.lowOf(i)
-		for _, p := range w.prefixes {
+		for _, p := range m.pxs[w.px] {
 			if len(lw) >= len(p) && string(lw[:len(p)]) == p {
 				return true
 			}

@@ -201,6 +201,9 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 }
 
 func baseLang(tag string) string {
+	if tag == "" { // most posts: no library code on the hot path
+		return ""
+	}
 	if i := strings.IndexAny(tag, "-_"); i >= 0 {
 		tag = tag[:i]
 	}

@@ -44,20 +44,26 @@ type lexicon struct {
 	info  map[string]int32
 	infos []wordInfo
 	words wordTable
+	// langVals holds, by info index, a word's valences in the languages
+	// of index 1..4 (es fr de pt), apart from the hot wordInfo: most posts
+	// are English.
+	langVals [][4]float32
 }
 
-// wordInfo is what the scorer knows of one word.
+// wordInfo is what the scorer knows of one word. It is small (28 bytes),
+// so that the infos of a post's words share few cache lines.
 type wordInfo struct {
-	val      [5]float32 // valence by language index (en es fr de pt)
+	val      float32 // English (and language-neutral) valence
 	boost    float32
 	pid      int32  // phrase-word ID of the word, -1 if none
 	spid     int32  // phrase-word ID of its stem, -1 if none
 	stop     uint16 // language detector: bit per language using it
-	has      uint8  // bit per language index: val is set
+	has      uint8  // bit per language index: the valence is set (val, langVals)
 	isBoost  bool
 	neg      bool
 	contrast int8
-	role     uint8 // wFirst, wYou, wQStart: what the cue rules ask of a word
+	role     uint8  // wFirst, wYou, wQStart: what the cue rules ask of a word
+	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
 }
 
 // Word roles read by the cue rules (wordInfo.role).
@@ -96,11 +102,13 @@ func langIndex(lang string) int {
 func (lx *lexicon) finish(li *langID, m *matcher) {
 	lx.info = make(map[string]int32, len(lx.val)+4000)
 	lx.infos = lx.infos[:0]
+	lx.langVals = lx.langVals[:0]
 	get := func(w string) *wordInfo {
 		i, ok := lx.info[w]
 		if !ok {
 			i = int32(len(lx.infos))
 			lx.infos = append(lx.infos, wordInfo{pid: -1, spid: -1})
+			lx.langVals = append(lx.langVals, [4]float32{})
 			lx.info[w] = i
 		}
 		return &lx.infos[i]
@@ -115,13 +123,18 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 	}
 	for w, v := range lx.val {
 		wi := get(w)
-		wi.val[0], wi.has = v, wi.has|1
+		wi.val, wi.has = v, wi.has|1
 	}
 	for lang, m := range lx.langVal {
 		k := langIndex(lang)
 		for w, v := range m {
 			wi := get(w)
-			wi.val[k], wi.has = v, wi.has|1<<k
+			wi.has |= 1 << k
+			if k == 0 {
+				wi.val = v
+				continue
+			}
+			lx.langVals[lx.info[w]][k-1] = v
 		}
 	}
 	for w, b := range lx.booster {
@@ -150,6 +163,9 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		if id, ok := m.ids[string(stem([]byte(w)))]; ok {
 			wi.spid = id
 		}
+	}
+	for w, i := range lx.info {
+		lx.infos[i].hash = hashBytes(1, []byte(w))
 	}
 	lx.words.build(lx.info, len(lx.infos))
 	vi := make(map[string]int32, len(lx.vocab))

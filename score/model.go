@@ -112,19 +112,7 @@ func (m *Model) dim() int { return m.Dense + m.Buckets }
 
 // outputs computes every head's raw outputs in one pass.
 func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) {
-	*out = [numOut]float32{}
-	for i, x := range dense {
-		if x == 0 {
-			continue
-		}
-		row := (*[numOut]float32)(m.w[i*numOut : i*numOut+numOut])
-		for c := 0; c < numOut; c += 4 { // unrolled: the same sums in the same order
-			out[c] += x * row[c]
-			out[c+1] += x * row[c+1]
-			out[c+2] += x * row[c+2]
-			out[c+3] += x * row[c+3]
-		}
-	}
+	addDense(dense, m.w, out)
 	var hs [numOut]int32
 	m.sumRows(hashed, &hs)
 	scale := hashScale(len(hashed))
@@ -133,12 +121,30 @@ func (m *Model) outputs(dense []float32, hashed []uint32, out *[numOut]float32) 
 	}
 }
 
-// sumRows adds up the quantised rows of the hashed features into hs.
-// The offset bytes of a row are summed in 16-bit lanes of four 64-bit
+// addDenseGeneric sets out to the sum over i of dense[i] * the weight row
+// of dense feature i, skipping zeros.
+func addDenseGeneric(dense, w []float32, out *[numOut]float32) {
+	*out = [numOut]float32{}
+	for i, x := range dense {
+		if x == 0 {
+			continue
+		}
+		row := (*[numOut]float32)(w[i*numOut : i*numOut+numOut])
+		for c := 0; c < numOut; c += 4 { // unrolled: the same sums in the same order
+			out[c] += x * row[c]
+			out[c+1] += x * row[c+1]
+			out[c+2] += x * row[c+2]
+			out[c+3] += x * row[c+3]
+		}
+	}
+}
+
+// sumRowsGeneric adds up the quantised rows of the hashed features into
+// hs. The offset bytes of a row are summed in 16-bit lanes of four 64-bit
 // words (at most 255 rows before the lanes are flushed, so that none
 // overflows), and the offset taken off at the end: exactly the sum of the
 // int8 weights.
-func (m *Model) sumRows(hashed []uint32, hs *[numOut]int32) {
+func (m *Model) sumRowsGeneric(hashed []uint32, hs *[numOut]int32) {
 	const lanes = 0x00FF00FF00FF00FF
 	var acc [4]uint64
 	n := 0
@@ -237,8 +243,8 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[3] = float32(a.adjSent)
 	d[4] = float32(a.posSum / (a.posSum + 4))
 	d[5] = float32(a.negSum / (a.negSum + 4))
-	d[6] = float32(math.Log1p(float64(a.nPos)))
-	d[7] = float32(math.Log1p(float64(a.nNeg)))
+	d[6] = float32(log1pCount(a.nPos))
+	d[7] = float32(log1pCount(a.nNeg))
 	d[8] = b2f(a.negations > 0)
 	d[9] = b2f(a.contrast)
 	d[10] = b2f(a.quest > 0)
@@ -248,7 +254,7 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[14] = b2f(a.caps)
 	d[15] = b2f(a.elong)
 	d[16] = b2f(a.sarcasm)
-	d[17] = float32(math.Log1p(float64(a.nWords)) / 4)
+	d[17] = float32(log1pCount(a.nWords) / 4)
 	d[18] = b2f(a.lang != langEN && isSupported(a.lang))
 	d[19] = b2f(a.qStart)
 	d[20] = b2f(a.first)
@@ -303,14 +309,21 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			continue
 		}
 		w := sc.low[t.ls:t.le]
-		if t.kind == tkWord || t.kind == tkTagPart {
-			if t.flags&fMasked != 0 {
-				w = []byte("<neutral>")
-			} else if t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9' {
-				w = []byte("<num>")
-			}
+		var h uint32
+		switch {
+		case t.kind != tkWord && t.kind != tkTagPart:
+			h = hashBytes(1, w)
+		case t.flags&fMasked != 0:
+			w = []byte("<neutral>")
+			h = hashBytes(1, w)
+		case t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9':
+			w = []byte("<num>")
+			h = hashBytes(1, w)
+		case t.info >= 0: // a known word: its hash is made once
+			h = s.lx.infos[t.info].hash
+		default:
+			h = hashBytes(1, w)
 		}
-		h := hashBytes(1, w)
 		if negLeft > 0 {
 			sc.hashed = append(sc.hashed, hashBytes(2, w))
 			negLeft--
@@ -325,6 +338,22 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			negLeft = 3
 		}
 	}
+}
+
+// log1pSmall holds math.Log1p of the small counts the features take.
+var log1pSmall = func() (t [64]float64) {
+	for n := range t {
+		t[n] = math.Log1p(float64(n))
+	}
+	return t
+}()
+
+// log1pCount is math.Log1p(n), from a table when n is small.
+func log1pCount(n int) float64 {
+	if n >= 0 && n < len(log1pSmall) {
+		return log1pSmall[n]
+	}
+	return math.Log1p(float64(n))
 }
 
 // hashBytes is FNV-1a with a seed byte for the feature kind.
@@ -438,7 +467,8 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 		if ex.Intent != "" && !validIntent(ex.Intent) {
 			return nil, fmt.Errorf("score: fit: example %d: unknown intent %q", i, ex.Intent)
 		}
-		a := s.analyze(sc, ex.Post)
+		var a analysis
+		s.analyze(sc, &ex.Post, &a)
 		a.adjSent = s.adjusted(&a)
 		s.features(sc, &a)
 		fs[i].dense = sc.dense

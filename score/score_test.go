@@ -387,3 +387,30 @@ func FuzzScore(f *testing.F) {
 		}
 	})
 }
+
+// TestSlashS checks slashS against a plain search for every "/s" in
+// strings made of the characters that matter.
+func TestSlashS(t *testing.T) {
+	ref := func(text string) bool {
+		for i := 0; i+2 <= len(text); i++ {
+			if text[i:i+2] == "/s" && (i == 0 || text[i-1] == ' ') && (i+2 == len(text) || !isASCIIAlnum(text[i+2])) {
+				return true
+			}
+		}
+		return false
+	}
+	const alphabet = "/s a!"
+	for n := range 7 {
+		total := 1
+		for range n {
+			total *= len(alphabet)
+		}
+		for k := range total {
+			b := make([]byte, n)
+			for i, x := 0, k; i < n; i, x = i+1, x/len(alphabet) {
+				b[i] = alphabet[x%len(alphabet)]
+			}
+			require.Equal(t, ref(string(b)), slashS(string(b)), "%q", b)
+		}
+	}
+}

@@ -271,7 +271,7 @@ func (sc *scratch) lowOf(i int) []byte {
 // Score judges one post.
 func (s *Scorer) Score(p hark.Post) Result {
 	sc := s.pool.Get().(*scratch)
-	r := s.score(sc, p)
+	r := s.score(sc, &p)
 	s.pool.Put(sc)
 	return r
 }
@@ -316,14 +316,15 @@ type analysis struct {
 	evidence    float64
 }
 
-func (s *Scorer) score(sc *scratch, p hark.Post) Result {
-	a := s.analyze(sc, p)
-	return s.decide(sc, &a, p)
+func (s *Scorer) score(sc *scratch, p *hark.Post) Result {
+	var a analysis
+	s.analyze(sc, p, &a)
+	return s.decide(sc, &a, *p)
 }
 
-// analyze runs the rules: tokens, language, phrases, sentiment, cues, spam.
-func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
-	var a analysis
+// analyze runs the rules: tokens, language, phrases, sentiment, cues,
+// spam. a is the zero analysis, filled in place (it is large).
+func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
 		cut := s.cfg.maxBytes
@@ -349,10 +350,9 @@ func (s *Scorer) analyze(sc *scratch, p hark.Post) analysis {
 		slang = langEN
 	}
 	s.findPhrases(sc, slang)
-	s.sentiment(sc, &a, slang)
-	s.cueSignals(sc, &a, p)
-	s.spamSignals(sc, &a, p)
-	return a
+	s.sentiment(sc, a, slang)
+	s.cueSignals(sc, a)
+	s.spamSignals(sc, a, p)
 }
 
 // findPhrases builds the word list and runs the phrase matcher; neutral
@@ -426,7 +426,7 @@ func (s *Scorer) findPhrases(sc *scratch, lang string) {
 
 // nextHasValence reports whether the word after token i carries valence
 // (so that a booster such as "pretty" modifies it rather than counting).
-func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, sure bool) bool {
+func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, lk int, sure bool) bool {
 	if i+1 >= len(sc.toks) {
 		return false
 	}
@@ -437,23 +437,26 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, sure bool) bool
 	if t.info >= 0 && s.lx.infos[t.info].isBoost {
 		return true
 	}
-	v, ok := s.valence(sc, t, lang, sure)
+	v, ok := s.valence(sc, t, lang, lk, sure)
 	return ok && v != 0
 }
 
-// valence is a word's lexicon valence in the post's language, falling back
-// to English, except, when the post is clearly in its language (sure), for
-// that language's own function words: German "die" is an article, not a
-// death. Elongated words are looked up shortened.
-func (s *Scorer) valence(sc *scratch, t *token, lang string, sure bool) (float32, bool) {
+// valence is a word's lexicon valence in the post's language lang (of
+// index lk, see langIndex), falling back to English, except, when the post
+// is clearly in its language (sure), for that language's own function
+// words: German "die" is an article, not a death. Elongated words are
+// looked up shortened.
+func (s *Scorer) valence(sc *scratch, t *token, lang string, lk int, sure bool) (float32, bool) {
 	if t.info >= 0 {
 		wi := &s.lx.infos[t.info]
-		k := langIndex(lang)
-		if wi.has&(1<<k) != 0 {
-			return wi.val[k], true
+		if wi.has&(1<<lk) != 0 {
+			if lk == 0 {
+				return wi.val, true
+			}
+			return s.lx.langVals[t.info][lk-1], true
 		}
-		if wi.has&1 != 0 && (!sure || k == 0 || wi.stop&(1<<k) == 0 || wi.stop&1 != 0) {
-			return wi.val[0], true
+		if wi.has&1 != 0 && (!sure || lk == 0 || wi.stop&(1<<lk) == 0 || wi.stop&1 != 0) {
+			return wi.val, true
 		}
 	}
 	if t.flags&fElong != 0 {
@@ -467,6 +470,7 @@ func (s *Scorer) valence(sc *scratch, t *token, lang string, sure bool) (float32
 // by sentence.
 func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	lx := s.lx
+	lk := langIndex(lang)
 	sure := a.langConf >= 0.5
 	toks := sc.toks
 	// is the post in mixed case? (capitals only emphasise then)
@@ -557,10 +561,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.flags&fMasked != 0 {
 			continue
 		}
-		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, sure) {
+		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk, sure) {
 			continue
 		}
-		val, ok := s.valence(sc, t, lang, sure)
+		val, ok := s.valence(sc, t, lang, lk, sure)
 		if !ok || val == 0 {
 			continue
 		}
@@ -649,19 +653,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 		}
 	}
-	if strings.Contains(a.text, "/s") {
-		for i := strings.Index(a.text, "/s"); i >= 0 && i < len(a.text); {
-			end := i + 2
-			if (i == 0 || a.text[i-1] == ' ') && (end == len(a.text) || !isASCIIAlnum(a.text[end])) {
-				a.sarcasm = true
-				break
-			}
-			j := strings.Index(a.text[end:], "/s")
-			if j < 0 {
-				break
-			}
-			i = end + j
-		}
+	if slashS(a.text) {
+		a.sarcasm = true
 	}
 	for _, h := range sc.hits {
 		if k := s.m.entries[h.entry].sarcasm; k == 2 {
@@ -750,6 +743,22 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	a.evidence = float64(a.nPos + a.nNeg)
 }
 
+// slashS reports whether text has the sarcasm tag "/s" as a word: at the
+// start or after a space, not followed by a letter or digit.
+func slashS(text string) bool {
+	for i := 0; ; i++ {
+		k := strings.IndexByte(text[i:], '/')
+		if k < 0 {
+			return false
+		}
+		i += k
+		end := i + 2
+		if end <= len(text) && text[i+1] == 's' && (i == 0 || text[i-1] == ' ') && (end == len(text) || !isASCIIAlnum(text[end])) {
+			return true
+		}
+	}
+}
+
 func sign32(v float32) float32 {
 	if v < 0 {
 		return -1
@@ -780,7 +789,7 @@ func punctEmph(sum float64, excl, quest int) float64 {
 }
 
 // cueSignals collects what the cues say, dropping negated matches.
-func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
+func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	deadline := 0
 	blocked := false // a counted cue says the author is blocked from a service
 	many := false    // a cue, weak or not, says others are affected too
@@ -843,13 +852,13 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis, p hark.Post) {
 }
 
 // spamSignals estimates how likely the post is spam or from a bot.
-func (s *Scorer) spamSignals(sc *scratch, a *analysis, p hark.Post) {
+func (s *Scorer) spamSignals(sc *scratch, a *analysis, p *hark.Post) {
 	z := -3.2
 	z += 1.6 * min(a.family[famSpam], 3)
 	z += 0.7 * float64(min(a.urls, 3))
 	z += 0.35 * float64(max(0, min(a.tags, 12)-3))
 	z += 0.3 * float64(max(0, min(a.handles, 12)-3))
-	au := p.Author
+	au := &p.Author
 	if au.Followers < 20 && au.Following > 500 {
 		z += 1.0
 	}
@@ -1250,8 +1259,9 @@ func topReasons(rs []hark.Reason, k int) []hark.Reason {
 			idx = append(idx, 0)
 			keys = append(keys, reasonKey{})
 		}
-		copy(idx[p+1:], idx[p:len(idx)-1])
-		copy(keys[p+1:], keys[p:len(keys)-1])
+		for q := len(idx) - 1; q > p; q-- { // a few elements: no memmove call
+			idx[q], keys[q] = idx[q-1], keys[q-1]
+		}
 		idx[p], keys[p] = int32(i), key
 	}
 	out := make([]hark.Reason, len(idx))
@@ -1276,7 +1286,8 @@ func (x reasonKey) before(y reasonKey) bool {
 }
 
 func isMeta(code string) bool {
-	return code == "input.truncated" || strings.HasPrefix(code, "language.")
+	// compares with constants, which compile to a few loads
+	return code == "input.truncated" || len(code) >= 9 && code[:9] == "language."
 }
 
 // checkCueNames fails when a brand replaces or disables a cue that is not

@@ -93,6 +93,28 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 	for i := 0; i < n; {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			if isASCIIAlnum(c) { // the common case, asked first
+				if (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(text[i:]) {
+					j := i
+					for j < n && !isSpaceByte(text[j]) {
+						j++
+					}
+					sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), kind: tkURL, sent: sent})
+					i = j
+					continue
+				}
+				// words may start with letters or digits: no rune decoding
+				if boundary {
+					sent++
+					boundary = false
+				}
+				if j := sc.scanASCIIWord(text, i, sent); j >= 0 {
+					i = j
+				} else {
+					i = sc.scanWord(text, i, sent)
+				}
+				continue
+			}
 			switch {
 			case c == '\n':
 				boundary = true
@@ -130,14 +152,6 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 				sc.splitTag(text, i+1, j, sent, lx)
 				i = j
 				continue
-			case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(text[i:]):
-				j := i
-				for j < n && !isSpaceByte(text[j]) {
-					j++
-				}
-				sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), kind: tkURL, sent: sent})
-				i = j
-				continue
 			case c == '&':
 				if l, heart := entityLen(text[i:]); l > 0 {
 					if heart {
@@ -153,33 +167,29 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 					continue
 				}
 			}
-			if isASCIIAlnum(c) {
-				// words may start with letters or digits
-			} else {
-				// emoticon?
-				if l := lx.emoticonAt(text[i:]); l > 0 {
-					if boundary {
-						sent++
-						boundary = false
-					}
-					sc.addLower(text, i, i+l, tkEmoticon, sent)
-					i += l
-					continue
+			// emoticon?
+			if l := lx.emoticonAt(text[i:]); l > 0 {
+				if boundary {
+					sent++
+					boundary = false
 				}
-				switch c {
-				case '!', '?', '.', ',', ';', ':', '(', ')', '"':
-					if boundary && c != '!' && c != '?' && c != '.' {
-						sent++
-						boundary = false
-					}
-					sc.addLower(text, i, i+1, tkPunct, sent)
-					if c == '.' || c == '!' || c == '?' {
-						boundary = true
-					}
-				}
-				i++
+				sc.addLower(text, i, i+l, tkEmoticon, sent)
+				i += l
 				continue
 			}
+			switch c {
+			case '!', '?', '.', ',', ';', ':', '(', ')', '"':
+				if boundary && c != '!' && c != '?' && c != '.' {
+					sent++
+					boundary = false
+				}
+				sc.addLower(text, i, i+1, tkPunct, sent)
+				if c == '.' || c == '!' || c == '?' {
+					boundary = true
+				}
+			}
+			i++
+			continue
 		}
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		switch {
@@ -218,38 +228,102 @@ func (sc *scratch) tokenize(text string, lx *lexicon) {
 			i += sz
 			continue
 		}
-		// a word: ASCII letters and digits, and what wordExt lets in
-		j := i
-		ascii := true // the word has no byte >= 0x80
-		for j < n {
-			c := text[j]
-			if isASCIIAlnum(c) {
-				j++
-				continue
-			}
-			if c < utf8.RuneSelf && c != '\'' {
-				break
-			}
-			k := wordExt(text, j)
-			if k == j {
-				break
-			}
-			if c >= utf8.RuneSelf {
-				ascii = false
-			}
-			j = k
-		}
 		if boundary {
 			sent++
 			boundary = false
 		}
-		if ascii {
-			sc.addWordASCII(text, i, j, sent)
-		} else {
-			sc.addWord(text, i, j, sent)
-		}
-		i = j
+		i = sc.scanWord(text, i, sent)
 	}
+}
+
+// scanASCIIWord adds the word of ASCII letters and digits that starts at
+// text[i], copying, lower-casing and counting it in one pass (as
+// addWordASCII does), and returns its end. It adds nothing and returns -1
+// when the word may go on past an apostrophe or a byte >= 0x80: scanWord
+// decides those.
+func (sc *scratch) scanASCIIWord(text string, i int, sent int32) int {
+	low := sc.low
+	ls := len(low)
+	upper, letters, digits := 0, 0, 0
+	var prev byte // no word byte is 0
+	run := 0
+	var flags uint8
+	j := i
+scan:
+	for ; j < len(text); j++ {
+		c := text[j]
+		cl := asciiClass[c]
+		switch cl {
+		case cLower:
+			letters++
+		case cUpper:
+			letters++
+			upper++
+			c += 'a' - 'A'
+		case cDigit:
+			digits++
+		default:
+			break scan
+		}
+		if c == prev {
+			run++
+			if run >= 3 && cl != cDigit {
+				flags |= fElong
+			}
+		} else {
+			run = 1
+		}
+		prev = c
+		low = append(low, c)
+	}
+	if j < len(text) && (text[j] == '\'' || text[j] >= utf8.RuneSelf) {
+		return -1
+	}
+	sc.low = low
+	if letters >= 2 && upper == letters {
+		flags |= fCaps
+	}
+	kind := tkWord
+	if letters == 0 && digits > 0 {
+		kind = tkNum
+	}
+	if letters <= 0xFFFF {
+		flags |= fASCII
+	}
+	sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), ls: int32(ls), le: int32(len(low)), kind: kind, flags: flags, nl: uint16(letters), sent: sent})
+	return j
+}
+
+// scanWord adds the word that starts at text[i], ASCII letters and digits
+// and what wordExt lets in, and returns its end.
+func (sc *scratch) scanWord(text string, i int, sent int32) int {
+	n := len(text)
+	j := i
+	ascii := true // the word has no byte >= 0x80
+	for j < n {
+		c := text[j]
+		if isASCIIAlnum(c) {
+			j++
+			continue
+		}
+		if c < utf8.RuneSelf && c != '\'' {
+			break
+		}
+		k := wordExt(text, j)
+		if k == j {
+			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+		j = k
+	}
+	if ascii {
+		sc.addWordASCII(text, i, j, sent)
+	} else {
+		sc.addWord(text, i, j, sent)
+	}
+	return j
 }
 
 // isASCII reports whether s has no byte >= 0x80, eight bytes at a time.
