@@ -224,6 +224,14 @@ func (c *codec) f32(x *float32) {
 	*x = v[0]
 }
 
+// count codes a tally's count, which is never negative (see tallyCount).
+func (c *codec) count(x *float32) {
+	c.f32(x)
+	if !c.enc && c.err == nil && math.Signbit(float64(*x)) {
+		c.fail("negative count %v", *x)
+	}
+}
+
 func (c *codec) bytes(xs []uint8) {
 	if c.enc {
 		c.b = append(c.b, xs...)
@@ -437,10 +445,11 @@ func (t *tally) codec(c *codec) {
 			c.fail("fingerprint %d", fp)
 		}
 		t.fp[i] = uint32(fp)
-		x := &t.c[i]
-		c.f32(&x.fast)
-		c.f32(&x.slow)
-		c.f32(&x.err)
+		fast, slow := t.c[i].fast(), t.c[i].slow()
+		c.count(&fast)
+		c.count(&slow)
+		c.count(&t.err[i])
+		t.c[i] = counts(fast, slow)
 		c.str(&t.name[i])
 	}
 }
