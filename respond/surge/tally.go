@@ -17,9 +17,10 @@ import (
 // by a 32-bit fingerprint of its hash, all of which fit one cache line;
 // the names themselves are read only when an alert is explained (two names
 // of one key that share a fingerprint, about one chance in 2^28, would
-// share a count).
+// share a count). How many names it holds is kept by its owner, with what
+// every post touches, so that the tally is whole cache lines (see
+// keyState).
 type tally struct {
-	n    int
 	fp   [maxTopK]uint32
 	c    [maxTopK]tallyCount
 	err  [maxTopK]float32 // see add
@@ -53,19 +54,26 @@ func fingerprint(h uint64) uint32 { return uint32(h>>32) ^ uint32(h) }
 // add counts the name with hash h. err[i] is the count the name held at i
 // inherited when it replaced another (the space-saving overestimate);
 // fast-err is a lower bound of its count.
-func (t *tally) add(h uint64, name string, capacity int) {
+func (t *tally) add(size *uint8, h uint64, name string, capacity int) {
 	f := fingerprint(h)
-	n := t.n
+	n := int(*size)
+	// A tally's fingerprints are distinct (a name is added only where
+	// its fingerprint is not found), so at most one matches: its index
+	// is summed up over all of them, without a branch (whose exit at a
+	// random place the processor would mispredict).
+	at := -1
 	for i, x := range t.fp[:n] {
-		if x == f {
-			c := t.c[i]
-			t.c[i] = counts(c.fast()+1, c.slow()+1)
-			return
-		}
+		eq := int((uint64(x^f) - 1) >> 63) // 1 where x == f, else 0
+		at += (i + 1) & -eq
+	}
+	if at >= 0 {
+		c := t.c[at]
+		t.c[at] = counts(c.fast()+1, c.slow()+1)
+		return
 	}
 	if n < capacity {
 		t.fp[n], t.name[n], t.c[n], t.err[n] = f, name, counts(1, 1), 0
-		t.n++
+		*size++
 		return
 	}
 	m, mc := 0, t.c[0]
@@ -82,11 +90,11 @@ func (t *tally) add(h uint64, name string, capacity int) {
 	t.fp[m], t.name[m], t.c[m], t.err[m] = f, name, counts(mf+1, 1), mf
 }
 
-func (t *tally) decay(df, ds float32) {
-	for i, c := range t.c[:t.n] {
+func (t *tally) decay(size uint8, df, ds float32) {
+	for i, c := range t.c[:size] {
 		t.c[i] = counts(c.fast()*df, c.slow()*ds)
 	}
-	for i := range t.err[:t.n] {
+	for i := range t.err[:size] {
 		t.err[i] *= df
 	}
 }
@@ -103,17 +111,17 @@ type Driver struct {
 	Lift float64 `json:"lift"`
 }
 
-// drivers returns the names whose recent count rose most against the
+// drivers returns, of the size names held, those whose recent count rose most against the
 // baseline: fastTotal and slowTotal are the key's post totals at the two
 // time scales, and global gives a name's share of all posts of the
 // detector (a floor for the baseline, where the key's own past is short or
 // unknown).
-func (t *tally) drivers(fastTotal, slowTotal float64, global func(name string) float64, n int) []Driver {
+func (t *tally) drivers(size uint8, fastTotal, slowTotal float64, global func(name string) float64, n int) []Driver {
 	if fastTotal <= 0 {
 		return nil
 	}
 	var out []Driver
-	for i, name := range t.name[:t.n] {
+	for i, name := range t.name[:size] {
 		cf, cs := t.c[i].fast(), t.c[i].slow()
 		f := float64(cf - t.err[i])
 		if f < 2 {
