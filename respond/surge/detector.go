@@ -475,6 +475,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 
 // sortAlerts orders alerts by time, key and kind.
 func sortAlerts(alerts []Alert) {
+	if len(alerts) < 2 {
+		return // (most posts raise none: not even a call to sort)
+	}
 	slices.SortStableFunc(alerts, func(a, b Alert) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
@@ -685,18 +688,19 @@ func (d *Detector) sweep(alerts []Alert) []Alert {
 // or a sweep) keeps the work where its state is in cache; alerts keep the
 // times of the buckets that raised them.
 func (d *Detector) bringUp(k *keyState, upto time.Time, alerts []Alert) []Alert {
-	for ; k.fed.Before(upto); k.fed = k.fed.Add(d.cfg.Bucket) {
+	for k.fed.Before(upto) {
+		at := k.fed.Add(d.cfg.Bucket)
 		n, neg := k.n, k.neg
 		k.n, k.neg = 0, 0
-		alerts = d.closeKey(k, k.fed, n, neg, alerts)
+		alerts = d.closeKey(k, k.fed, at, n, neg, alerts)
+		k.fed = at
 	}
 	return alerts
 }
 
-// closeKey closes the bucket of k starting at bt, with n posts, neg of them
+// closeKey closes the bucket of k from bt to at, with n posts, neg of them
 // negative.
-func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Alert) []Alert {
-	at := bt.Add(d.cfg.Bucket)
+func (d *Detector) closeKey(k *keyState, bt, at time.Time, n, neg int, alerts []Alert) []Alert {
 	// silence: once declared, empty buckets are missing data, not zeros
 	if n == 0 && k.silent {
 		k.volScore, k.negScr = 0, 0
@@ -993,7 +997,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		mem = s.nEW / max(s.aShare, 1/float64(s.buckets))
 	}
 	s.pj = (s.p*mem + priorPosts*prior) / (mem + priorPosts)
-	warm := t.Sub(s.first) < s.cfg.Warmup
+	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
 	pp := min(max(s.pj, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {

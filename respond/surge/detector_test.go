@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -398,4 +399,30 @@ func TestOrderKeys(t *testing.T) {
 			assert.Equal(t, s1, c.slow())
 		}
 	}
+}
+
+// A key's state keeps what every post touches in its first two cache
+// lines, the claims of its top posts in the third, and each tally in whole
+// lines; its size class is a multiple of 64 bytes, so that its lines start
+// where it does (see keyState). A field added in the wrong place fails
+// here rather than in a benchmark.
+func TestKeyStateLayout(t *testing.T) {
+	var k keyState
+	assert.Equal(t, uintptr(127), unsafe.Offsetof(k.nents), "the fields every post touches fill two lines")
+	assert.Equal(t, uintptr(128), unsafe.Offsetof(k.claims))
+	assert.Equal(t, uintptr(64), unsafe.Sizeof(k.claims))
+	assert.Equal(t, uintptr(8*64), unsafe.Sizeof(k.terms))
+	for _, off := range []uintptr{unsafe.Offsetof(k.terms), unsafe.Offsetof(k.srcs), unsafe.Offsetof(k.ents)} {
+		assert.Zero(t, off%64, "tally at %d", off)
+	}
+	// the allocator's size class for a keyState: the smallest of its
+	// classes above 4 KB that holds one
+	var class uintptr
+	for _, c := range []uintptr{4864, 5376, 6144, 6528, 6784, 6912, 8192} {
+		if unsafe.Sizeof(k) <= c {
+			class = c
+			break
+		}
+	}
+	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
 }

@@ -57,19 +57,12 @@ func fingerprint(h uint64) uint32 { return uint32(h>>32) ^ uint32(h) }
 func (t *tally) add(size *uint8, h uint64, name string, capacity int) {
 	f := fingerprint(h)
 	n := int(*size)
-	// A tally's fingerprints are distinct (a name is added only where
-	// its fingerprint is not found), so at most one matches: its index
-	// is summed up over all of them, without a branch (whose exit at a
-	// random place the processor would mispredict).
-	at := -1
 	for i, x := range t.fp[:n] {
-		eq := int((uint64(x^f) - 1) >> 63) // 1 where x == f, else 0
-		at += (i + 1) & -eq
-	}
-	if at >= 0 {
-		c := t.c[at]
-		t.c[at] = counts(c.fast()+1, c.slow()+1)
-		return
+		if x == f {
+			c := t.c[i]
+			t.c[i] = counts(c.fast()+1, c.slow()+1)
+			return
+		}
 	}
 	if n < capacity {
 		t.fp[n], t.name[n], t.c[n], t.err[n] = f, name, counts(1, 1), 0
