@@ -219,26 +219,36 @@ type Detector struct {
 }
 
 type keyState struct {
-	// what every post touches comes first, together
+	// What every post touches comes first, in two cache lines (a
+	// keyState's size class is a multiple of 64 bytes, so its lines
+	// start where it does); then the top posts' claims, which every post
+	// compares with, in a third. Then the tallies (one or two lines per
+	// name counted), and what bucket closes touch.
 	n, neg             int       // open bucket
 	fed                time.Time // start of the next bucket to feed to the series
 	lastSeen           int64     // unix nanoseconds of the latest post
 	epoch              int64     // buckets closed when the tallies were last decayed
 	fastTotal          float64
 	slowTotal          float64
-	gap                float64             // usual interval between posts, seconds (EWMA)
-	longest            [gapBands]gapRecord // longest ordinary gaps by time of day (see longestGap)
+	gap                float64 // usual interval between posts, seconds (EWMA)
 	seen               int
 	silentExp          float64
 	bucketExp          float64 // the volume baseline's forecast for the open bucket
 	peekVol, peekNeg   int     // counts at which to look for an early alert again
-	topMin             int     // index of the lightest of top
-	ntop               int
-	top                [2 * maxTopPosts]topPost // candidates, inline: no pointer to chase
+	topMin, ntop       uint8   // index of the lightest of top; how many are held
 	silent             bool
-	earlyVol, earlyNeg bool // alerted early; the close must not again
+	earlyVol, earlyNeg bool  // alerted early; the close must not again
+	nterms, nsrcs      uint8 // names held by terms and srcs
+	nents              uint8
+
+	// claims[i] is top[i]'s claim to its place: about log2(weight), plus
+	// an age discount (see addTop), as an orderKey
+	claims [2 * maxTopPosts]int64
 
 	terms, srcs, ents tally
+	longest           [gapBands]gapRecord // longest ordinary gaps by time of day (see longestGap)
+	// top posts: candidates, inline, no pointer to chase
+	top [2 * maxTopPosts]topPost
 
 	// what bucket closes touch
 	name              string
@@ -254,7 +264,6 @@ type topPost struct {
 	weight float64
 	t      int64 // unix nanoseconds
 	neg    bool
-	claim  float64 // about log2(weight), + age discount: see addTop
 }
 
 // New returns a Detector with the configuration cfg.
@@ -389,7 +398,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 	}
 	// a post's claim to be a top post: see addTop
 	tn, off := o.Time.UnixNano(), zoneOffset(o.Time)
-	claim := log2ish(w) + float64(tn)/float64(10*time.Minute)
+	claim := orderKey(log2ish(w) + float64(tn)/float64(10*time.Minute))
 	d.global.post(o.Negative)
 	for i := 0; i < nt; i++ {
 		d.global.add(th[i])
@@ -448,16 +457,16 @@ func (d *Detector) Observe(o Observation) []Alert {
 		k.fastTotal++
 		k.slowTotal++
 		for i := 0; i < nt; i++ {
-			k.terms.add(th[i], o.Terms[i], d.cfg.TopK)
+			k.terms.add(&k.nterms, th[i], o.Terms[i], d.cfg.TopK)
 		}
 		for i := 0; i < ne; i++ {
-			k.ents.add(eh[i], o.Entities[i], d.cfg.TopK)
+			k.ents.add(&k.nents, eh[i], o.Entities[i], d.cfg.TopK)
 		}
 		if o.Source != "" {
-			k.srcs.add(sh, o.Source, d.cfg.TopK)
+			k.srcs.add(&k.nsrcs, sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative, claim: claim})
+			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
 		}
 	}
 	sortAlerts(alerts)
@@ -466,6 +475,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 
 // sortAlerts orders alerts by time, key and kind.
 func sortAlerts(alerts []Alert) {
+	if len(alerts) < 2 {
+		return // (most posts raise none: not even a call to sort)
+	}
 	slices.SortStableFunc(alerts, func(a, b Alert) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
@@ -537,9 +549,9 @@ func (d *Detector) catchUp(k *keyState) {
 		df = float32(math.Pow(float64(d.fastDecay), float64(n)))
 		ds = float32(math.Pow(float64(d.slowDecay), float64(n)))
 	}
-	k.terms.decay(df, ds)
-	k.ents.decay(df, ds)
-	k.srcs.decay(df, ds)
+	k.terms.decay(k.nterms, df, ds)
+	k.ents.decay(k.nents, df, ds)
+	k.srcs.decay(k.nsrcs, df, ds)
 	k.fastTotal *= float64(df)
 	k.slowTotal *= float64(ds)
 }
@@ -562,26 +574,39 @@ func log2ish(w float64) float64 {
 // weight discounted by its age (halved every ten minutes), so that a new
 // episode's posts get in even where heavier posts came before; the claims
 // of posts held keep their order as time passes, so the weakest is known.
-func (d *Detector) addTop(k *keyState, p topPost) {
-	if k.ntop < 2*d.cfg.TopPosts {
-		k.top[k.ntop] = p
-		if p.claim < k.top[k.topMin].claim {
+func (d *Detector) addTop(k *keyState, p topPost, claim int64) {
+	if int(k.ntop) < 2*d.cfg.TopPosts {
+		k.top[k.ntop], k.claims[k.ntop] = p, claim
+		if claim < k.claims[k.topMin] {
 			k.topMin = k.ntop
 		}
 		k.ntop++
 		return
 	}
-	if p.claim < k.top[k.topMin].claim {
+	if claim < k.claims[k.topMin] {
 		return
 	}
-	k.top[k.topMin] = p
-	k.topMin = 0
-	for i, q := range k.top[:k.ntop] {
-		if q.claim < k.top[k.topMin].claim {
-			k.topMin = i
+	k.top[k.topMin], k.claims[k.topMin] = p, claim
+	m, mc := 0, k.claims[0]
+	for i, c := range k.claims[1:k.ntop] {
+		if c < mc {
+			m, mc = i+1, c
 		}
 	}
+	k.topMin = uint8(m)
 }
+
+// orderKey returns an integer that orders as x does among floats that are
+// not NaN (a negative float's magnitude bits are flipped), so that the
+// weakest claim is found by integer comparisons, without branches to
+// mispredict. It is its own inverse.
+func orderKey(x float64) int64 {
+	b := int64(math.Float64bits(x))
+	return b ^ int64(uint64(b>>63)>>1)
+}
+
+// keyFloat returns the float whose orderKey is k.
+func keyFloat(k int64) float64 { return math.Float64frombits(uint64(k ^ int64(uint64(k>>63)>>1))) }
 
 // Advance moves the virtual clock to now, closing every bucket that ends at
 // or before it, brings every key up to date, and returns the alerts
@@ -663,18 +688,19 @@ func (d *Detector) sweep(alerts []Alert) []Alert {
 // or a sweep) keeps the work where its state is in cache; alerts keep the
 // times of the buckets that raised them.
 func (d *Detector) bringUp(k *keyState, upto time.Time, alerts []Alert) []Alert {
-	for ; k.fed.Before(upto); k.fed = k.fed.Add(d.cfg.Bucket) {
+	for k.fed.Before(upto) {
+		at := k.fed.Add(d.cfg.Bucket)
 		n, neg := k.n, k.neg
 		k.n, k.neg = 0, 0
-		alerts = d.closeKey(k, k.fed, n, neg, alerts)
+		alerts = d.closeKey(k, k.fed, at, n, neg, alerts)
+		k.fed = at
 	}
 	return alerts
 }
 
-// closeKey closes the bucket of k starting at bt, with n posts, neg of them
+// closeKey closes the bucket of k from bt to at, with n posts, neg of them
 // negative.
-func (d *Detector) closeKey(k *keyState, bt time.Time, n, neg int, alerts []Alert) []Alert {
-	at := bt.Add(d.cfg.Bucket)
+func (d *Detector) closeKey(k *keyState, bt, at time.Time, n, neg int, alerts []Alert) []Alert {
 	// silence: once declared, empty buckets are missing data, not zeros
 	if n == 0 && k.silent {
 		k.volScore, k.negScr = 0, 0
@@ -864,9 +890,9 @@ func (d *Detector) explain(k *keyState, a *Alert, what string) {
 	share := func(salt uint64) func(string) float64 {
 		return func(name string) float64 { return d.global.share(d.hash.sum(name) ^ salt) }
 	}
-	a.Drivers.Terms = k.terms.drivers(k.fastTotal, k.slowTotal, share(0), n)
-	a.Drivers.Entities = k.ents.drivers(k.fastTotal, k.slowTotal, share(entitySalt), n)
-	a.Drivers.Sources = k.srcs.drivers(k.fastTotal, k.slowTotal, share(sourceSalt), n)
+	a.Drivers.Terms = k.terms.drivers(k.nterms, k.fastTotal, k.slowTotal, share(0), n)
+	a.Drivers.Entities = k.ents.drivers(k.nents, k.fastTotal, k.slowTotal, share(entitySalt), n)
+	a.Drivers.Sources = k.srcs.drivers(k.nsrcs, k.fastTotal, k.slowTotal, share(sourceSalt), n)
 	top := slices.Clone(k.top[:k.ntop])
 	slices.SortStableFunc(top, func(x, y topPost) int {
 		if x.weight != y.weight {
@@ -971,7 +997,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		mem = s.nEW / max(s.aShare, 1/float64(s.buckets))
 	}
 	s.pj = (s.p*mem + priorPosts*prior) / (mem + priorPosts)
-	warm := t.Sub(s.first) < s.cfg.Warmup
+	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
 	pp := min(max(s.pj, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {

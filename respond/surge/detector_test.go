@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -370,4 +371,58 @@ func TestDetectorQuietStreamsStayQuiet(t *testing.T) {
 	}
 	// ten keys, two weeks, three tests each: at most one alert in all
 	assert.LessOrEqual(t, len(alerts), 1)
+}
+
+// The integers the hot paths compare order as the floats they stand for:
+// a tally's counts (fast, then slow; never negative) and top posts'
+// claims (any float but NaN), and a claim comes back from its key.
+func TestOrderKeys(t *testing.T) {
+	vals := []float64{math.Inf(-1), -1e300, -3.5, -1, -math.SmallestNonzeroFloat64, 0,
+		math.SmallestNonzeroFloat64, 1e-300, 0.5, 1, 1.0000001, 2.9e6, 1e300, math.Inf(1)}
+	for i, x := range vals {
+		assert.Equal(t, math.Float64bits(x), math.Float64bits(keyFloat(orderKey(x))), "%v", x)
+		for _, y := range vals[i+1:] {
+			assert.Less(t, orderKey(x), orderKey(y), "%v < %v", x, y)
+		}
+	}
+	counts32 := []float32{0, math.SmallestNonzeroFloat32, 1e-30, 0.25, 1, 1.5, 3e7, math.MaxFloat32}
+	for _, f1 := range counts32 {
+		for _, s1 := range counts32 {
+			for _, f2 := range counts32 {
+				for _, s2 := range counts32 {
+					less := f1 < f2 || f1 == f2 && s1 < s2
+					assert.Equal(t, less, counts(f1, s1) < counts(f2, s2), "(%v,%v) < (%v,%v)", f1, s1, f2, s2)
+				}
+			}
+			c := counts(f1, s1)
+			assert.Equal(t, f1, c.fast())
+			assert.Equal(t, s1, c.slow())
+		}
+	}
+}
+
+// A key's state keeps what every post touches in its first two cache
+// lines, the claims of its top posts in the third, and each tally in whole
+// lines; its size class is a multiple of 64 bytes, so that its lines start
+// where it does (see keyState). A field added in the wrong place fails
+// here rather than in a benchmark.
+func TestKeyStateLayout(t *testing.T) {
+	var k keyState
+	assert.Equal(t, uintptr(127), unsafe.Offsetof(k.nents), "the fields every post touches fill two lines")
+	assert.Equal(t, uintptr(128), unsafe.Offsetof(k.claims))
+	assert.Equal(t, uintptr(64), unsafe.Sizeof(k.claims))
+	assert.Equal(t, uintptr(8*64), unsafe.Sizeof(k.terms))
+	for _, off := range []uintptr{unsafe.Offsetof(k.terms), unsafe.Offsetof(k.srcs), unsafe.Offsetof(k.ents)} {
+		assert.Zero(t, off%64, "tally at %d", off)
+	}
+	// the allocator's size class for a keyState: the smallest of its
+	// classes above 4 KB that holds one
+	var class uintptr
+	for _, c := range []uintptr{4864, 5376, 6144, 6528, 6784, 6912, 8192} {
+		if unsafe.Sizeof(k) <= c {
+			class = c
+			break
+		}
+	}
+	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
 }

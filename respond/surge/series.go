@@ -368,7 +368,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	sc := s.scale()
 	r := y - pred
 	z := r / sc
-	warm := t.Sub(s.first) < s.cfg.Warmup
+	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
 	p.Warmup = warm
 	p.Expected = s.untransform(pred)
 	p.Z = z

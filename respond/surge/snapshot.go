@@ -224,6 +224,14 @@ func (c *codec) f32(x *float32) {
 	*x = v[0]
 }
 
+// count codes a tally's count, which is never negative (see tallyCount).
+func (c *codec) count(x *float32) {
+	c.f32(x)
+	if !c.enc && c.err == nil && math.Signbit(float64(*x)) {
+		c.fail("negative count %v", *x)
+	}
+}
+
 func (c *codec) bytes(xs []uint8) {
 	if c.enc {
 		c.b = append(c.b, xs...)
@@ -404,22 +412,26 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 	c.f64(&k.bucketExp)
 	c.int(&k.peekVol, math.MinInt32, math.MaxInt32)
 	c.int(&k.peekNeg, math.MinInt32, math.MaxInt32)
-	c.int(&k.ntop, 0, len(k.top))
-	c.int(&k.topMin, 0, max(k.ntop-1, 0))
+	ntop, topMin := int(k.ntop), int(k.topMin)
+	c.int(&ntop, 0, len(k.top))
+	c.int(&topMin, 0, max(ntop-1, 0))
+	k.ntop, k.topMin = uint8(ntop), uint8(topMin)
 	for i := range k.top[:k.ntop] {
 		p := &k.top[i]
 		c.str(&p.id)
 		c.f64(&p.weight)
 		c.i64(&p.t)
 		c.bool(&p.neg)
-		c.f64(&p.claim)
+		claim := keyFloat(k.claims[i])
+		c.f64(&claim)
+		k.claims[i] = orderKey(claim)
 	}
 	c.bool(&k.silent)
 	c.bool(&k.earlyVol)
 	c.bool(&k.earlyNeg)
-	k.terms.codec(c)
-	k.srcs.codec(c)
-	k.ents.codec(c)
+	k.terms.codec(c, &k.nterms)
+	k.srcs.codec(c, &k.nsrcs)
+	k.ents.codec(c, &k.nents)
 	c.f64(&k.volScore)
 	c.f64(&k.negScr)
 	c.time(&k.volSince, loc)
@@ -428,19 +440,22 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 	k.vol.codec(c, loc)
 }
 
-func (t *tally) codec(c *codec) {
-	c.int(&t.n, 0, maxTopK)
-	for i := range t.n {
+func (t *tally) codec(c *codec, size *uint8) {
+	n := int(*size)
+	c.int(&n, 0, maxTopK)
+	*size = uint8(n)
+	for i := range n {
 		fp := uint64(t.fp[i])
 		c.uvarint(&fp)
 		if !c.enc && fp > math.MaxUint32 {
 			c.fail("fingerprint %d", fp)
 		}
 		t.fp[i] = uint32(fp)
-		x := &t.c[i]
-		c.f32(&x.fast)
-		c.f32(&x.slow)
-		c.f32(&x.err)
+		fast, slow := t.c[i].fast(), t.c[i].slow()
+		c.count(&fast)
+		c.count(&slow)
+		c.count(&t.err[i])
+		t.c[i] = counts(fast, slow)
 		c.str(&t.name[i])
 	}
 }

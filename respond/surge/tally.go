@@ -17,18 +17,29 @@ import (
 // by a 32-bit fingerprint of its hash, all of which fit one cache line;
 // the names themselves are read only when an alert is explained (two names
 // of one key that share a fingerprint, about one chance in 2^28, would
-// share a count).
+// share a count). How many names it holds is kept by its owner, with what
+// every post touches, so that the tally is whole cache lines (see
+// keyState).
 type tally struct {
-	n    int
 	fp   [maxTopK]uint32
 	c    [maxTopK]tallyCount
+	err  [maxTopK]float32 // see add
 	name [maxTopK]string
 }
 
-// tallyCount is one name's counts, together so that a hit touches one
-// cache line. err is the count a name inherited when it replaced another
-// (the space-saving overestimate); fast-err is a lower bound of its count.
-type tallyCount struct{ fast, slow, err float32 }
+// A tallyCount holds a name's fast and slow counts: the fast one's bits
+// above the slow one's. Counts are never negative, and the bits of
+// non-negative floats order as the floats do, so comparing tallyCounts
+// as integers orders them by fast count, then slow: the weakest name is
+// found with one integer comparison per name.
+type tallyCount uint64
+
+func counts(fast, slow float32) tallyCount {
+	return tallyCount(math.Float32bits(fast))<<32 | tallyCount(math.Float32bits(slow))
+}
+
+func (c tallyCount) fast() float32 { return math.Float32frombits(uint32(c >> 32)) }
+func (c tallyCount) slow() float32 { return math.Float32frombits(uint32(c)) }
 
 // maxTopK bounds Config.TopK: the tallies are fixed arrays, inline in the
 // key's state, so that a post touches few cache lines.
@@ -40,40 +51,44 @@ const maxTopPosts = 4
 
 func fingerprint(h uint64) uint32 { return uint32(h>>32) ^ uint32(h) }
 
-func (t *tally) add(h uint64, name string, capacity int) {
+// add counts the name with hash h. err[i] is the count the name held at i
+// inherited when it replaced another (the space-saving overestimate);
+// fast-err is a lower bound of its count.
+func (t *tally) add(size *uint8, h uint64, name string, capacity int) {
 	f := fingerprint(h)
-	n := t.n
+	n := int(*size)
 	for i, x := range t.fp[:n] {
 		if x == f {
-			t.c[i].fast++
-			t.c[i].slow++
+			c := t.c[i]
+			t.c[i] = counts(c.fast()+1, c.slow()+1)
 			return
 		}
 	}
 	if n < capacity {
-		t.fp[n], t.name[n], t.c[n] = f, name, tallyCount{1, 1, 0}
-		t.n++
+		t.fp[n], t.name[n], t.c[n], t.err[n] = f, name, counts(1, 1), 0
+		*size++
 		return
 	}
-	m, mf, ms := 0, t.c[0].fast, t.c[0].slow
-	for i := 1; i < n; i++ {
-		if c := t.c[i]; c.fast < mf || c.fast == mf && c.slow < ms {
-			m, mf, ms = i, c.fast, c.slow
+	m, mc := 0, t.c[0]
+	for i, c := range t.c[1:n] {
+		if c < mc {
+			m, mc = i+1, c
 		}
 	}
 	// the newcomer inherits the recent count of the name it replaces,
 	// the smallest (space-saving), so that names that keep coming stay
 	// even when many pass by; its own past is unknown here, and the
 	// global baseline stands in for it
-	t.fp[m], t.name[m], t.c[m] = f, name, tallyCount{mf + 1, 1, mf}
+	mf := mc.fast()
+	t.fp[m], t.name[m], t.c[m], t.err[m] = f, name, counts(mf+1, 1), mf
 }
 
-func (t *tally) decay(df, ds float32) {
-	for i := range t.c[:t.n] {
-		c := &t.c[i]
-		c.fast *= df
-		c.slow *= ds
-		c.err *= df
+func (t *tally) decay(size uint8, df, ds float32) {
+	for i, c := range t.c[:size] {
+		t.c[i] = counts(c.fast()*df, c.slow()*ds)
+	}
+	for i := range t.err[:size] {
+		t.err[i] *= df
 	}
 }
 
@@ -89,25 +104,25 @@ type Driver struct {
 	Lift float64 `json:"lift"`
 }
 
-// drivers returns the names whose recent count rose most against the
+// drivers returns, of the size names held, those whose recent count rose most against the
 // baseline: fastTotal and slowTotal are the key's post totals at the two
 // time scales, and global gives a name's share of all posts of the
 // detector (a floor for the baseline, where the key's own past is short or
 // unknown).
-func (t *tally) drivers(fastTotal, slowTotal float64, global func(name string) float64, n int) []Driver {
+func (t *tally) drivers(size uint8, fastTotal, slowTotal float64, global func(name string) float64, n int) []Driver {
 	if fastTotal <= 0 {
 		return nil
 	}
 	var out []Driver
-	for i, name := range t.name[:t.n] {
-		c := t.c[i]
-		f := float64(c.fast - c.err)
+	for i, name := range t.name[:size] {
+		cf, cs := t.c[i].fast(), t.c[i].slow()
+		f := float64(cf - t.err[i])
 		if f < 2 {
 			continue
 		}
 		// the baseline share of the name: in the key's past, without its
 		// recent rise, and no less than across all keys
-		base := max(0, float64(c.slow-c.fast)) / max(slowTotal-fastTotal, 1)
+		base := max(0, float64(cs-cf)) / max(slowTotal-fastTotal, 1)
 		base = max(base, global(name))
 		exp := base * fastTotal
 		lift := (f + 0.5) / (exp + 1)
