@@ -280,17 +280,7 @@ scan:
 		return -1
 	}
 	sc.low = low
-	if letters >= 2 && upper == letters {
-		flags |= fCaps
-	}
-	kind := tkWord
-	if letters == 0 && digits > 0 {
-		kind = tkNum
-	}
-	if letters <= 0xFFFF {
-		flags |= fASCII
-	}
-	sc.toks = append(sc.toks, token{s: int32(i), e: int32(j), ls: int32(ls), le: int32(len(low)), kind: kind, flags: flags, nl: uint16(letters), sent: sent})
+	sc.pushASCIIWord(i, j, ls, letters, upper, digits, flags, sent)
 	return j
 }
 
@@ -602,6 +592,12 @@ func (sc *scratch) addWordASCII(text string, s, e int, sent int32) {
 		}
 		prev = c
 	}
+	sc.pushASCIIWord(s, e, ls, letters, upper, digits, flags, sent)
+}
+
+// pushASCIIWord appends the token of the ASCII word text[s:e], lower-cased
+// at the end of sc.low from ls, from the counts its scan made.
+func (sc *scratch) pushASCIIWord(s, e, ls, letters, upper, digits int, flags uint8, sent int32) {
 	if letters >= 2 && upper == letters {
 		flags |= fCaps
 	}
