@@ -60,6 +60,26 @@ func carePosts(b *testing.B) []hark.Post {
 	return out
 }
 
+// careCases returns the shipped policy and the care posts as cases to
+// decide, scored.
+func careCases(b *testing.B) (*respond.Policy, []respond.Case) {
+	b.Helper()
+	posts := carePosts(b)
+	s, err := score.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := make([]respond.Case, len(posts))
+	for i, post := range posts {
+		cases[i] = respond.Case{Post: post, Scores: s.Score(post), Now: post.Created.Add(time.Minute)}
+	}
+	return p, cases
+}
+
 func providers() []struct {
 	name string
 	mp   metric.MeterProvider
@@ -101,19 +121,7 @@ func BenchmarkOverheadScore(b *testing.B) {
 }
 
 func BenchmarkOverheadDecide(b *testing.B) {
-	posts := carePosts(b)
-	s, err := score.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cases := make([]respond.Case, len(posts))
-	for i, post := range posts {
-		cases[i] = respond.Case{Post: post, Scores: s.Score(post), Now: post.Created.Add(time.Minute)}
-	}
+	p, cases := careCases(b)
 	ctx := context.Background()
 	for _, pv := range providers() {
 		decide := observe.DecideFunc(p.Decide)
@@ -223,19 +231,7 @@ func BenchmarkOverheadInterleavedScore(b *testing.B) {
 }
 
 func BenchmarkOverheadInterleavedDecide(b *testing.B) {
-	posts := carePosts(b)
-	s, err := score.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cases := make([]respond.Case, len(posts))
-	for i, post := range posts {
-		cases[i] = respond.Case{Post: post, Scores: s.Score(post), Now: post.Created.Add(time.Minute)}
-	}
+	p, cases := careCases(b)
 	ctx := context.Background()
 	sink := 0 // both ways keep the decision
 	var f [3]func(int)
@@ -273,19 +269,7 @@ func BenchmarkOverheadInterleavedDecide(b *testing.B) {
 // through the [observe.Instruments.Decider] wrapper, as a program that
 // wraps policy.Decide uses it, rather than with a call of Decision.
 func BenchmarkOverheadInterleavedDecider(b *testing.B) {
-	posts := carePosts(b)
-	s, err := score.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := respond.LoadPolicy("../examples/replay/policy.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cases := make([]respond.Case, len(posts))
-	for i, post := range posts {
-		cases[i] = respond.Case{Post: post, Scores: s.Score(post), Now: post.Created.Add(time.Minute)}
-	}
+	p, cases := careCases(b)
 	ctx := context.Background()
 	sink := 0
 	var f [3]func(int)
