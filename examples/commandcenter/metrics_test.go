@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/harkhq/hark"
 	"github.com/harkhq/hark/listen"
 	"github.com/harkhq/hark/listen/listentest"
+	"github.com/harkhq/hark/observe/observetest"
 )
 
 // get returns the status and body of GET base+path.
@@ -31,27 +30,6 @@ func get(t *testing.T, base, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// metricValue returns the value of the series of name whose labels match
-// labels (a regular expression over the text between the braces), or -1.
-func metricValue(t *testing.T, text, name, labels string) float64 {
-	t.Helper()
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\{([^}]*)\} (\S+)$`)
-	lre := regexp.MustCompile(labels)
-	sum, found := 0.0, false
-	for _, m := range re.FindAllStringSubmatch(text, -1) {
-		if lre.MatchString(m[1]) {
-			v, err := strconv.ParseFloat(m[2], 64)
-			require.NoError(t, err)
-			sum += v
-			found = true
-		}
-	}
-	if !found {
-		return -1
-	}
-	return sum
-}
-
 func TestHealthzAndMetrics(t *testing.T) {
 	checkLeaks(t)
 	srv := quietServer(t)
@@ -60,15 +38,15 @@ func TestHealthzAndMetrics(t *testing.T) {
 
 	code, body := get(t, srv.url, "/metrics")
 	require.Equal(t, http.StatusOK, code)
-	delivered := metricValue(t, body, "hark_source_delivered_total", `source="sample-week"`)
+	delivered := observetest.Metric(t, body, "hark_source_delivered_total", `source="sample-week"`)
 	assert.EqualValues(t, s.Posts, delivered, "every post the page counts was delivered:\n%s", body)
-	assert.EqualValues(t, s.Posts, metricValue(t, body, "hark_source_posts_total", `source="sample-week"`))
-	assert.EqualValues(t, s.Posts, metricValue(t, body, "hark_score_posts_total", ``), "every post scored")
-	assert.EqualValues(t, s.Posts, metricValue(t, body, "hark_decisions_total", ``), "every post decided")
-	assert.Positive(t, metricValue(t, body, "hark_decisions_total", `priority="P1"`), "some P1 decisions")
-	assert.Positive(t, metricValue(t, body, "hark_decision_rules_total", `rule="`))
-	assert.Positive(t, metricValue(t, body, "hark_dispatch_actions_total", `outcome="sent"`))
-	assert.Positive(t, metricValue(t, body, "hark_score_duration_seconds_count", ``))
+	assert.EqualValues(t, s.Posts, observetest.Metric(t, body, "hark_source_posts_total", `source="sample-week"`))
+	assert.EqualValues(t, s.Posts, observetest.Metric(t, body, "hark_score_posts_total", ``), "every post scored")
+	assert.EqualValues(t, s.Posts, observetest.Metric(t, body, "hark_decisions_total", ``), "every post decided")
+	assert.Positive(t, observetest.Metric(t, body, "hark_decisions_total", `priority="P1"`), "some P1 decisions")
+	assert.Positive(t, observetest.Metric(t, body, "hark_decision_rules_total", `rule="`))
+	assert.Positive(t, observetest.Metric(t, body, "hark_dispatch_actions_total", `outcome="sent"`))
+	assert.Positive(t, observetest.Metric(t, body, "hark_score_duration_seconds_count", ``))
 
 	code, body = get(t, srv.url, "/healthz")
 	require.Equal(t, http.StatusOK, code, body)
@@ -120,9 +98,9 @@ func TestFeedHealthAndWaits(t *testing.T) {
 	rec := httptest.NewRecorder()
 	obs.prom.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body := rec.Body.String()
-	assert.EqualValues(t, 1, metricValue(t, body, "hark_source_errors_total", `kind="transient".*source="fake"`), body)
-	assert.EqualValues(t, 1, metricValue(t, body, "hark_source_waits_total", `reason="retry".*source="fake"`), body)
-	assert.EqualValues(t, 1, metricValue(t, body, "hark_source_posts_total", `source="fake"`), body)
+	assert.EqualValues(t, 1, observetest.Metric(t, body, "hark_source_errors_total", `kind="transient".*source="fake"`), body)
+	assert.EqualValues(t, 1, observetest.Metric(t, body, "hark_source_waits_total", `reason="retry".*source="fake"`), body)
+	assert.EqualValues(t, 1, observetest.Metric(t, body, "hark_source_posts_total", `source="fake"`), body)
 }
 
 // TestFeedClientWaits checks that a live feed's HTTP client reports its
@@ -151,5 +129,5 @@ func TestFeedClientWaits(t *testing.T) {
 	rec := httptest.NewRecorder()
 	obs.prom.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body := rec.Body.String()
-	assert.EqualValues(t, 1, metricValue(t, body, "hark_source_waits_total", `reason="paused".*source="api"`), body)
+	assert.EqualValues(t, 1, observetest.Metric(t, body, "hark_source_waits_total", `reason="paused".*source="api"`), body)
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/harkhq/hark"
+	"github.com/harkhq/hark/observe/observetest"
 	"github.com/harkhq/hark/transport"
 	"github.com/harkhq/hark/transport/natstest"
 )
@@ -49,26 +49,6 @@ func fetch(t *testing.T, url string) (int, string) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b)
-}
-
-// metric sums the series of name whose labels match the regular
-// expression labels; -1 if there is none.
-func metric(t *testing.T, text, name, labels string) float64 {
-	t.Helper()
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\{([^}]*)\} (\S+)$`)
-	lre := regexp.MustCompile(labels)
-	sum, found := 0.0, false
-	for _, m := range re.FindAllStringSubmatch(text, -1) {
-		if lre.MatchString(m[1]) {
-			v, err := strconv.ParseFloat(m[2], 64)
-			require.NoError(t, err)
-			sum, found = sum+v, true
-		}
-	}
-	if !found {
-		return -1
-	}
-	return sum
 }
 
 type healthBody struct {
@@ -113,11 +93,11 @@ func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
 	var body string
 	require.Eventually(t, func() bool {
 		_, body = fetch(t, base+"/metrics")
-		return metric(t, body, "hark_source_delivered_total", `source="forum"`) == n
+		return observetest.Metric(t, body, "hark_source_delivered_total", `source="forum"`) == n
 	}, 20*time.Second, 20*time.Millisecond, "the ingester delivers every post: %s", &ierrs)
-	assert.EqualValues(t, n, metric(t, body, "hark_source_posts_total", `source="forum"`), body)
-	assert.Positive(t, metric(t, body, "hark_source_fetches_total", `result="ok",source="forum"`), body)
-	assert.Positive(t, metric(t, body, "hark_source_lag_seconds", `source="forum"`), body)
+	assert.EqualValues(t, n, observetest.Metric(t, body, "hark_source_posts_total", `source="forum"`), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_source_fetches_total", `result="ok",source="forum"`), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_source_lag_seconds", `source="forum"`), body)
 	code, idx, h := healthOf(t, base)
 	assert.Equal(t, http.StatusOK, code)
 	for _, name := range []string{"source:forum", "publisher"} {
@@ -138,13 +118,13 @@ func TestIngestAndWorkServeHealthAndMetrics(t *testing.T) {
 	// a decision is counted when made, and written once dispatched
 	require.Eventually(t, func() bool {
 		_, body = fetch(t, base+"/metrics")
-		return metric(t, body, "hark_decisions_total", ``) == n && strings.Count(out.String(), "\n") == n
+		return observetest.Metric(t, body, "hark_decisions_total", ``) == n && strings.Count(out.String(), "\n") == n
 	}, 30*time.Second, 20*time.Millisecond, "the worker decides every post: %s", &werrs)
-	assert.EqualValues(t, n, metric(t, body, "hark_score_posts_total", ``), body)
-	assert.Positive(t, metric(t, body, "hark_decisions_total", `priority="P1"`), body)
-	assert.Positive(t, metric(t, body, "hark_decision_rules_total", ``), body)
-	assert.Positive(t, metric(t, body, "hark_dispatch_actions_total", `outcome="sent"`), body)
-	assert.Positive(t, metric(t, body, "hark_notifier_sends_total", `notifier="log".*result="ok"`), body)
+	assert.EqualValues(t, n, observetest.Metric(t, body, "hark_score_posts_total", ``), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_decisions_total", `priority="P1"`), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_decision_rules_total", ``), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_dispatch_actions_total", `outcome="sent"`), body)
+	assert.Positive(t, observetest.Metric(t, body, "hark_notifier_sends_total", `notifier="log".*result="ok"`), body)
 	code, idx, h = healthOf(t, base)
 	assert.Equal(t, http.StatusOK, code)
 	for _, name := range []string{"worker", "dispatcher"} {
