@@ -681,7 +681,7 @@ func (s *Scorer) screenCues(sc *scratch, a *analysis) {
 		switch {
 		case names && s.insideName(sc, h):
 			h.named = true
-		case !h.hasNeg && e.urgency >= 1 && negatedBefore(sc, h, threat(e.family)):
+		case !h.hasNeg && e.urgency >= 1 && s.negatedBefore(sc, h, threat(e.family)):
 			h.negated = true
 		case e.urgency >= 1 && e.family >= 0 && e.family < numUrgencyFams && !threat(e.family) && inIfClause(sc, h):
 			h.hypo = true
@@ -745,18 +745,23 @@ func (s *Scorer) insideName(sc *scratch, h *hit) bool {
 // negator right before denies them.
 func threat(fam int8) bool { return fam == famLegal || fam == famChurn }
 
+// isService reports whether word t names a service (see wService).
+func (s *Scorer) isService(t *token) bool {
+	return t.kind == tkWord && t.info >= 0 && s.lx.infos[t.info].role&wService != 0
+}
+
 // negatedBefore reports whether one of the three words before hit h (two
 // for a threat), in its clause, is a negator ("not a scam", "no fire",
 // "never had an outage"). A negator that denies a service ("no signal in
 // the whole town", "no tengo señal en toda la colonia") states the
 // problem, so it does not deny a cue after it.
-func negatedBefore(sc *scratch, h *hit, threat bool) bool {
+func (s *Scorer) negatedBefore(sc *scratch, h *hit, threat bool) bool {
 	first := sc.words[h.from]
 	win := 3
 	if threat {
 		win = 2
 	}
-	service := isServiceWord(sc, &sc.toks[first])
+	service := s.isService(&sc.toks[first])
 	for j, n := int(first)-1, 0; j >= 0 && n < win; j-- {
 		t := &sc.toks[j]
 		if t.sent != sc.toks[first].sent || t.kind == tkPunct {
@@ -766,25 +771,9 @@ func negatedBefore(sc *scratch, h *hit, threat bool) bool {
 		if t.flags&fNeg != 0 {
 			return !service
 		}
-		service = service || isServiceWord(sc, t)
+		service = service || s.isService(t)
 	}
 	return false
-}
-
-// serviceWords name what a customer can be left without; "no" before one
-// of them is the complaint itself.
-var serviceWords = map[string]bool{
-	"signal": true, "service": true, "power": true, "electricity": true, "internet": true, "wifi": true,
-	"broadband": true, "data": true, "water": true, "heating": true, "gas": true, "network": true,
-	"connection": true, "coverage": true, "phone": true, "lights": true,
-	"señal": true, "servicio": true, "luz": true, "agua": true, "datos": true, "red": true, "cobertura": true,
-	"réseau": true, "courant": true, "électricité": true, "eau": true, "connexion": true,
-	"netz": true, "strom": true, "wasser": true, "empfang": true, "verbindung": true,
-	"sinal": true, "energia": true, "água": true, "rede": true, "conexão": true,
-}
-
-func isServiceWord(sc *scratch, t *token) bool {
-	return t.kind == tkWord && serviceWords[string(sc.low[t.ls:t.le])]
 }
 
 // inIfClause reports whether hit h is in a conditional clause: "if",

@@ -62,15 +62,16 @@ type wordInfo struct {
 	isBoost  bool
 	neg      bool
 	contrast int8
-	role     uint8  // wFirst, wYou, wQStart: what the cue rules ask of a word
+	role     uint8  // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
 	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
 }
 
 // Word roles read by the cue rules (wordInfo.role).
 const (
-	wFirst  uint8 = 1 << iota // first person: "i", "my", "we"
-	wYou                      // second person: "you", "ur"
-	wQStart                   // opens a question: "how", "can", "wie"
+	wFirst   uint8 = 1 << iota // first person: "i", "my", "we"
+	wYou                       // second person: "you", "ur"
+	wQStart                    // opens a question: "how", "can", "wie"
+	wService                   // what a customer can be left without: "signal", "luz"
 )
 
 // Words of each role, matched exactly against a word's lower form.
@@ -79,6 +80,12 @@ var (
 	youWords         = []string{"you", "your", "u", "ur", "you're", "y'all"}
 	qStartWords      = []string{"how", "why", "what", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do", "did", "will", "would", "should", "any", "anyone",
 		"cómo", "como", "qué", "dónde", "cuándo", "pourquoi", "comment", "quand", "où", "wie", "warum", "wann", "wo", "onde", "quando", "porque", "por"}
+	serviceWords = []string{"signal", "service", "power", "electricity", "internet", "wifi", "broadband", "data", "water", "heating", "gas",
+		"network", "connection", "coverage", "phone", "lights",
+		"señal", "servicio", "luz", "agua", "datos", "red", "cobertura",
+		"réseau", "courant", "électricité", "eau", "connexion",
+		"netz", "strom", "wasser", "empfang", "verbindung",
+		"sinal", "energia", "água", "rede", "conexão"}
 )
 
 // langIndex is the index of a supported language in wordInfo.val; other
@@ -150,7 +157,7 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 	for w, bits := range li.words {
 		get(w).stop = uint16(bits)
 	}
-	for role, list := range map[uint8][]string{wFirst: firstPersonWords, wYou: youWords, wQStart: qStartWords} {
+	for role, list := range map[uint8][]string{wFirst: firstPersonWords, wYou: youWords, wQStart: qStartWords, wService: serviceWords} {
 		for _, w := range list {
 			get(w).role |= role
 		}
