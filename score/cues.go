@@ -280,7 +280,7 @@ func newMatcher() *matcher {
 }
 
 // add compiles a phrase for entry e.
-func (m *matcher) add(text string, e int32, neg map[string]bool) error {
+func (m *matcher) add(text string, e int32, neg map[string]uint8) error {
 	var words []srcWord
 	hasNeg := false
 	for w := range strings.FieldsSeq(strings.ToLower(text)) {
@@ -300,7 +300,7 @@ func (m *matcher) add(text string, e int32, neg map[string]bool) error {
 				continue
 			}
 			a = normApos(a)
-			if neg[a] || strings.HasSuffix(a, "n't") {
+			if neg[a] != 0 || strings.HasSuffix(a, "n't") {
 				hasNeg = true
 			}
 			if p, ok := strings.CutSuffix(a, "*"); ok {
@@ -754,7 +754,9 @@ func (s *Scorer) isService(t *token) bool {
 // for a threat), in its clause, is a negator ("not a scam", "no fire",
 // "never had an outage"). A negator that denies a service ("no signal in
 // the whole town", "no tengo señal en toda la colonia") states the
-// problem, so it does not deny a cue after it.
+// problem, so it does not deny a cue after it; nor does a negator before
+// an "and" that opens another clause ("nobody answers and the press is
+// onto it").
 func (s *Scorer) negatedBefore(sc *scratch, h *hit, threat bool) bool {
 	first := sc.words[h.from]
 	win := 3
@@ -770,6 +772,9 @@ func (s *Scorer) negatedBefore(sc *scratch, h *hit, threat bool) bool {
 		n++
 		if t.flags&fNeg != 0 {
 			return !service
+		}
+		if t.kind == tkWord && t.info >= 0 && s.lx.infos[t.info].role&wAnd != 0 {
+			return false
 		}
 		service = service || s.isService(t)
 	}

@@ -31,10 +31,10 @@ type lexicon struct {
 	emoji     map[string]float32
 	emoticon  map[string]float32
 	booster   map[string]float32 // intensifiers (>0) and downtoners (<0)
-	negator   map[string]bool
-	contrast  map[string]int8 // 1: but-like (after counts more), 2: although-like (its clause counts less)
-	vocab     map[string]bool // known words for hashtag splitting
-	vocabT    wordTable       // the same set as a table for the hot path (built by finish)
+	negator   map[string]uint8   // bit per language index (langIndex) in which the word negates
+	contrast  map[string]int8    // 1: but-like (after counts more), 2: although-like (its clause counts less)
+	vocab     map[string]bool    // known words for hashtag splitting
+	vocabT    wordTable          // the same set as a table for the hot path (built by finish)
 	maxEmoLen int
 	emoStart  [256]bool // first bytes of emoticons
 
@@ -60,7 +60,7 @@ type wordInfo struct {
 	stop     uint16 // language detector: bit per language using it
 	has      uint8  // bit per language index: the valence is set (val, langVals)
 	isBoost  bool
-	neg      bool
+	negIn    uint8 // bit per language index: the word negates in that language
 	contrast int8
 	role     uint8  // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
 	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
@@ -72,6 +72,7 @@ const (
 	wYou                       // second person: "you", "ur"
 	wQStart                    // opens a question: "how", "can", "wie"
 	wService                   // what a customer can be left without: "signal", "luz"
+	wAnd                       // joins clauses: "and", "et", "und"
 )
 
 // Words of each role, matched exactly against a word's lower form.
@@ -80,6 +81,7 @@ var (
 	youWords         = []string{"you", "your", "u", "ur", "you're", "y'all"}
 	qStartWords      = []string{"how", "why", "what", "when", "where", "which", "who", "is", "are", "can", "could", "does", "do", "did", "will", "would", "should", "any", "anyone",
 		"cómo", "como", "qué", "dónde", "cuándo", "pourquoi", "comment", "quand", "où", "wie", "warum", "wann", "wo", "onde", "quando", "porque", "por"}
+	andWords     = []string{"and", "y", "et", "und", "e"}
 	serviceWords = []string{"signal", "service", "power", "electricity", "internet", "wifi", "broadband", "data", "water", "heating", "gas",
 		"network", "connection", "coverage", "phone", "lights",
 		"señal", "servicio", "luz", "agua", "datos", "red", "cobertura",
@@ -102,6 +104,19 @@ func langIndex(lang string) int {
 		return 4
 	}
 	return 0
+}
+
+// negates reports whether a word is a negator in a post of language index
+// lk, sure when the language is known with confidence. A word negates in
+// the languages that list it; in a post surely in another language, an
+// English negator still does ("not working" said in a Spanish post) unless
+// it is one of that language's function words: Portuguese "no" is "in
+// the" ("saiu no jornal"), not "no".
+func (wi *wordInfo) negates(lk int, sure bool) bool {
+	if wi.negIn == 0 {
+		return false
+	}
+	return !sure || wi.negIn&(1<<lk) != 0 || wi.negIn&1 != 0 && wi.stop&(1<<lk) == 0
 }
 
 // finish builds the per-word index from the maps and the detector's
@@ -148,8 +163,8 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		wi := get(w)
 		wi.boost, wi.isBoost = b, true
 	}
-	for w := range lx.negator {
-		get(w).neg = true
+	for w, bits := range lx.negator {
+		get(w).negIn = bits
 	}
 	for w, c := range lx.contrast {
 		get(w).contrast = c
@@ -157,7 +172,7 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 	for w, bits := range li.words {
 		get(w).stop = uint16(bits)
 	}
-	for role, list := range map[uint8][]string{wFirst: firstPersonWords, wYou: youWords, wQStart: qStartWords, wService: serviceWords} {
+	for role, list := range map[uint8][]string{wFirst: firstPersonWords, wYou: youWords, wQStart: qStartWords, wService: serviceWords, wAnd: andWords} {
 		for _, w := range list {
 			get(w).role |= role
 		}
@@ -294,7 +309,7 @@ func loadLexicon() (*lexicon, error) {
 		emoji:    make(map[string]float32, 4000),
 		emoticon: make(map[string]float32, 256),
 		booster:  map[string]float32{},
-		negator:  map[string]bool{},
+		negator:  map[string]uint8{},
 		contrast: map[string]int8{},
 		vocab:    make(map[string]bool, 20000),
 	}
@@ -340,7 +355,7 @@ func loadLexicon() (*lexicon, error) {
 		lang, tok, v := f[0], strings.ReplaceAll(f[1], "_", " "), f[2]
 		switch v {
 		case "neg":
-			lx.negator[tok] = true
+			lx.negator[tok] |= 1 << langIndex(lang)
 			continue
 		case "but":
 			lx.contrast[tok] = 1

@@ -206,6 +206,19 @@ func TestNegatedCue(t *testing.T) {
 	r := s.Score(post("good news: no fraud on my account after all"))
 	assert.False(t, hasReason(r, "urgency.breach"), "%+v", r.Reasons)
 	assert.True(t, hasReason(r, "negated.urgency.breach"), "%+v", r.Reasons)
+
+	// Portuguese "no" is "in the", not a negator; in Spanish it negates
+	r = s.Score(post("vou abrir reclamação no Procon contra a loja, o produto nunca chegou"))
+	assert.Equal(t, "pt", r.Language)
+	assert.True(t, hasReason(r, "urgency.legal"), "%+v", r.Reasons)
+	r = s.Score(post("no hay ningún fraude en mi cuenta, todo está bien, gracias"))
+	assert.Equal(t, "es", r.Language)
+	assert.False(t, hasReason(r, "urgency.breach"), "%+v", r.Reasons)
+	// a negator does not reach past "and" into another clause
+	r = s.Score(post("nobody replied and press are calling me about it"))
+	assert.False(t, hasReason(r, "negated.urgency.viral"), "%+v", r.Reasons)
+	r = s.Score(post("le service client ne répond pas et la presse commence à en parler"))
+	assert.False(t, hasReason(r, "negated.urgency.viral"), "%+v", r.Reasons)
 }
 
 func TestLanguages(t *testing.T) {

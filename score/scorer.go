@@ -483,7 +483,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 				upperWords++
 			}
 			// a negator, or a word ending in "n't"
-			if t.info >= 0 && lx.infos[t.info].neg || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
+			if t.info >= 0 && lx.infos[t.info].negates(lk, sure) || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
 				t.flags |= fNeg
 			}
 		}
