@@ -24,6 +24,10 @@ import (
 type Cue struct {
 	// Code names the cue in reasons, e.g. "urgency.money". Cues sharing a
 	// code are one family: a brand may replace or disable it by code.
+	// The code "urgency.vulnerable" names people at particular risk (the
+	// elderly, a baby, a medical need): such a cue supports no level of its
+	// own, but a high-urgency post that also says the author is blocked
+	// from a service, or hints at a critical hazard, becomes critical.
 	Code string `json:"code"`
 	// Phrases are what the post must say (any one of them).
 	Phrases []string `json:"phrases"`
@@ -154,7 +158,10 @@ type matchEntry struct {
 	valence float32
 	lang    string
 	weak    bool
-	entity  Entity
+	// vulnerable marks a cue of the code "urgency.vulnerable": it supports
+	// no level of its own, but makes a high-urgency problem critical
+	vulnerable bool
+	entity     Entity
 	// the reason codes of a cue match that does not count, made once so
 	// that reasons cost no allocation: "negated.", "hypothetical." and
 	// "weak." + code

@@ -159,3 +159,21 @@ func TestBlockedForManyIsAnOutage(t *testing.T) {
 	many := s.Score(post("@fibreco no internet since 7am, is anyone else on the estate out too?"))
 	assert.Equal(t, UrgencyCritical, many.Urgency, "%+v", many.Reasons)
 }
+
+// A vulnerable person blocked from a service is critical; the same problem
+// for anyone else is high, and a vulnerable person alone is no problem.
+func TestVulnerableAndBlockedIsCritical(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	for _, c := range []struct {
+		text string
+		want int
+	}{
+		{"my card has been blocked since Friday and I can't pay for my shopping @lumenbank", UrgencyHigh},
+		{"my dad is 84 and lives alone. his card has been blocked since Friday and he can't pay for his shopping @lumenbank", UrgencyCritical},
+		{"mi madre de 85 años vive sola y lleva dos días sin poder entrar en la app del banco, no puede pagar nada", UrgencyCritical},
+		{"my gran (91) loved the flowers you delivered, thank you @bloomly", UrgencyNone},
+	} {
+		r := s.Score(post(c.text))
+		assert.Equal(t, c.want, r.Urgency, "%s: %+v", c.text, r.Reasons)
+	}
+}

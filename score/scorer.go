@@ -129,7 +129,7 @@ func (s *Scorer) build() error {
 			w = 1
 		}
 		e := matchEntry{kind: ekCue, code: c.Code, family: int8(familyIndex(c.Code)), urgency: int8(c.Urgency),
-			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang, weak: c.Weak,
+			intent: c.Intent, weight: float32(w), valence: float32(c.Valence), lang: c.Lang, weak: c.Weak, vulnerable: c.Code == "urgency.vulnerable",
 			negCode: "negated." + c.Code, hypoCode: "hypothetical." + c.Code, weakCode: "weak." + c.Code}
 		id := int32(len(s.m.entries))
 		s.m.entries = append(s.m.entries, e)
@@ -793,6 +793,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	deadline := 0
 	blocked := false // a counted cue says the author is blocked from a service
 	many := false    // a cue, weak or not, says others are affected too
+	vulnerable := false
 	s.screenCues(sc, a)
 	for k := range sc.hits {
 		h := &sc.hits[k]
@@ -801,6 +802,7 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 			continue
 		}
 		many = many || e.family == famMany
+		vulnerable = vulnerable || e.vulnerable
 		if h.weak {
 			if e.family >= 0 {
 				a.family[e.family] += float64(e.weight) / 2
@@ -827,6 +829,13 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	// blocked, and many others too ("our whole street lost internet",
 	// "anyone else locked out?"): an outage for many is critical
 	if blocked && a.cueUrg == 2 && many {
+		a.cueUrg = 3
+	}
+	// a vulnerable person (elderly, a baby, a medical need) blocked from a
+	// service, or in a hazard the post only hints at ("I'm 79 and live
+	// alone", "with two kids on the hard shoulder"): care teams treat it
+	// as critical
+	if vulnerable && a.cueUrg == 2 && (blocked || a.weakUrg == 3) {
 		a.cueUrg = 3
 	}
 	// questions
