@@ -252,7 +252,7 @@ func Weight(set string) float64 {
 	}
 	switch set {
 	case "tweets":
-		return 5
+		return 8
 	case "care":
 		return 3
 	case "amazon":
