@@ -202,6 +202,7 @@ type Detector struct {
 	list  []*keyState // the keys in a stable order, for sweeps
 	start time.Time   // first observation's bucket
 	cur   time.Time   // start of the open bucket; zero before any
+	end   int64       // end of the open bucket, unix nanoseconds (see setClock)
 	epoch int64       // buckets closed
 	// sweepEvery is how many buckets pass between sweeps of all keys (see
 	// Config.Sweep); in between, only keys with posts are closed and the
@@ -224,10 +225,11 @@ type keyState struct {
 	// start where it does); then the top posts' claims, which every post
 	// compares with, in a third. Then the tallies (one or two lines per
 	// name counted), and what bucket closes touch.
-	n, neg             int       // open bucket
-	fed                time.Time // start of the next bucket to feed to the series
-	lastSeen           int64     // unix nanoseconds of the latest post
-	epoch              int64     // buckets closed when the tallies were last decayed
+	n, neg             int    // open bucket
+	fed                int64  // the next bucket to feed to the series, counted as Detector.epoch
+	termSeen, entSeen  uint64 // filters of the names terms and ents hold (see tally.add)
+	lastSeen           int64  // unix nanoseconds of the latest post
+	epoch              int64  // buckets closed when the tallies were last decayed
 	fastTotal          float64
 	slowTotal          float64
 	gap                float64 // usual interval between posts, seconds (EWMA)
@@ -313,7 +315,7 @@ func (d *Detector) Status(key string) Status {
 	if k == nil {
 		return Status{}
 	}
-	d.pending = d.bringUp(k, d.cur, d.pending)
+	d.pending = d.bringUp(k, d.pending)
 	st := Status{Silent: k.silent, Score: max(k.volScore, k.negScr)}
 	if k.vol.Active() {
 		st.Active, st.Since = true, k.volSince
@@ -374,10 +376,11 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		o.Time = d.cur
 	case d.cur.IsZero():
-		d.cur = o.Time.Truncate(d.cfg.Bucket)
+		d.setClock(o.Time.Truncate(d.cfg.Bucket))
 		d.start = d.cur
 	}
-	if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
+	tn := o.Time.UnixNano()
+	if tn >= d.end || len(d.pending) > 0 {
 		alerts = d.advance(o.Time)
 	}
 	var th, eh [16]uint64
@@ -397,7 +400,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		w = 1
 	}
 	// a post's claim to be a top post: see addTop
-	tn, off := o.Time.UnixNano(), zoneOffset(o.Time)
+	off := zoneOffset(o.Time)
 	claim := orderKey(log2ish(w) + float64(tn)/float64(10*time.Minute))
 	d.global.post(o.Negative)
 	for i := 0; i < nt; i++ {
@@ -417,11 +420,11 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
-		if k.fed.Before(d.cur) {
+		if k.fed < d.epoch {
 			// bring the key up to date first: close the bucket its
 			// counts are in, and its empty buckets since (zeros, or
 			// missing data if it was silent)
-			alerts = d.bringUp(k, d.cur, alerts)
+			alerts = d.bringUp(k, alerts)
 		}
 		if k.n == 0 { // the key's first post in the open bucket
 			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
@@ -457,13 +460,13 @@ func (d *Detector) Observe(o Observation) []Alert {
 		k.fastTotal++
 		k.slowTotal++
 		for i := 0; i < nt; i++ {
-			k.terms.add(&k.nterms, th[i], o.Terms[i], d.cfg.TopK)
+			k.terms.add(&k.nterms, &k.termSeen, th[i], o.Terms[i], d.cfg.TopK)
 		}
 		for i := 0; i < ne; i++ {
-			k.ents.add(&k.nents, eh[i], o.Entities[i], d.cfg.TopK)
+			k.ents.add(&k.nents, &k.entSeen, eh[i], o.Entities[i], d.cfg.TopK)
 		}
 		if o.Source != "" {
-			k.srcs.add(&k.nsrcs, sh, o.Source, d.cfg.TopK)
+			k.srcs.add(&k.nsrcs, nil, sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
 			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
@@ -493,7 +496,7 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if len(d.keys) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
-	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.cur, idx: len(d.list)}
+	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.epoch, idx: len(d.list)}
 	k.vol.init(&d.cfg.Series)
 	k.ng.init(&d.cfg)
 	// A key first seen after the detector has watched for a day was quiet
@@ -625,7 +628,7 @@ func (d *Detector) Advance(now time.Time) []Alert {
 // date at sweeps, or when they next have a post.
 func (d *Detector) advance(now time.Time) []Alert {
 	if d.cur.IsZero() {
-		d.cur = now.Truncate(d.cfg.Bucket)
+		d.setClock(now.Truncate(d.cfg.Bucket))
 		d.start = d.cur
 		return nil
 	}
@@ -641,10 +644,10 @@ func (d *Detector) advance(now time.Time) []Alert {
 		alerts = d.sweep(alerts)
 		to := now.Truncate(d.cfg.Bucket)
 		d.epoch += int64(to.Sub(d.cur) / d.cfg.Bucket)
-		d.cur = to
+		d.setClock(to)
 		for i := len(d.list) - 1; i >= 0; i-- {
 			k := d.list[i]
-			k.fed = d.cur
+			k.fed = d.epoch
 			if now.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
 				d.drop(k)
 			}
@@ -656,10 +659,16 @@ func (d *Detector) advance(now time.Time) []Alert {
 	return alerts
 }
 
+// setClock makes t the start of the open bucket.
+func (d *Detector) setClock(t time.Time) {
+	d.cur = t
+	d.end = t.Add(d.cfg.Bucket).UnixNano()
+}
+
 // closeBucket opens the next bucket, and sweeps all keys when a sweep is
 // due. A key's own buckets are closed when it is next brought up to date.
 func (d *Detector) closeBucket(alerts []Alert) []Alert {
-	d.cur = d.cur.Add(d.cfg.Bucket)
+	d.setClock(d.cur.Add(d.cfg.Bucket))
 	d.epoch++
 	d.global.tick()
 	if d.epoch%d.sweepEvery == 0 {
@@ -671,31 +680,41 @@ func (d *Detector) closeBucket(alerts []Alert) []Alert {
 // sweep brings every key up to date (so silences and the ends of episodes
 // show) and drops idle keys.
 func (d *Detector) sweep(alerts []Alert) []Alert {
+	now := d.cur.UnixNano()
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
-		if d.cur.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
+		if now-k.lastSeen > int64(d.cfg.IdleAfter) {
 			d.drop(k)
 			continue
 		}
-		alerts = d.bringUp(k, d.cur, alerts)
+		alerts = d.bringUp(k, alerts)
 	}
 	return alerts
 }
 
-// bringUp closes k's buckets from k.fed up to (not including) the one
-// starting at upto: the first with the posts counted in it, the others
-// empty. Closing a key's buckets when it is touched anyway (its next post,
-// or a sweep) keeps the work where its state is in cache; alerts keep the
-// times of the buckets that raised them.
-func (d *Detector) bringUp(k *keyState, upto time.Time, alerts []Alert) []Alert {
-	for k.fed.Before(upto) {
-		at := k.fed.Add(d.cfg.Bucket)
+// bringUp closes k's buckets from k.fed up to the open one: the first with
+// the posts counted in it, the others empty. Closing a key's buckets when
+// it is touched anyway (its next post, or a sweep) keeps the work where its
+// state is in cache; alerts keep the times of the buckets that raised them.
+func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
+	if k.fed >= d.epoch {
+		return alerts
+	}
+	bt := d.fedTime(k)
+	for k.fed < d.epoch {
+		at := bt.Add(d.cfg.Bucket)
 		n, neg := k.n, k.neg
 		k.n, k.neg = 0, 0
-		alerts = d.closeKey(k, k.fed, at, n, neg, alerts)
-		k.fed = at
+		alerts = d.closeKey(k, bt, at, n, neg, alerts)
+		k.fed++
+		bt = at
 	}
 	return alerts
+}
+
+// fedTime returns the start of the next bucket of k to feed to its series.
+func (d *Detector) fedTime(k *keyState) time.Time {
+	return d.cur.Add(-time.Duration(d.epoch-k.fed) * d.cfg.Bucket)
 }
 
 // closeKey closes the bucket of k from bt to at, with n posts, neg of them
@@ -723,9 +742,11 @@ func (d *Detector) closeKey(k *keyState, bt, at time.Time, n, neg int, alerts []
 		return alerts
 	}
 	k.silentExp += p.Expected
-	if quiet := float64(at.UnixNano()-k.lastSeen) / 1e9; !k.silent && k.seen >= silenceSeen && k.gap > 0 && !k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
+	// (the cheap tests first: the clock's are not)
+	if quiet := float64(at.UnixNano()-k.lastSeen) / 1e9; !k.silent && k.seen >= silenceSeen && k.gap > 0 &&
 		quiet >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
 		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) &&
+		!k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
 		quiet >= silenceLongest*k.longestGap(k.lastSeen, at.UnixNano(), zoneOffset(at)) {
 		k.silent = true
 		last := time.Unix(0, k.lastSeen).In(at.Location())
@@ -799,12 +820,16 @@ func bandOf(i int64) int { return int((i%gapBands + gapBands) % gapBands) }
 // not, within a fortnight: they are let go without a look at the clock.
 func (k *keyState) noteGap(from, to, off int64, g float64) {
 	a, z := bandSpan(from, to, off)
+	b := bandOf(a)
 	for i := a; i <= z; i++ {
-		r := &k.longest[bandOf(i)]
+		r := &k.longest[b]
 		if g > 0.25*float64(r.secs) {
 			if now := to / 1e9; g >= r.fadedTo(now) {
 				r.secs, r.at = float32(g), now
 			}
+		}
+		if b++; b == gapBands {
+			b = 0
 		}
 	}
 }
@@ -960,6 +985,7 @@ type shareTest struct {
 	quietSince time.Time
 	cooldown   time.Time
 	first      time.Time
+	warmEnd    time.Time // first + Warmup (see setFirst)
 }
 
 func (s *shareTest) init(c *Config) {
@@ -979,7 +1005,7 @@ func (s *shareTest) init(c *Config) {
 // the expected number of negative posts.
 func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (alert, esc bool, score, expected float64) {
 	if s.first.IsZero() {
-		s.first = t
+		s.setFirst(t)
 	}
 	if n == 0 && !s.active && s.cusum == 0 && s.scan.total == 0 {
 		// nothing to judge and nothing in flight: an empty window stays
@@ -997,7 +1023,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		mem = s.nEW / max(s.aShare, 1/float64(s.buckets))
 	}
 	s.pj = (s.p*mem + priorPosts*prior) / (mem + priorPosts)
-	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
+	warm := t.Before(s.warmEnd) // (what a Sub would say, for less)
 	pp := min(max(s.pj, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
@@ -1060,6 +1086,11 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		}
 	}
 	return alert, esc, s.score, expected
+}
+
+// setFirst makes t the time of the first bucket judged.
+func (s *shareTest) setFirst(t time.Time) {
+	s.first, s.warmEnd = t, t.Add(s.cfg.Warmup)
 }
 
 func (s *shareTest) tick(t time.Time, ev float64) {
