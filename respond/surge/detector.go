@@ -196,21 +196,25 @@ const (
 // A Detector is not safe for concurrent use; guard it with a mutex or give
 // each worker its own keys.
 type Detector struct {
-	cfg   Config
-	hash  hasher
-	keys  map[string]*keyState
-	list  []*keyState // the keys in a stable order, for sweeps
-	start time.Time   // first observation's bucket
-	cur   time.Time   // start of the open bucket; zero before any
-	end   int64       // end of the open bucket, unix nanoseconds (see setClock)
-	epoch int64       // buckets closed
+	cfg     Config
+	hash    hasher
+	keys    keyTable
+	keyMask uint64      // of the names' hashes for keys: all ones (fewer bits in tests, for collisions)
+	list    []*keyState // the keys in a stable order, for sweeps
+	start   time.Time   // first observation's bucket
+	cur     time.Time   // start of the open bucket; zero before any
+	end     int64       // end of the open bucket, unix nanoseconds (see setClock)
+	epoch   int64       // buckets closed
 	// sweepEvery is how many buckets pass between sweeps of all keys (see
 	// Config.Sweep); in between, only keys with posts are closed and the
 	// empty buckets of the others are fed to their series at the next
 	// sweep or post.
 	sweepEvery int64
-	pending    []Alert      // raised outside Observe and Advance, returned by the next
-	global     *globalTally // names across all posts: the drivers' baseline floor
+	pending    []Alert // raised outside Observe and Advance, returned by the next
+	// the hashes of a post's terms and entities (here rather than on
+	// Observe's stack, which would clear them for every post)
+	termHash, entHash [16]uint64
+	global            *globalTally // names across all posts: the drivers' baseline floor
 	// decays per bucket of the driver tallies
 	fastDecay, slowDecay float32
 	// their powers for the first decayN buckets: catchUp needs them per
@@ -271,7 +275,7 @@ type topPost struct {
 // New returns a Detector with the configuration cfg.
 func New(cfg Config) *Detector {
 	c := cfg.withDefaults()
-	d := &Detector{cfg: c, hash: hasher{seed: c.HashSeed}, keys: map[string]*keyState{}}
+	d := &Detector{cfg: c, hash: hasher{seed: c.HashSeed}, keyMask: math.MaxUint64}
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	for i := range decayN {
@@ -290,7 +294,12 @@ func New(cfg Config) *Detector {
 func (d *Detector) Now() time.Time { return d.cur }
 
 // Len returns the number of keys held.
-func (d *Detector) Len() int { return len(d.keys) }
+func (d *Detector) Len() int { return len(d.list) }
+
+// key returns the key named name, or nil.
+func (d *Detector) key(name string) *keyState {
+	return d.keys.find(name, d.hash.sum(name)&d.keyMask)
+}
 
 // Status is the surge state of one key: what a policy deciding about a
 // post under the key may look at (respond.SurgeState gathers it over a
@@ -311,7 +320,7 @@ type Status struct {
 // key. Alerts that bringing the key up to date raises (a silence noticed
 // early) are returned by the next Observe or Advance.
 func (d *Detector) Status(key string) Status {
-	k := d.keys[key]
+	k := d.key(key)
 	if k == nil {
 		return Status{}
 	}
@@ -383,7 +392,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 	if tn >= d.end || len(d.pending) > 0 {
 		alerts = d.advance(o.Time)
 	}
-	var th, eh [16]uint64
+	th, eh := &d.termHash, &d.entHash
 	nt, ne := min(len(o.Terms), len(th)), min(len(o.Entities), len(eh))
 	for i := 0; i < nt; i++ {
 		th[i] = d.hash.sum(o.Terms[i])
@@ -416,7 +425,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if i > 0 && slices.Contains(o.Keys[:i], key) {
 			continue // a key named twice counts once
 		}
-		k := d.keys[key]
+		k := d.key(key)
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
@@ -478,9 +487,12 @@ func (d *Detector) Observe(o Observation) []Alert {
 
 // sortAlerts orders alerts by time, key and kind.
 func sortAlerts(alerts []Alert) {
-	if len(alerts) < 2 {
-		return // (most posts raise none: not even a call to sort)
+	if len(alerts) > 1 { // (most posts raise none: a check inlined, no call)
+		sortSome(alerts)
 	}
+}
+
+func sortSome(alerts []Alert) {
 	slices.SortStableFunc(alerts, func(a, b Alert) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
@@ -493,7 +505,7 @@ func sortAlerts(alerts []Alert) {
 }
 
 func (d *Detector) newKey(name string, t time.Time) *keyState {
-	if len(d.keys) >= d.cfg.MaxKeys {
+	if len(d.list) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
 	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.epoch, idx: len(d.list)}
@@ -505,7 +517,7 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if d.cur.Sub(d.start) >= 24*time.Hour {
 		k.vol.primeZero(d.start, d.cur)
 	}
-	d.keys[name] = k
+	d.keys.add(k, d.hash.sum(name)&d.keyMask)
 	d.list = append(d.list, k)
 	return k
 }
@@ -516,7 +528,7 @@ func (d *Detector) drop(k *keyState) {
 	d.list[k.idx] = last
 	last.idx = k.idx
 	d.list = d.list[:len(d.list)-1]
-	delete(d.keys, k.name)
+	d.keys.remove(k, d.hash.sum(k.name)&d.keyMask)
 }
 
 // evict drops the n keys idle longest (ties by name, for determinism).
@@ -812,7 +824,13 @@ func bandSpan(from, to, off int64) (a, z int64) {
 }
 
 // bandOf returns the band of the day of band i counted from the epoch.
-func bandOf(i int64) int { return int((i%gapBands + gapBands) % gapBands) }
+func bandOf(i int64) int {
+	b := int(i % gapBands)
+	if b < 0 {
+		b += gapBands
+	}
+	return b
+}
 
 // noteGap records a gap of g seconds between posts at from and to (unix
 // nanoseconds, off seconds east of UTC) in the bands of the day it spans.
@@ -824,7 +842,9 @@ func (k *keyState) noteGap(from, to, off int64, g float64) {
 	for i := a; i <= z; i++ {
 		r := &k.longest[b]
 		if g > 0.25*float64(r.secs) {
-			if now := to / 1e9; g >= r.fadedTo(now) {
+			// (a record faded is never more than it was: one beaten
+			// unfaded needs no exponential)
+			if now := to / 1e9; g >= float64(r.secs) || g >= r.fadedTo(now) {
 				r.secs, r.at = float32(g), now
 			}
 		}

@@ -373,11 +373,12 @@ func (d *Detector) codec(c *codec) {
 		if c.err != nil {
 			return
 		}
-		if _, dup := d.keys[k.name]; dup {
+		h := d.hash.sum(k.name) & d.keyMask
+		if d.keys.find(k.name, h) != nil {
 			c.fail("key %q twice", k.name)
 			return
 		}
-		d.keys[k.name] = k
+		d.keys.add(k, h)
 		d.list = append(d.list, k)
 	}
 }
