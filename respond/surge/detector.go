@@ -444,7 +444,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if o.Negative {
 			k.neg++
 		}
-		alerts = d.early(k, o.Time, alerts)
+		if k.n >= k.peekVol || k.neg >= k.peekNeg { // (see early: most posts need no look)
+			alerts = d.early(k, o.Time, alerts)
+		}
 		if k.seen > 0 {
 			if g := float64(tn-k.lastSeen) / 1e9; g >= 0 {
 				if k.seen == 1 {
@@ -465,7 +467,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		k.silent = false
 		k.silentExp = 0
-		d.catchUp(k)
+		if k.epoch < d.epoch { // (see catchUp)
+			d.catchUp(k)
+		}
 		k.fastTotal++
 		k.slowTotal++
 		for i := 0; i < nt; i++ {
@@ -478,7 +482,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 			k.srcs.add(&k.nsrcs, nil, sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
+			if int(k.ntop) < 2*d.cfg.TopPosts || claim >= k.claims[k.topMin] { // (see addTop)
+				d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
+			}
 		}
 	}
 	sortAlerts(alerts)
