@@ -196,20 +196,25 @@ const (
 // A Detector is not safe for concurrent use; guard it with a mutex or give
 // each worker its own keys.
 type Detector struct {
-	cfg   Config
-	hash  hasher
-	keys  map[string]*keyState
-	list  []*keyState // the keys in a stable order, for sweeps
-	start time.Time   // first observation's bucket
-	cur   time.Time   // start of the open bucket; zero before any
-	epoch int64       // buckets closed
+	cfg     Config
+	hash    hasher
+	keys    keyTable
+	keyMask uint64      // of the names' hashes for keys: all ones (fewer bits in tests, for collisions)
+	list    []*keyState // the keys in a stable order, for sweeps
+	start   time.Time   // first observation's bucket
+	cur     time.Time   // start of the open bucket; zero before any
+	end     int64       // end of the open bucket, unix nanoseconds (see setClock)
+	epoch   int64       // buckets closed
 	// sweepEvery is how many buckets pass between sweeps of all keys (see
 	// Config.Sweep); in between, only keys with posts are closed and the
 	// empty buckets of the others are fed to their series at the next
 	// sweep or post.
 	sweepEvery int64
-	pending    []Alert      // raised outside Observe and Advance, returned by the next
-	global     *globalTally // names across all posts: the drivers' baseline floor
+	pending    []Alert // raised outside Observe and Advance, returned by the next
+	// the hashes of a post's terms and entities (here rather than on
+	// Observe's stack, which would clear them for every post)
+	termHash, entHash [16]uint64
+	global            *globalTally // names across all posts: the drivers' baseline floor
 	// decays per bucket of the driver tallies
 	fastDecay, slowDecay float32
 	// their powers for the first decayN buckets: catchUp needs them per
@@ -224,10 +229,11 @@ type keyState struct {
 	// start where it does); then the top posts' claims, which every post
 	// compares with, in a third. Then the tallies (one or two lines per
 	// name counted), and what bucket closes touch.
-	n, neg             int       // open bucket
-	fed                time.Time // start of the next bucket to feed to the series
-	lastSeen           int64     // unix nanoseconds of the latest post
-	epoch              int64     // buckets closed when the tallies were last decayed
+	n, neg             int    // open bucket
+	fed                int64  // the next bucket to feed to the series, counted as Detector.epoch
+	termSeen, entSeen  uint64 // filters of the names terms and ents hold (see tally.add)
+	lastSeen           int64  // unix nanoseconds of the latest post
+	epoch              int64  // buckets closed when the tallies were last decayed
 	fastTotal          float64
 	slowTotal          float64
 	gap                float64 // usual interval between posts, seconds (EWMA)
@@ -269,7 +275,7 @@ type topPost struct {
 // New returns a Detector with the configuration cfg.
 func New(cfg Config) *Detector {
 	c := cfg.withDefaults()
-	d := &Detector{cfg: c, hash: hasher{seed: c.HashSeed}, keys: map[string]*keyState{}}
+	d := &Detector{cfg: c, hash: hasher{seed: c.HashSeed}, keyMask: math.MaxUint64}
 	d.fastDecay = float32(1 - halfLifeAlpha(30*time.Minute, c.Bucket))
 	d.slowDecay = float32(1 - halfLifeAlpha(2*24*time.Hour, c.Bucket))
 	for i := range decayN {
@@ -288,7 +294,12 @@ func New(cfg Config) *Detector {
 func (d *Detector) Now() time.Time { return d.cur }
 
 // Len returns the number of keys held.
-func (d *Detector) Len() int { return len(d.keys) }
+func (d *Detector) Len() int { return len(d.list) }
+
+// key returns the key named name, or nil.
+func (d *Detector) key(name string) *keyState {
+	return d.keys.find(name, d.hash.sum(name)&d.keyMask)
+}
 
 // Status is the surge state of one key: what a policy deciding about a
 // post under the key may look at (respond.SurgeState gathers it over a
@@ -309,11 +320,11 @@ type Status struct {
 // key. Alerts that bringing the key up to date raises (a silence noticed
 // early) are returned by the next Observe or Advance.
 func (d *Detector) Status(key string) Status {
-	k := d.keys[key]
+	k := d.key(key)
 	if k == nil {
 		return Status{}
 	}
-	d.pending = d.bringUp(k, d.cur, d.pending)
+	d.pending = d.bringUp(k, d.pending)
 	st := Status{Silent: k.silent, Score: max(k.volScore, k.negScr)}
 	if k.vol.Active() {
 		st.Active, st.Since = true, k.volSince
@@ -374,13 +385,14 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		o.Time = d.cur
 	case d.cur.IsZero():
-		d.cur = o.Time.Truncate(d.cfg.Bucket)
+		d.setClock(o.Time.Truncate(d.cfg.Bucket))
 		d.start = d.cur
 	}
-	if !o.Time.Before(d.cur.Add(d.cfg.Bucket)) || len(d.pending) > 0 {
+	tn := o.Time.UnixNano()
+	if tn >= d.end || len(d.pending) > 0 {
 		alerts = d.advance(o.Time)
 	}
-	var th, eh [16]uint64
+	th, eh := &d.termHash, &d.entHash
 	nt, ne := min(len(o.Terms), len(th)), min(len(o.Entities), len(eh))
 	for i := 0; i < nt; i++ {
 		th[i] = d.hash.sum(o.Terms[i])
@@ -397,7 +409,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		w = 1
 	}
 	// a post's claim to be a top post: see addTop
-	tn, off := o.Time.UnixNano(), zoneOffset(o.Time)
+	off := zoneOffset(o.Time)
 	claim := orderKey(log2ish(w) + float64(tn)/float64(10*time.Minute))
 	d.global.post(o.Negative)
 	for i := 0; i < nt; i++ {
@@ -413,15 +425,15 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if i > 0 && slices.Contains(o.Keys[:i], key) {
 			continue // a key named twice counts once
 		}
-		k := d.keys[key]
+		k := d.key(key)
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
-		if k.fed.Before(d.cur) {
+		if k.fed < d.epoch {
 			// bring the key up to date first: close the bucket its
 			// counts are in, and its empty buckets since (zeros, or
 			// missing data if it was silent)
-			alerts = d.bringUp(k, d.cur, alerts)
+			alerts = d.bringUp(k, alerts)
 		}
 		if k.n == 0 { // the key's first post in the open bucket
 			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
@@ -432,7 +444,9 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if o.Negative {
 			k.neg++
 		}
-		alerts = d.early(k, o.Time, alerts)
+		if k.n >= k.peekVol || k.neg >= k.peekNeg { // (see early: most posts need no look)
+			alerts = d.early(k, o.Time, alerts)
+		}
 		if k.seen > 0 {
 			if g := float64(tn-k.lastSeen) / 1e9; g >= 0 {
 				if k.seen == 1 {
@@ -453,20 +467,24 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		k.silent = false
 		k.silentExp = 0
-		d.catchUp(k)
+		if k.epoch < d.epoch { // (see catchUp)
+			d.catchUp(k)
+		}
 		k.fastTotal++
 		k.slowTotal++
 		for i := 0; i < nt; i++ {
-			k.terms.add(&k.nterms, th[i], o.Terms[i], d.cfg.TopK)
+			k.terms.add(&k.nterms, &k.termSeen, th[i], o.Terms[i], d.cfg.TopK)
 		}
 		for i := 0; i < ne; i++ {
-			k.ents.add(&k.nents, eh[i], o.Entities[i], d.cfg.TopK)
+			k.ents.add(&k.nents, &k.entSeen, eh[i], o.Entities[i], d.cfg.TopK)
 		}
 		if o.Source != "" {
-			k.srcs.add(&k.nsrcs, sh, o.Source, d.cfg.TopK)
+			k.srcs.add(&k.nsrcs, nil, sh, o.Source, d.cfg.TopK)
 		}
 		if o.PostID != "" {
-			d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
+			if int(k.ntop) < 2*d.cfg.TopPosts || claim >= k.claims[k.topMin] { // (see addTop)
+				d.addTop(k, topPost{id: o.PostID, weight: w, t: tn, neg: o.Negative}, claim)
+			}
 		}
 	}
 	sortAlerts(alerts)
@@ -475,9 +493,12 @@ func (d *Detector) Observe(o Observation) []Alert {
 
 // sortAlerts orders alerts by time, key and kind.
 func sortAlerts(alerts []Alert) {
-	if len(alerts) < 2 {
-		return // (most posts raise none: not even a call to sort)
+	if len(alerts) > 1 { // (most posts raise none: a check inlined, no call)
+		sortSome(alerts)
 	}
+}
+
+func sortSome(alerts []Alert) {
 	slices.SortStableFunc(alerts, func(a, b Alert) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
@@ -490,10 +511,10 @@ func sortAlerts(alerts []Alert) {
 }
 
 func (d *Detector) newKey(name string, t time.Time) *keyState {
-	if len(d.keys) >= d.cfg.MaxKeys {
+	if len(d.list) >= d.cfg.MaxKeys {
 		d.evict(max(1, d.cfg.MaxKeys/10))
 	}
-	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.cur, idx: len(d.list)}
+	k := &keyState{name: name, lastSeen: t.UnixNano(), epoch: d.epoch, fed: d.epoch, idx: len(d.list)}
 	k.vol.init(&d.cfg.Series)
 	k.ng.init(&d.cfg)
 	// A key first seen after the detector has watched for a day was quiet
@@ -502,7 +523,7 @@ func (d *Detector) newKey(name string, t time.Time) *keyState {
 	if d.cur.Sub(d.start) >= 24*time.Hour {
 		k.vol.primeZero(d.start, d.cur)
 	}
-	d.keys[name] = k
+	d.keys.add(k, d.hash.sum(name)&d.keyMask)
 	d.list = append(d.list, k)
 	return k
 }
@@ -513,7 +534,7 @@ func (d *Detector) drop(k *keyState) {
 	d.list[k.idx] = last
 	last.idx = k.idx
 	d.list = d.list[:len(d.list)-1]
-	delete(d.keys, k.name)
+	d.keys.remove(k, d.hash.sum(k.name)&d.keyMask)
 }
 
 // evict drops the n keys idle longest (ties by name, for determinism).
@@ -625,7 +646,7 @@ func (d *Detector) Advance(now time.Time) []Alert {
 // date at sweeps, or when they next have a post.
 func (d *Detector) advance(now time.Time) []Alert {
 	if d.cur.IsZero() {
-		d.cur = now.Truncate(d.cfg.Bucket)
+		d.setClock(now.Truncate(d.cfg.Bucket))
 		d.start = d.cur
 		return nil
 	}
@@ -641,10 +662,10 @@ func (d *Detector) advance(now time.Time) []Alert {
 		alerts = d.sweep(alerts)
 		to := now.Truncate(d.cfg.Bucket)
 		d.epoch += int64(to.Sub(d.cur) / d.cfg.Bucket)
-		d.cur = to
+		d.setClock(to)
 		for i := len(d.list) - 1; i >= 0; i-- {
 			k := d.list[i]
-			k.fed = d.cur
+			k.fed = d.epoch
 			if now.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
 				d.drop(k)
 			}
@@ -656,10 +677,16 @@ func (d *Detector) advance(now time.Time) []Alert {
 	return alerts
 }
 
+// setClock makes t the start of the open bucket.
+func (d *Detector) setClock(t time.Time) {
+	d.cur = t
+	d.end = t.Add(d.cfg.Bucket).UnixNano()
+}
+
 // closeBucket opens the next bucket, and sweeps all keys when a sweep is
 // due. A key's own buckets are closed when it is next brought up to date.
 func (d *Detector) closeBucket(alerts []Alert) []Alert {
-	d.cur = d.cur.Add(d.cfg.Bucket)
+	d.setClock(d.cur.Add(d.cfg.Bucket))
 	d.epoch++
 	d.global.tick()
 	if d.epoch%d.sweepEvery == 0 {
@@ -671,31 +698,41 @@ func (d *Detector) closeBucket(alerts []Alert) []Alert {
 // sweep brings every key up to date (so silences and the ends of episodes
 // show) and drops idle keys.
 func (d *Detector) sweep(alerts []Alert) []Alert {
+	now := d.cur.UnixNano()
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
-		if d.cur.UnixNano()-k.lastSeen > int64(d.cfg.IdleAfter) {
+		if now-k.lastSeen > int64(d.cfg.IdleAfter) {
 			d.drop(k)
 			continue
 		}
-		alerts = d.bringUp(k, d.cur, alerts)
+		alerts = d.bringUp(k, alerts)
 	}
 	return alerts
 }
 
-// bringUp closes k's buckets from k.fed up to (not including) the one
-// starting at upto: the first with the posts counted in it, the others
-// empty. Closing a key's buckets when it is touched anyway (its next post,
-// or a sweep) keeps the work where its state is in cache; alerts keep the
-// times of the buckets that raised them.
-func (d *Detector) bringUp(k *keyState, upto time.Time, alerts []Alert) []Alert {
-	for k.fed.Before(upto) {
-		at := k.fed.Add(d.cfg.Bucket)
+// bringUp closes k's buckets from k.fed up to the open one: the first with
+// the posts counted in it, the others empty. Closing a key's buckets when
+// it is touched anyway (its next post, or a sweep) keeps the work where its
+// state is in cache; alerts keep the times of the buckets that raised them.
+func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
+	if k.fed >= d.epoch {
+		return alerts
+	}
+	bt := d.fedTime(k)
+	for k.fed < d.epoch {
+		at := bt.Add(d.cfg.Bucket)
 		n, neg := k.n, k.neg
 		k.n, k.neg = 0, 0
-		alerts = d.closeKey(k, k.fed, at, n, neg, alerts)
-		k.fed = at
+		alerts = d.closeKey(k, bt, at, n, neg, alerts)
+		k.fed++
+		bt = at
 	}
 	return alerts
+}
+
+// fedTime returns the start of the next bucket of k to feed to its series.
+func (d *Detector) fedTime(k *keyState) time.Time {
+	return d.cur.Add(-time.Duration(d.epoch-k.fed) * d.cfg.Bucket)
 }
 
 // closeKey closes the bucket of k from bt to at, with n posts, neg of them
@@ -723,9 +760,11 @@ func (d *Detector) closeKey(k *keyState, bt, at time.Time, n, neg int, alerts []
 		return alerts
 	}
 	k.silentExp += p.Expected
-	if quiet := float64(at.UnixNano()-k.lastSeen) / 1e9; !k.silent && k.seen >= silenceSeen && k.gap > 0 && !k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
+	// (the cheap tests first: the clock's are not)
+	if quiet := float64(at.UnixNano()-k.lastSeen) / 1e9; !k.silent && k.seen >= silenceSeen && k.gap > 0 &&
 		quiet >= d.cfg.Silence*max(k.gap, d.cfg.Bucket.Seconds()) &&
 		k.silentExp >= d.cfg.SilenceExpect*max(1, sq(k.vol.scale())) &&
+		!k.vol.warm(bt) && bt.Sub(k.vol.first) >= silenceWatch &&
 		quiet >= silenceLongest*k.longestGap(k.lastSeen, at.UnixNano(), zoneOffset(at)) {
 		k.silent = true
 		last := time.Unix(0, k.lastSeen).In(at.Location())
@@ -791,7 +830,13 @@ func bandSpan(from, to, off int64) (a, z int64) {
 }
 
 // bandOf returns the band of the day of band i counted from the epoch.
-func bandOf(i int64) int { return int((i%gapBands + gapBands) % gapBands) }
+func bandOf(i int64) int {
+	b := int(i % gapBands)
+	if b < 0 {
+		b += gapBands
+	}
+	return b
+}
 
 // noteGap records a gap of g seconds between posts at from and to (unix
 // nanoseconds, off seconds east of UTC) in the bands of the day it spans.
@@ -799,12 +844,18 @@ func bandOf(i int64) int { return int((i%gapBands + gapBands) % gapBands) }
 // not, within a fortnight: they are let go without a look at the clock.
 func (k *keyState) noteGap(from, to, off int64, g float64) {
 	a, z := bandSpan(from, to, off)
+	b := bandOf(a)
 	for i := a; i <= z; i++ {
-		r := &k.longest[bandOf(i)]
+		r := &k.longest[b]
 		if g > 0.25*float64(r.secs) {
-			if now := to / 1e9; g >= r.fadedTo(now) {
+			// (a record faded is never more than it was: one beaten
+			// unfaded needs no exponential)
+			if now := to / 1e9; g >= float64(r.secs) || g >= r.fadedTo(now) {
 				r.secs, r.at = float32(g), now
 			}
+		}
+		if b++; b == gapBands {
+			b = 0
 		}
 	}
 }
@@ -960,6 +1011,7 @@ type shareTest struct {
 	quietSince time.Time
 	cooldown   time.Time
 	first      time.Time
+	warmEnd    time.Time // first + Warmup (see setFirst)
 }
 
 func (s *shareTest) init(c *Config) {
@@ -979,7 +1031,7 @@ func (s *shareTest) init(c *Config) {
 // the expected number of negative posts.
 func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (alert, esc bool, score, expected float64) {
 	if s.first.IsZero() {
-		s.first = t
+		s.setFirst(t)
 	}
 	if n == 0 && !s.active && s.cusum == 0 && s.scan.total == 0 {
 		// nothing to judge and nothing in flight: an empty window stays
@@ -997,7 +1049,7 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		mem = s.nEW / max(s.aShare, 1/float64(s.buckets))
 	}
 	s.pj = (s.p*mem + priorPosts*prior) / (mem + priorPosts)
-	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
+	warm := t.Before(s.warmEnd) // (what a Sub would say, for less)
 	pp := min(max(s.pj, 0.02), 0.98)
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained
 	if warm {
@@ -1060,6 +1112,11 @@ func (s *shareTest) observe(t time.Time, n, neg int, volExp, prior float64) (ale
 		}
 	}
 	return alert, esc, s.score, expected
+}
+
+// setFirst makes t the time of the first bucket judged.
+func (s *shareTest) setFirst(t time.Time) {
+	s.first, s.warmEnd = t, t.Add(s.cfg.Warmup)
 }
 
 func (s *shareTest) tick(t time.Time, ev float64) {

@@ -281,8 +281,8 @@ func TestDetectorBoundedKeys(t *testing.T) {
 		require.LessOrEqual(t, d.Len(), 100)
 	}
 	// the most recent keys are the ones kept
-	assert.NotZero(t, d.keys["k999"])
-	assert.Nil(t, d.keys["k0"])
+	assert.NotNil(t, d.key("k999"))
+	assert.Nil(t, d.key("k0"))
 	// idle keys are dropped as the clock moves
 	d.Advance(t0.Add(15 * 24 * time.Hour))
 	assert.Zero(t, d.Len())
@@ -350,7 +350,7 @@ func TestDetectorOddObservations(t *testing.T) {
 	d.Observe(Observation{Keys: []string{"k"}})                           // no time: the open bucket
 	d.Observe(Observation{Keys: []string{"k"}, Time: t0.Add(-time.Hour)}) // late: the open bucket
 	require.Equal(t, 1, d.Len())
-	assert.Equal(t, 3, d.keys["k"].n, "a key named twice counts once")
+	assert.Equal(t, 3, d.key("k").n, "a key named twice counts once")
 	assert.Equal(t, t0, d.Now())
 }
 
@@ -425,4 +425,43 @@ func TestKeyStateLayout(t *testing.T) {
 		}
 	}
 	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
+}
+
+// Keys whose names share a hash are told apart by name: with four hashes
+// for 300 names (long runs in the table), a detector finds, evicts and
+// drops keys as one with the full hash does, and raises the same alerts.
+func TestDetectorKeyChains(t *testing.T) {
+	full, few := New(Config{MaxKeys: 200}), New(Config{MaxKeys: 200})
+	few.keyMask = 3
+	rng := rand.New(rand.NewPCG(3, 8))
+	var fullAlerts, fewAlerts []Alert
+	tm := t0
+	for i := 0; i < 30_000; i++ {
+		tm = tm.Add(time.Duration(rng.IntN(60)) * time.Second)
+		n := rng.IntN(300)
+		if i > 20_000 {
+			n = rng.IntN(20) // the others fall idle and are dropped
+		}
+		o := Observation{Keys: []string{fmt.Sprintf("k%d", n), "all"}, Time: tm, Negative: rng.IntN(4) == 0,
+			Terms: []string{fmt.Sprintf("w%d", rng.IntN(50))}, PostID: fmt.Sprint(i)}
+		fullAlerts = append(fullAlerts, full.Observe(o)...)
+		fewAlerts = append(fewAlerts, few.Observe(o)...)
+		require.Equal(t, full.Len(), few.Len())
+		if i%1000 == 0 {
+			for j := range 300 {
+				name := fmt.Sprintf("k%d", j)
+				require.Equal(t, full.key(name) == nil, few.key(name) == nil, name)
+				require.Equal(t, full.Status(name), few.Status(name))
+			}
+		}
+	}
+	fullAlerts = append(fullAlerts, full.Advance(tm.Add(15*24*time.Hour))...)
+	fewAlerts = append(fewAlerts, few.Advance(tm.Add(15*24*time.Hour))...)
+	assert.Equal(t, fullAlerts, fewAlerts)
+	assert.NotEmpty(t, fullAlerts)
+	assert.Zero(t, few.Len())
+	assert.Zero(t, few.keys.n)
+	for _, s := range few.keys.slots {
+		assert.Nil(t, s.k)
+	}
 }

@@ -139,6 +139,7 @@ type Series struct {
 
 	n        int
 	first    time.Time
+	warmEnd  time.Time // first + Warmup (see setFirst)
 	last     time.Time
 	interval time.Duration // effective; 0 until known
 	fixed    bool          // interval no longer re-estimated
@@ -275,8 +276,7 @@ func (s *Series) scale() float64 {
 }
 
 func (s *Series) season(t time.Time) (float64, int, int) {
-	h := t.Hour()
-	w := int(t.Weekday())*24 + h
+	h, w := hourOfWeek(t)
 	se := float64(s.daily[h])
 	if s.weeklyN[w] > 0 {
 		// the weekly profile holds what the daily one misses; trust it
@@ -286,6 +286,23 @@ func (s *Series) season(t time.Time) (float64, int, int) {
 	return se, h, w
 }
 
+// hourOfWeek returns the hour of the day of t and its hour of the week
+// from Sunday midnight, in t's location: what t.Hour and t.Weekday say,
+// with one look-up of the zone rather than two.
+func hourOfWeek(t time.Time) (h, w int) {
+	s := t.Unix() + zoneOffset(t)
+	days := s / 86400
+	if s%86400 < 0 {
+		days-- // (rounded down)
+	}
+	h = int(s-days*86400) / 3600
+	wd := (days + 4) % 7 // 1 January 1970 was a Thursday
+	if wd < 0 {
+		wd += 7
+	}
+	return h, int(wd)*24 + h
+}
+
 // primeZero sets the series up as if it had observed zeros from first to
 // last: the baseline of a key that was quiet all along.
 func (s *Series) primeZero(first, last time.Time) {
@@ -293,8 +310,14 @@ func (s *Series) primeZero(first, last time.Time) {
 	if s.interval > 0 {
 		s.n += int(last.Sub(first) / s.interval)
 	}
-	s.first, s.last = first, last
+	s.setFirst(first)
+	s.last = last
 	s.level = s.transform(0)
+}
+
+// setFirst makes t the time of the first point.
+func (s *Series) setFirst(t time.Time) {
+	s.first, s.warmEnd = t, t.Add(s.cfg.Warmup)
 }
 
 // Interval returns the sampling interval in use, inferred or configured; 0
@@ -331,7 +354,8 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	y := s.transform(v)
 	if s.n == 0 {
 		s.n = 1
-		s.first, s.last = t, t
+		s.setFirst(t)
+		s.last = t
 		s.level = y
 		s.meanRaw = max(v, 0)
 		s.mad = 0
@@ -368,7 +392,7 @@ func (s *Series) Observe(t time.Time, v float64) Point {
 	sc := s.scale()
 	r := y - pred
 	z := r / sc
-	warm := t.Before(s.first.Add(s.cfg.Warmup)) // (what a Sub would say, for less)
+	warm := t.Before(s.warmEnd) // (what a Sub would say, for less)
 	p.Warmup = warm
 	p.Expected = s.untransform(pred)
 	p.Z = z
@@ -601,8 +625,11 @@ type scan struct {
 
 // window returns the counts and expectation summed over the last w points.
 func (sc *scan) window(w int) (count, expected float64) {
+	j := sc.i
 	for k := 1; k <= min(w, sc.n); k++ {
-		j := (sc.i - k + scanW) % scanW
+		if j--; j < 0 {
+			j = scanW - 1
+		}
 		count += float64(sc.raw[j])
 		expected += float64(sc.lam[j])
 	}
@@ -635,8 +662,11 @@ func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	}
 	var sx, sl, best float64
 	bw := 0
+	j := sc.i // the points from the latest back, without a division each
 	for w := 1; w <= sc.n; w++ {
-		j := (sc.i - w + scanW) % scanW
+		if j--; j < 0 {
+			j = scanW - 1
+		}
 		sx += float64(sc.x[j])
 		sl += float64(sc.lam[j])
 		// a surge at least doubles the rate; anything less is left to

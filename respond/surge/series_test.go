@@ -151,3 +151,22 @@ func TestSeriesDeterministicAndBounded(t *testing.T) {
 	assert.False(t, p.Alert, "NaN is no data")
 	assert.True(t, p.Score >= 0 && p.Score <= 1)
 }
+
+// hourOfWeek says what t.Hour and t.Weekday say, in any location, before
+// and after 1970, across changes of the clocks.
+func TestHourOfWeek(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var locs []*time.Location
+	for _, name := range []string{"UTC", "Europe/London", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham"} {
+		l, err := time.LoadLocation(name)
+		require.NoError(t, err)
+		locs = append(locs, l)
+	}
+	locs = append(locs, time.FixedZone("minus", -9*3600-30*60))
+	for i := 0; i < 20000; i++ {
+		tm := time.Unix(rng.Int64N(1<<34)-1<<33, rng.Int64N(1e9)).In(locs[i%len(locs)])
+		h, w := hourOfWeek(tm)
+		require.Equal(t, tm.Hour(), h, "%s", tm)
+		require.Equal(t, int(tm.Weekday())*24+tm.Hour(), w, "%s", tm)
+	}
+}

@@ -335,6 +335,7 @@ func (d *Detector) codec(c *codec) {
 	}
 	c.time(&d.start, loc)
 	c.time(&d.cur, loc)
+	d.setClock(d.cur)
 	c.i64(&d.epoch)
 	if !c.enc && c.err == nil {
 		switch {
@@ -372,11 +373,12 @@ func (d *Detector) codec(c *codec) {
 		if c.err != nil {
 			return
 		}
-		if _, dup := d.keys[k.name]; dup {
+		h := d.hash.sum(k.name) & d.keyMask
+		if d.keys.find(k.name, h) != nil {
 			c.fail("key %q twice", k.name)
 			return
 		}
-		d.keys[k.name] = k
+		d.keys.add(k, h)
 		d.list = append(d.list, k)
 	}
 }
@@ -390,12 +392,17 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 	c.str(&k.name)
 	c.int(&k.n, 0, math.MaxInt32)
 	c.int(&k.neg, 0, k.n)
-	c.time(&k.fed, loc)
+	var fed time.Time
+	if c.enc {
+		fed = d.fedTime(k)
+	}
+	c.time(&fed, loc)
 	if !c.enc && c.err == nil {
-		if k.fed.Before(d.start) || k.fed.After(d.cur) || d.cur.Sub(k.fed) > d.maxBehind() || k.fed.Sub(d.start)%d.cfg.Bucket != 0 {
-			c.fail("key %q: next bucket %s out of the clock's range", k.name, k.fed)
+		if fed.Before(d.start) || fed.After(d.cur) || d.cur.Sub(fed) > d.maxBehind() || fed.Sub(d.start)%d.cfg.Bucket != 0 {
+			c.fail("key %q: next bucket %s out of the clock's range", k.name, fed)
 			return
 		}
+		k.fed = d.epoch - int64(d.cur.Sub(fed)/d.cfg.Bucket)
 	}
 	c.i64(&k.lastSeen)
 	c.i64(&k.epoch)
@@ -432,6 +439,9 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 	k.terms.codec(c, &k.nterms)
 	k.srcs.codec(c, &k.nsrcs)
 	k.ents.codec(c, &k.nents)
+	if !c.enc {
+		k.termSeen, k.entSeen = k.terms.seen(int(k.nterms)), k.ents.seen(int(k.nents))
+	}
 	c.f64(&k.volScore)
 	c.f64(&k.negScr)
 	c.time(&k.volSince, loc)
@@ -491,11 +501,17 @@ func (s *shareTest) codec(c *codec, loc *time.Location) {
 	c.time(&s.quietSince, loc)
 	c.time(&s.cooldown, loc)
 	c.time(&s.first, loc)
+	if !c.enc && !s.first.IsZero() {
+		s.setFirst(s.first)
+	}
 }
 
 func (s *Series) codec(c *codec, loc *time.Location) {
 	c.int(&s.n, 0, maxCount)
 	c.time(&s.first, loc)
+	if !c.enc {
+		s.setFirst(s.first)
+	}
 	c.time(&s.last, loc)
 	c.dur(&s.interval)
 	if !c.enc && c.err == nil && s.interval < 0 {

@@ -54,33 +54,100 @@ func fingerprint(h uint64) uint32 { return uint32(h>>32) ^ uint32(h) }
 // add counts the name with hash h. err[i] is the count the name held at i
 // inherited when it replaced another (the space-saving overestimate);
 // fast-err is a lower bound of its count.
-func (t *tally) add(size *uint8, h uint64, name string, capacity int) {
+//
+// seen, if not nil, is a filter of the fingerprints held: every one held
+// has its bit (seenBit) set, so a name whose bit is clear is not held and
+// its search is skipped; most names of a large vocabulary are not held.
+// The bits of names replaced stay set until too many are, and the filter
+// is then made again from the names held.
+func (t *tally) add(size *uint8, seen *uint64, h uint64, name string, capacity int) {
 	f := fingerprint(h)
 	n := int(*size)
-	for i, x := range t.fp[:n] {
-		if x == f {
-			c := t.c[i]
-			t.c[i] = counts(c.fast()+1, c.slow()+1)
-			return
+	bit := seenBit(f)
+	if seen == nil || *seen&bit != 0 {
+		for i, x := range t.fp[:n] {
+			if x == f {
+				c := t.c[i]
+				t.c[i] = counts(c.fast()+1, c.slow()+1)
+				return
+			}
 		}
 	}
 	if n < capacity {
 		t.fp[n], t.name[n], t.c[n], t.err[n] = f, name, counts(1, 1), 0
 		*size++
+		if seen != nil {
+			*seen |= bit
+		}
 		return
 	}
-	m, mc := 0, t.c[0]
-	for i, c := range t.c[1:n] {
-		if c < mc {
-			m, mc = i+1, c
-		}
-	}
+	m, mc := t.weakest(n)
 	// the newcomer inherits the recent count of the name it replaces,
 	// the smallest (space-saving), so that names that keep coming stay
 	// even when many pass by; its own past is unknown here, and the
 	// global baseline stands in for it
 	mf := mc.fast()
 	t.fp[m], t.name[m], t.c[m], t.err[m] = f, name, counts(mf+1, 1), mf
+	if seen != nil {
+		if *seen |= bit; bits.OnesCount64(*seen) > seenMax {
+			*seen = t.seen(n)
+		}
+	}
+}
+
+// seenMax is how many bits a tally's filter may have set before it is made
+// again: 16 names set about 14, and a filter is searched through for a
+// name not held about as often as it has bits set, out of 64.
+const seenMax = 24
+
+// seenBit is the bit of fingerprint f in a tally's filter (see add).
+func seenBit(f uint32) uint64 { return 1 << (f >> 26) }
+
+// seen returns the filter of the first n fingerprints held.
+func (t *tally) seen(n int) uint64 {
+	var s uint64
+	for _, f := range t.fp[:n] {
+		s |= seenBit(f)
+	}
+	return s
+}
+
+// weakest returns the index of the smallest count among the first n (the
+// first of equals) and the count.
+func (t *tally) weakest(n int) (int, tallyCount) {
+	m, mc := 0, t.c[0]
+	if n == maxTopK {
+		// a full tally, the usual case, unrolled: constant indexes, no
+		// loop to keep
+		c := &t.c
+		pick := func(i int) {
+			if c[i] < mc {
+				m, mc = i, c[i]
+			}
+		}
+		pick(1)
+		pick(2)
+		pick(3)
+		pick(4)
+		pick(5)
+		pick(6)
+		pick(7)
+		pick(8)
+		pick(9)
+		pick(10)
+		pick(11)
+		pick(12)
+		pick(13)
+		pick(14)
+		pick(15)
+		return m, mc
+	}
+	for i, c := range t.c[1:n] {
+		if c < mc {
+			m, mc = i+1, c
+		}
+	}
+	return m, mc
 }
 
 func (t *tally) decay(size uint8, df, ds float32) {
@@ -165,7 +232,7 @@ type globalTally struct {
 }
 
 const (
-	cmsDepth = 2
+	cmsDepth = 2 // (add writes the rows by hand)
 	cmsWidth = 1 << 15
 )
 
@@ -187,9 +254,10 @@ func (g *globalTally) tick() {
 }
 
 func (g *globalTally) add(h uint64) {
-	for d := 0; d < cmsDepth; d++ {
-		g.c[d][(h>>(32*d))&(cmsWidth-1)] += g.w
-	}
+	// (the rows by hand: the compiler does not unroll the loop)
+	w := g.w
+	g.c[0][h&(cmsWidth-1)] += w
+	g.c[1][(h>>32)&(cmsWidth-1)] += w
 }
 
 // post counts one post (the denominator of shares).
