@@ -20,7 +20,9 @@ type Scorer struct {
 	m     *matcher
 	model *Model
 	cfg   config
-	pool  sync.Pool
+	pool  sync.Pool // of *scratch, for Score
+	// batches is a pool of *batch, for ScoreAll
+	batches sync.Pool
 }
 
 // New returns a Scorer with the built-in lexicons, cues and learned layer,
@@ -60,6 +62,7 @@ func New(opts ...Option) (*Scorer, error) {
 		return nil, fmt.Errorf("score: model has %d dense features, this version computes %d: re-fit it", s.model.Dense, numDense)
 	}
 	s.pool.New = func() any { return new(scratch) }
+	s.batches.New = func() any { return new(batch) }
 	return s, nil
 }
 
@@ -319,12 +322,20 @@ type analysis struct {
 func (s *Scorer) score(sc *scratch, p *hark.Post) Result {
 	var a analysis
 	s.analyze(sc, p, &a)
-	return s.decide(sc, &a, *p)
+	return s.decide(sc, &a, p)
 }
 
 // analyze runs the rules: tokens, language, phrases, sentiment, cues,
 // spam. a is the zero analysis, filled in place (it is large).
 func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
+	s.readWords(sc, p, a)
+	s.language(sc, p, a)
+	s.rules(sc, p, a)
+}
+
+// readWords truncates the text, splits it into tokens and looks its words
+// up: the first phase of analyze.
+func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
 		cut := s.cfg.maxBytes
@@ -344,7 +355,16 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 			t.info = s.lx.lookup(sc.low[t.ls:t.le])
 		}
 	}
-	a.lang, a.langConf = s.li.detect(sc, text, s.lx, p.Lang)
+}
+
+// language detects the post's language: the second phase of analyze.
+func (s *Scorer) language(sc *scratch, p *hark.Post, a *analysis) {
+	a.lang, a.langConf = s.li.detect(sc, a.text, s.lx, p.Lang)
+}
+
+// rules runs the phrase matcher, the sentiment rules, the cues and the
+// spam estimate: the last phase of analyze.
+func (s *Scorer) rules(sc *scratch, p *hark.Post, a *analysis) {
 	slang := a.lang
 	if slang == langUnd {
 		slang = langEN
@@ -879,7 +899,7 @@ func (s *Scorer) spamSignals(sc *scratch, a *analysis, p *hark.Post) {
 
 // decide turns the analysis into a Result, with the learned layer when
 // there is one.
-func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
+func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 	res := Result{Language: a.lang, Spam: round3(a.spam)}
 	supported := isSupported(a.lang)
 	und := a.lang == langUnd
@@ -890,7 +910,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		sc.addReason("sarcasm", "", round3(sent-a.ruleSent))
 	}
 	label, conf := labelOf(sent)
-	urg, urgScore := s.ruleUrgency(a, sent, p)
+	urg, urgScore := s.ruleUrgency(a, sent)
 	intent := s.ruleIntent(a, sent, urg)
 	if s.model != nil && (supported || und) {
 		s.features(sc, a)
@@ -1077,7 +1097,7 @@ func argmax(p []float64) int {
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // ruleUrgency is the urgency the cues and the sentiment support.
-func (s *Scorer) ruleUrgency(a *analysis, sent float64, p hark.Post) (int, float64) {
+func (s *Scorer) ruleUrgency(a *analysis, sent float64) (int, float64) {
 	lvl := a.cueUrg
 	if lvl == 3 && sent > 0.3 && a.negSum == 0 {
 		lvl = 1 // "this song is on fire": no complaint
