@@ -958,8 +958,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 			urg = lvl
 		}
 		if m.has(headIntent) {
-			pr := softmax(&raw, headIntent, sc.probs[:8])
-			intent = intents[argmax(pr)]
+			intent = intents[intentOf(&raw, sc.probs[:len(intents)])]
 		}
 	}
 	// sentiment sign agrees with the label
@@ -1089,6 +1088,28 @@ func argmax(p []float64) int {
 	for i := range p {
 		if p[i] > p[b] {
 			b = i
+		}
+	}
+	return b
+}
+
+// intentOf returns the index of the most probable intent, as the argmax of
+// the intent head's softmax (computed in p) would. The softmax keeps the
+// order of the outputs, so the largest output is that intent, and no
+// exponential is needed; only when another output is so close to it that
+// their probabilities could round to the same value does the softmax
+// decide, as it does when the outputs are not all finite.
+func intentOf(raw *[numOut]float32, p []float64) int {
+	out := raw[headOff[headIntent]:][:len(p)]
+	b := 0
+	for i := range out {
+		if out[i] > out[b] {
+			b = i
+		}
+	}
+	for i := range out {
+		if i != b && !(out[b]-out[i] > 1e-6*(1+abs32(out[b]))) { // NaN and Inf too
+			return argmax(softmax(raw, headIntent, p))
 		}
 	}
 	return b
