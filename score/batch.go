@@ -20,8 +20,10 @@ type batch struct {
 // ScoreAll is faster than a call to Score per post: it takes a few posts at
 // a time through each stage of scoring (reading words, detecting the
 // language, the rules, the learned layer), so that each stage's code and
-// tables are still in the processor's caches for the next post. Like Score,
-// it is safe for concurrent use, given each call its own out.
+// tables are still in the processor's caches for the next post, and the
+// Reasons and About of those posts share one allocation (each with its own
+// length and capacity: appending to one never writes to another's). Like
+// Score, it is safe for concurrent use, given each call its own out.
 func (s *Scorer) ScoreAll(posts []hark.Post, out []Result) {
 	if len(out) < len(posts) {
 		panic("score: ScoreAll: out is shorter than posts")
@@ -40,8 +42,23 @@ func (s *Scorer) ScoreAll(posts []hark.Post, out []Result) {
 		for k := range as {
 			s.rules(&b.sc[k], &ps[k], &as[k])
 		}
+		// the Results' reasons and entities in one allocation each
+		nr, ne := 0, 0
 		for k := range as {
 			out[k] = s.decide(&b.sc[k], &as[k], &ps[k])
+			nr += len(out[k].Reasons)
+			ne += len(out[k].About)
+		}
+		reasons := make([]hark.Reason, nr)
+		var about []Entity
+		if ne > 0 {
+			about = make([]Entity, ne)
+		}
+		for k := range as {
+			r := &out[k]
+			nr, ne := len(r.Reasons), len(r.About)
+			r.own(reasons[:nr:nr], about[:ne:ne])
+			reasons, about = reasons[nr:], about[ne:]
 		}
 		posts, out = posts[n:], out[n:]
 	}

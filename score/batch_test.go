@@ -81,6 +81,21 @@ func TestScoreAllEqualsScore(t *testing.T) {
 	}
 }
 
+// The Results of one call share memory, but appending to one's Reasons or
+// About leaves the others alone.
+func TestScoreAllResultsApart(t *testing.T) {
+	s := newScorer(t)
+	posts := []hark.Post{post("my card was charged twice, refund please @acme"), post("the delivery app keeps crashing at checkout 😡")}
+	out := make([]Result, 2)
+	s.ScoreAll(posts, out)
+	want := s.Score(posts[1])
+	require.NotEmpty(t, out[0].Reasons)
+	require.NotEmpty(t, out[0].About)
+	_ = append(out[0].Reasons, hark.Reason{Code: "x"})
+	_ = append(out[0].About, Entity{Kind: "x"})
+	assert.Equal(t, want, out[1])
+}
+
 func TestScoreAllShortOut(t *testing.T) {
 	s := newScorer(t)
 	assert.Panics(t, func() { s.ScoreAll(make([]hark.Post, 3), make([]Result, 2)) })

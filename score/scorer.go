@@ -255,6 +255,8 @@ type scratch struct {
 	hits     []hit
 	sent     []sentAcc
 	reasons  []hark.Reason
+	top      []hark.Reason // the Result's reasons, until copied out
+	about    []Entity      // the Result's About, until copied out
 	hashed   []uint32
 	dense    [numDense]float32
 	probs    [8]float64
@@ -275,8 +277,21 @@ func (sc *scratch) lowOf(i int) []byte {
 func (s *Scorer) Score(p hark.Post) Result {
 	sc := s.pool.Get().(*scratch)
 	r := s.score(sc, &p)
+	r.own(make([]hark.Reason, len(r.Reasons)), make([]Entity, len(r.About)))
 	s.pool.Put(sc)
 	return r
+}
+
+// own copies r's Reasons and About, which decide leaves in a scratch's
+// memory, into reasons and about (of their lengths), so that r no longer
+// uses the scratch. A nil About stays nil.
+func (r *Result) own(reasons []hark.Reason, about []Entity) {
+	copy(reasons, r.Reasons)
+	r.Reasons = reasons
+	if r.About != nil {
+		copy(about, r.About)
+		r.About = about
+	}
 }
 
 // analysis carries what the rules found to the learned layer and the
@@ -1026,6 +1041,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 	res.Urgency = urg
 	res.UrgencyScore = round3(max(0, min(1, urgScore)))
 	res.Intent = intent
+	// both in sc's memory: the caller copies them out (see own)
 	res.About = s.about(sc)
 	res.Reasons = s.reasons(sc, a)
 	return res
@@ -1181,9 +1197,10 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 }
 
 // about lists the catalogue terms, brands and aspects the post names,
-// each once, in the order of their first mention.
+// each once, in the order of their first mention, in sc.about (nil if
+// none).
 func (s *Scorer) about(sc *scratch) []Entity {
-	var out []Entity
+	out := sc.about[:0]
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
 		if e.kind != ekEntity && (e.kind != ekAspect || s.insideName(sc, &h)) {
@@ -1192,15 +1209,16 @@ func (s *Scorer) about(sc *scratch) []Entity {
 		if slices.Contains(out, e.entity) {
 			continue
 		}
-		if out == nil {
-			out = make([]Entity, 0, 4)
-		}
 		out = append(out, e.entity)
+	}
+	sc.about = out
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
 
-// reasons gathers the evidence, strongest first, into one slice.
+// reasons gathers the evidence, strongest first, into sc.top.
 func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	text := a.text
 	for k := range sc.hits {
@@ -1263,7 +1281,8 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	}
 	rs := sc.reasons
 	sc.reasons = rs[:0]
-	return topReasons(rs, s.cfg.maxReason)
+	sc.top = topReasons(sc.top[:0], rs, s.cfg.maxReason)
+	return sc.top
 }
 
 // addReason appends a reason to sc.reasons. It is kept out of line: the
@@ -1275,11 +1294,11 @@ func (sc *scratch) addReason(code, span string, w float64) {
 	sc.reasons = append(sc.reasons, hark.Reason{Code: code, Span: span, Weight: w})
 }
 
-// topReasons returns the first k reasons of rs in a stable sort that puts
-// the meta reasons (truncation, language) first, then the strongest. It
-// keeps the best k seen so far in order, each new reason placed after
-// those that rank as high, so the work is linear in len(rs).
-func topReasons(rs []hark.Reason, k int) []hark.Reason {
+// topReasons appends to dst the first k reasons of rs in a stable sort
+// that puts the meta reasons (truncation, language) first, then the
+// strongest. It keeps the best k seen so far in order, each new reason
+// placed after those that rank as high, so the work is linear in len(rs).
+func topReasons(dst, rs []hark.Reason, k int) []hark.Reason {
 	k = min(len(rs), k)
 	// Rank indices rather than Reasons: shifting small integers is cheaper
 	// than shifting structs that hold strings.
@@ -1305,11 +1324,10 @@ func topReasons(rs []hark.Reason, k int) []hark.Reason {
 		}
 		idx[p], keys[p] = int32(i), key
 	}
-	out := make([]hark.Reason, len(idx))
-	for i, j := range idx {
-		out[i] = rs[j]
+	for _, j := range idx {
+		dst = append(dst, rs[j])
 	}
-	return out
+	return dst
 }
 
 // A reasonKey is what orders reasons.
