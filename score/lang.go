@@ -155,10 +155,11 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 			}
 		}
 	}
-	hl := baseLang(hint)
-	for i, code := range li.codes {
-		if code == hl {
-			score[i] += 1.0
+	if hl := baseLang(hint); hl != "" { // most posts declare no language
+		for i, code := range li.codes {
+			if code == hl {
+				score[i] += 1.0
+			}
 		}
 	}
 	best, second := -1, -1

@@ -313,6 +313,7 @@ type analysis struct {
 	negSum      float64
 	nPos, nNeg  int
 	nWords      int
+	upperWords  int // words in capitals
 	negations   int
 	contrast    bool
 	caps, elong bool
@@ -348,8 +349,9 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 	s.rules(sc, p, a)
 }
 
-// readWords truncates the text, splits it into tokens and looks its words
-// up: the first phase of analyze.
+// readWords truncates the text, splits it into tokens, looks their words
+// up, marks the negators and counts the words: the first phase of
+// analyze.
 func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
@@ -363,13 +365,28 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	a.text = text
 	sc.reasons = sc.reasons[:0]
 	sc.tokenize(text, s.lx)
+	lx := s.lx
+	words, upper := 0, 0
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		t.info = -1
-		if t.kind == tkWord || t.kind == tkTagPart {
-			t.info = s.lx.lookup(sc.low[t.ls:t.le])
+		if t.kind != tkWord && t.kind != tkTagPart {
+			continue
+		}
+		t.info = lx.lookup(sc.low[t.ls:t.le])
+		if t.kind == tkTagPart {
+			continue
+		}
+		words++
+		if t.flags&fCaps != 0 {
+			upper++
+		}
+		// a negator, or a word ending in "n't"
+		if t.info >= 0 && lx.infos[t.info].neg || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
+			t.flags |= fNeg
 		}
 	}
+	a.nWords, a.upperWords = words, upper
 }
 
 // language detects the post's language: the second phase of analyze.
@@ -509,22 +526,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	sure := a.langConf >= 0.5
 	toks := sc.toks
 	// is the post in mixed case? (capitals only emphasise then)
-	upperWords, words := 0, 0
-	for i := range toks {
-		t := &toks[i]
-		if t.kind == tkWord {
-			words++
-			if t.flags&fCaps != 0 {
-				upperWords++
-			}
-			// a negator, or a word ending in "n't"
-			if t.info >= 0 && lx.infos[t.info].neg || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
-				t.flags |= fNeg
-			}
-		}
-	}
-	a.nWords = words
-	mixed := upperWords > 0 && upperWords < words
+	mixed := a.upperWords > 0 && a.upperWords < a.nWords
 	nsent := 0
 	if len(toks) > 0 {
 		nsent = int(toks[len(toks)-1].sent) + 1
