@@ -472,11 +472,6 @@ type hit struct {
 	weak     bool // a weak cue the post does not support
 }
 
-// isMatchToken reports whether a token takes part in phrase matching.
-func isMatchToken(k tokKind) bool {
-	return k == tkWord || k == tkNum || k == tkTagPart || k == tkHandle
-}
-
 // run finds all phrase matches in the scratch's words (their phrase-word
 // IDs in sc.wid) (one per entry and
 // start position), appending to sc.hits. Phrases do not cross sentences.

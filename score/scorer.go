@@ -350,7 +350,8 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 }
 
 // readWords truncates the text, splits it into tokens, looks their words
-// up, marks the negators and counts the words: the first phase of
+// up, marks the negators, counts the words and lists those that take part
+// in phrase matching with their phrase-word IDs: the first phase of
 // analyze.
 func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
@@ -366,27 +367,69 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	sc.reasons = sc.reasons[:0]
 	sc.tokenize(text, s.lx)
 	lx := s.lx
-	words, upper := 0, 0
+	if n := len(sc.toks); cap(sc.words) < n {
+		n = max(n, 2*cap(sc.words))
+		sc.words = make([]int32, n)
+		sc.wspan = make([][2]int32, n)
+		sc.wid = make([][2]int32, n)
+		sc.wsent = make([]int32, n)
+	}
+	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
+	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
+	nw, nWords, upper := 0, 0, 0
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		t.info = -1
-		if t.kind != tkWord && t.kind != tkTagPart {
+		ls, le := t.ls, t.le
+		var id0, id1 int32 // phrase-word IDs of the stem and the lower form
+		switch t.kind {
+		case tkWord, tkTagPart:
+			t.info = lx.lookup(sc.low[ls:le])
+			if t.kind == tkWord {
+				nWords++
+				if t.flags&fCaps != 0 {
+					upper++
+				}
+				// a negator, or a word ending in "n't"
+				if t.info >= 0 && lx.infos[t.info].neg || (le-ls > 3 && sc.low[le-3] == 'n' && sc.low[le-2] == '\'' && sc.low[le-1] == 't') {
+					t.flags |= fNeg
+				}
+			}
+			if t.info >= 0 {
+				wi := &lx.infos[t.info]
+				id0, id1 = wi.spid, wi.pid
+			} else {
+				// not in the lexicon, so no phrase word; its stem may be
+				id0, id1 = -1, -1
+				if lw, st := sc.low[ls:le], stem(sc.low[ls:le]); len(lw) != len(st) && s.m.mayHave(st) {
+					id0 = lx.phraseID(st)
+				}
+			}
+		case tkNum, tkHandle:
+			if t.kind == tkHandle {
+				ls++
+			}
+			lw := sc.low[ls:le]
+			st := stem(lw)
+			id0 = -1
+			if s.m.mayHave(st) {
+				id0 = lx.phraseID(st)
+			}
+			id1 = id0
+			if len(lw) != len(st) {
+				id1 = -1
+				if s.m.mayHave(lw) {
+					id1 = lx.phraseID(lw)
+				}
+			}
+		default:
 			continue
 		}
-		t.info = lx.lookup(sc.low[t.ls:t.le])
-		if t.kind == tkTagPart {
-			continue
-		}
-		words++
-		if t.flags&fCaps != 0 {
-			upper++
-		}
-		// a negator, or a word ending in "n't"
-		if t.info >= 0 && lx.infos[t.info].neg || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
-			t.flags |= fNeg
-		}
+		words[nw], wspan[nw], wsent[nw], wid[nw] = int32(i), [2]int32{ls, le}, t.sent, [2]int32{id0, id1}
+		nw++
 	}
-	a.nWords, a.upperWords = words, upper
+	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
+	a.nWords, a.upperWords = nWords, upper
 }
 
 // language detects the post's language: the second phase of analyze.
@@ -407,60 +450,10 @@ func (s *Scorer) rules(sc *scratch, p *hark.Post, a *analysis) {
 	s.spamSignals(sc, a, p)
 }
 
-// findPhrases builds the word list and runs the phrase matcher; neutral
-// terms mask their tokens.
+// findPhrases runs the phrase matcher over the words readWords listed;
+// neutral terms mask their tokens.
 func (s *Scorer) findPhrases(sc *scratch, lang string) {
 	sc.hits = sc.hits[:0]
-	if n := len(sc.toks); cap(sc.words) < n {
-		n = max(n, 2*cap(sc.words))
-		sc.words = make([]int32, n)
-		sc.wspan = make([][2]int32, n)
-		sc.wid = make([][2]int32, n)
-		sc.wsent = make([]int32, n)
-	}
-	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
-	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
-	nw := 0
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		if !isMatchToken(t.kind) {
-			continue
-		}
-		ls, le := t.ls, t.le
-		if t.kind == tkHandle {
-			ls++
-		}
-		lw := sc.low[ls:le]
-		words[nw], wspan[nw], wsent[nw] = int32(i), [2]int32{ls, le}, t.sent
-		var a, b int32
-		switch {
-		case t.info >= 0:
-			wi := &s.lx.infos[t.info]
-			a, b = wi.spid, wi.pid
-		case t.kind == tkWord || t.kind == tkTagPart:
-			// not in the lexicon, so no phrase word; its stem may be
-			a, b = -1, -1
-			if st := stem(lw); len(lw) != len(st) && s.m.mayHave(st) {
-				a = s.lx.phraseID(st)
-			}
-		default:
-			st := stem(lw)
-			a = -1
-			if s.m.mayHave(st) {
-				a = s.lx.phraseID(st)
-			}
-			b = a
-			if len(lw) != len(st) {
-				b = -1
-				if s.m.mayHave(lw) {
-					b = s.lx.phraseID(lw)
-				}
-			}
-		}
-		wid[nw] = [2]int32{a, b}
-		nw++
-	}
-	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
 	s.m.run(sc, lang)
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
