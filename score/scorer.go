@@ -560,6 +560,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if ev != 0 {
 				sc.sent[t.sent].hasVal = true
 			}
+			// sarcasm marker (see below): an eye-roll
+			if w := sc.low[t.ls:t.le]; string(w) == "🙄" || string(w) == "🙃" {
+				a.sarcasm = true
+			}
 			continue
 		case tkEmoticon:
 			t.val = lx.emoticon[a.text[t.s:t.e]]
@@ -667,22 +671,19 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		t.val = v
 		sc.sent[t.sent].hasVal = true
-	}
-	// sarcasm: a marker plus complaint evidence turns positive words down.
-	// A marker is a sarcasm phrase, an eye-roll, or a sentence opened by a
-	// positive interjection set off by punctuation ("Great, ...").
-	for i := range toks {
-		t := &toks[i]
-		if t.kind == tkEmoji && (string(sc.low[t.ls:t.le]) == "🙄" || string(sc.low[t.ls:t.le]) == "🙃") {
-			a.sarcasm = true
-		}
-		if t.kind == tkWord && t.val > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
+		// sarcasm marker (see below): a sentence opened by a positive
+		// interjection set off by punctuation ("Great, ...")
+		if t.kind == tkWord && v > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
 			i+1 < len(toks) && toks[i+1].kind == tkPunct && toks[i+1].sent == t.sent {
 			if c := sc.low[toks[i+1].ls]; c == ',' || c == 0xe2 { // "Great, ..." "Perfect… "
 				a.sarcasmWeak = true
 			}
 		}
 	}
+	// sarcasm: a marker plus complaint evidence turns positive words down.
+	// A marker is a sarcasm phrase, an eye-roll, or a sentence opened by a
+	// positive interjection set off by punctuation ("Great, ..."); the last
+	// two are found in the pass above.
 	if slashS(a.text) {
 		a.sarcasm = true
 	}
