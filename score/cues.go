@@ -256,6 +256,14 @@ func (m *matcher) prefixPhrases(w []byte) []int32 {
 	}
 }
 
+// mayStartPrefix reports whether w (len(w) >= 3) may start a phrase whose
+// first word is a prefix (see prefixPhrases): most words do not, and are
+// told so inline.
+func (m *matcher) mayStartPrefix(w []byte) bool {
+	h := (px3(w) | 1<<24) * 0x9E3779B1
+	return m.pxBits[h>>26]&(1<<(h>>20&63)) != 0
+}
+
 func bloomHash(b []byte) uint32 {
 	h := uint32(2166136261)
 	for _, c := range b {
@@ -459,7 +467,7 @@ type firstEntry struct {
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
 // matcher.firstPx.
-func px3(w []byte) uint32 { return uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 }
+func px3(w []byte) uint32 { return uint32(w[2])<<16 | uint32(w[1])<<8 | uint32(w[0]) }
 
 // A hit is one phrase match: words [from, to) of scratch.words.
 type hit struct {
@@ -491,7 +499,7 @@ func (m *matcher) run(sc *scratch, lang string) {
 			m.tryFirst(sc, m.first[m.firstAt[b]:m.firstAt[b+1]], i, n0, n1, cur)
 		}
 		lw := sc.lowOf(i)
-		if len(lw) >= 3 {
+		if len(lw) >= 3 && m.mayStartPrefix(lw) {
 			for _, id := range m.prefixPhrases(lw) {
 				m.try(sc, id, i, cur, 0)
 			}
