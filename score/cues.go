@@ -492,11 +492,16 @@ func (m *matcher) run(sc *scratch, lang string) {
 		if i+1 < len(wid) && wsent[i+1] == wsent[i] {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
+		// many phrase words start no phrase: no call for them
 		if a >= 0 {
-			m.tryFirst(sc, m.first[m.firstAt[a]:m.firstAt[a+1]], i, n0, n1, cur)
+			if fes := m.first[m.firstAt[a]:m.firstAt[a+1]]; len(fes) > 0 {
+				m.tryFirst(sc, fes, i, n0, n1, cur)
+			}
 		}
 		if b >= 0 && b != a {
-			m.tryFirst(sc, m.first[m.firstAt[b]:m.firstAt[b+1]], i, n0, n1, cur)
+			if fes := m.first[m.firstAt[b]:m.firstAt[b+1]]; len(fes) > 0 {
+				m.tryFirst(sc, fes, i, n0, n1, cur)
+			}
 		}
 		lw := sc.lowOf(i)
 		if len(lw) >= 3 && m.mayStartPrefix(lw) {

@@ -57,13 +57,13 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 	var latin, other int
 	var script string
 	var scriptN int
-	for k := range sc.toks {
-		t := &sc.toks[k]
+	toks := sc.toks
+	if !sc.nonASCII { // plain ASCII: Latin letters, no diacritics, counted by readWords
+		latin, toks = sc.wordBytes, nil
+	}
+	for k := range toks {
+		t := &toks[k]
 		if t.kind != tkWord && t.kind != tkTagPart {
-			continue
-		}
-		if !sc.nonASCII { // plain ASCII: Latin letters, no diacritics
-			latin += int(t.e - t.s)
 			continue
 		}
 		if t.flags&fASCII != 0 { // an ASCII word: its letters are Latin

@@ -251,15 +251,16 @@ type scratch struct {
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 	wsent []int32    // sentence of each word
 
-	nonASCII bool // the text has a byte >= 0x80
-	hits     []hit
-	sent     []sentAcc
-	reasons  []hark.Reason
-	top      []hark.Reason // the Result's reasons, until copied out
-	about    []Entity      // the Result's About, until copied out
-	hashed   []uint32
-	dense    [numDense]float32
-	probs    [8]float64
+	nonASCII  bool // the text has a byte >= 0x80
+	wordBytes int  // the bytes of its word and hashtag-part tokens
+	hits      []hit
+	sent      []sentAcc
+	reasons   []hark.Reason
+	top       []hark.Reason // the Result's reasons, until copied out
+	about     []Entity      // the Result's About, until copied out
+	hashed    []uint32
+	dense     [numDense]float32
+	probs     [8]float64
 }
 
 type sentAcc struct {
@@ -376,7 +377,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	}
 	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
 	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
-	nw, nWords, upper := 0, 0, 0
+	nw, nWords, upper, wordBytes := 0, 0, 0, 0
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		t.info = -1
@@ -385,6 +386,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 		switch t.kind {
 		case tkWord, tkTagPart:
 			t.info = lx.lookup(sc.low[ls:le])
+			wordBytes += int(t.e - t.s)
 			if t.kind == tkWord {
 				nWords++
 				if t.flags&fCaps != 0 {
@@ -429,7 +431,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 		nw++
 	}
 	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
-	a.nWords, a.upperWords = nWords, upper
+	a.nWords, a.upperWords, sc.wordBytes = nWords, upper, wordBytes
 }
 
 // language detects the post's language: the second phase of analyze.
