@@ -126,32 +126,14 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 		}
 		return langUnd, 0
 	}
-	// function words and, for English, lexicon words
-	nwords := 0
-	for k := range sc.toks {
-		t := &sc.toks[k]
-		if t.kind != tkWord {
-			continue
-		}
-		nwords++
-		if t.info < 0 {
-			continue
-		}
-		wi := &lx.infos[t.info]
-		if b := uint32(wi.stop); b != 0 {
-			share := 1 / float64(bits.OnesCount32(b))
-			for ; b != 0; b &= b - 1 {
-				score[bits.TrailingZeros32(b)] += share
-			}
-			continue
-		}
-		if wi.has&1 != 0 {
-			score[0] += 0.5
-			continue
-		}
-		for k := 1; k < 5; k++ {
-			if wi.has&(1<<k) != 0 {
-				score[k] += 0.5
+	// function words and, for English, lexicon words (readWords added up
+	// those of a plain-ASCII post, whose letters add nothing above)
+	if !sc.nonASCII {
+		score = sc.langScore
+	} else {
+		for k := range sc.toks {
+			if t := &sc.toks[k]; t.kind == tkWord && t.info >= 0 {
+				lx.infos[t.info].addLangScore(&score)
 			}
 		}
 	}
@@ -199,6 +181,28 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 		return langUnd, 0.1
 	}
 	return li.codes[best], conf
+}
+
+// addLangScore adds to score what word wi says of the languages: a share
+// of one for each language it is a function word of, else one half for
+// each language whose lexicon has it (only English when English does).
+func (wi *wordInfo) addLangScore(score *[16]float64) {
+	if b := uint32(wi.stop); b != 0 {
+		share := 1 / float64(bits.OnesCount32(b))
+		for ; b != 0; b &= b - 1 {
+			score[bits.TrailingZeros32(b)] += share
+		}
+		return
+	}
+	if wi.has&1 != 0 {
+		score[0] += 0.5
+		return
+	}
+	for k := 1; k < 5; k++ {
+		if wi.has&(1<<k) != 0 {
+			score[k] += 0.5
+		}
+	}
 }
 
 func baseLang(tag string) string {

@@ -253,6 +253,9 @@ type scratch struct {
 
 	nonASCII  bool // the text has a byte >= 0x80
 	wordBytes int  // the bytes of its word and hashtag-part tokens
+	// langScore is what the words of a plain-ASCII text say of its
+	// language (see langID.detect)
+	langScore [16]float64
 	hits      []hit
 	sent      []sentAcc
 	reasons   []hark.Reason
@@ -378,6 +381,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
 	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
 	nw, nWords, upper, wordBytes := 0, 0, 0, 0
+	sc.langScore = [16]float64{}
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		t.info = -1
@@ -395,6 +399,9 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 				// a negator, or a word ending in "n't"
 				if t.info >= 0 && lx.infos[t.info].neg || (le-ls > 3 && sc.low[le-3] == 'n' && sc.low[le-2] == '\'' && sc.low[le-1] == 't') {
 					t.flags |= fNeg
+				}
+				if t.info >= 0 && !sc.nonASCII {
+					lx.infos[t.info].addLangScore(&sc.langScore)
 				}
 			}
 			if t.info >= 0 {
