@@ -354,9 +354,11 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 }
 
 // readWords truncates the text, splits it into tokens, looks their words
-// up, marks the negators, counts the words and lists those that take part
-// in phrase matching with their phrase-word IDs: the first phase of
-// analyze.
+// up, marks the negators, counts the words, notes what they say of the
+// language (of a plain-ASCII text), of the speaker and the addressee and of
+// questions, and lists those that take part in phrase matching with their
+// phrase-word IDs: the first phase of analyze, in one pass over the
+// tokens.
 func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
@@ -400,8 +402,18 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 				if t.info >= 0 && lx.infos[t.info].neg || (le-ls > 3 && sc.low[le-3] == 'n' && sc.low[le-2] == '\'' && sc.low[le-1] == 't') {
 					t.flags |= fNeg
 				}
-				if t.info >= 0 && !sc.nonASCII {
-					lx.infos[t.info].addLangScore(&sc.langScore)
+				if t.info >= 0 {
+					wi := &lx.infos[t.info]
+					if !sc.nonASCII {
+						wi.addLangScore(&sc.langScore)
+					}
+					// who speaks, to whom, and whether a sentence opens
+					// with a question word
+					a.first = a.first || wi.role&wFirst != 0
+					a.you = a.you || wi.role&wYou != 0
+					if wi.role&wQStart != 0 && (i == 0 || sc.toks[i-1].sent != t.sent || sc.toks[i-1].kind == tkHandle) {
+						a.qStart = true
+					}
 				}
 			}
 			if t.info >= 0 {
@@ -868,26 +880,6 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	// "anyone else locked out?"): an outage for many is critical
 	if blocked && a.cueUrg == 2 && many {
 		a.cueUrg = 3
-	}
-	// questions
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		if t.kind != tkWord {
-			continue
-		}
-		if t.info < 0 {
-			continue
-		}
-		role := s.lx.infos[t.info].role
-		if role&wFirst != 0 {
-			a.first = true
-		}
-		if role&wYou != 0 {
-			a.you = true
-		}
-		if role&wQStart != 0 && (i == 0 || sc.toks[i-1].sent != t.sent || (sc.toks[i-1].kind == tkHandle)) {
-			a.qStart = true
-		}
 	}
 }
 
