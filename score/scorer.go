@@ -261,6 +261,7 @@ type scratch struct {
 	reasons   []hark.Reason
 	top       []hark.Reason // the Result's reasons, until copied out
 	about     []Entity      // the Result's About, until copied out
+	contrasts []int32       // tokens of contrast words, for sentiment
 	hashed    []uint32
 	dense     [numDense]float32
 	probs     [8]float64
@@ -550,6 +551,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	}
 	sc.sent = sc.sent[:nsent]
 	clear(sc.sent)
+	contrasts := sc.contrasts[:0]
 	// first pass: raw valences with booster, negation, caps
 	for i := range toks {
 		t := &toks[i]
@@ -615,6 +617,9 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		if t.flags&fMasked != 0 {
 			continue
+		}
+		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrast != 0 {
+			contrasts = append(contrasts, int32(i)) // for the contrast pass below
 		}
 		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk, sure) {
 			continue
@@ -718,12 +723,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	// contrast within each sentence: its first contrast word only (which
 	// also keeps the work linear)
 	lastContrast := int32(-1)
-	for i := range toks {
+	for _, ci := range contrasts { // the words, not masked, with a contrast
+		i := int(ci)
 		t := &toks[i]
-		if t.kind != tkWord || t.flags&fMasked != 0 || t.sent == lastContrast {
-			continue
-		}
-		if t.info < 0 || lx.infos[t.info].contrast == 0 {
+		if t.sent == lastContrast {
 			continue
 		}
 		c := lx.infos[t.info].contrast
@@ -748,6 +751,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 		}
 	}
+	sc.contrasts = contrasts
 	// sums
 	var total float64
 	for i := range toks {
