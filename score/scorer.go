@@ -262,6 +262,7 @@ type scratch struct {
 	top       []hark.Reason // the Result's reasons, until copied out
 	about     []Entity      // the Result's About, until copied out
 	contrasts []int32       // tokens of contrast words, for sentiment
+	valued    []int32       // tokens given a valence by sentiment, in order
 	hashed    []uint32
 	dense     [numDense]float32
 	probs     [8]float64
@@ -552,6 +553,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	sc.sent = sc.sent[:nsent]
 	clear(sc.sent)
 	contrasts := sc.contrasts[:0]
+	valued := sc.valued[:0]
 	// first pass: raw valences with booster, negation, caps
 	for i := range toks {
 		t := &toks[i]
@@ -582,6 +584,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			t.val = ev
 			if ev != 0 {
 				sc.sent[t.sent].hasVal = true
+				valued = append(valued, int32(i))
 			}
 			// sarcasm marker (see below): an eye-roll
 			if w := sc.low[t.ls:t.le]; string(w) == "🙄" || string(w) == "🙃" {
@@ -600,6 +603,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 			if t.val != 0 {
 				sc.sent[t.sent].hasVal = true
+				valued = append(valued, int32(i))
 			}
 			continue
 		case tkHandle:
@@ -697,6 +701,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		t.val = v
 		sc.sent[t.sent].hasVal = true
+		valued = append(valued, int32(i))
 		// sarcasm marker (see below): a sentence opened by a positive
 		// interjection set off by punctuation ("Great, ...")
 		if t.kind == tkWord && v > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
@@ -751,10 +756,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 		}
 	}
-	sc.contrasts = contrasts
-	// sums
+	sc.contrasts, sc.valued = contrasts, valued
+	// sums (the contrast rules change no valence to or from zero)
 	var total float64
-	for i := range toks {
+	for _, i := range valued {
 		v := float64(toks[i].val)
 		if v == 0 {
 			continue
@@ -1248,7 +1253,7 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 			sc.addReason("neutral.term", span, 0)
 		}
 	}
-	for i := range sc.toks {
+	for _, i := range sc.valued {
 		t := &sc.toks[i]
 		if t.val == 0 {
 			continue
