@@ -41,7 +41,8 @@ func carePosts(b *testing.B) []hark.Post {
 }
 
 // BenchmarkScore scores the care posts, one op being the whole set, on one
-// goroutine and on GOMAXPROCS goroutines.
+// goroutine (post by post with Score, and all at once with ScoreAll) and
+// on GOMAXPROCS goroutines.
 func BenchmarkScore(b *testing.B) {
 	posts := carePosts(b)
 	s, err := New()
@@ -55,6 +56,14 @@ func BenchmarkScore(b *testing.B) {
 			for _, p := range posts {
 				n += s.Score(p).Urgency
 			}
+		}
+		b.ReportMetric(float64(b.N*len(posts))/b.Elapsed().Seconds(), "posts/s")
+	})
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		out := make([]Result, len(posts))
+		for b.Loop() {
+			s.ScoreAll(posts, out)
 		}
 		b.ReportMetric(float64(b.N*len(posts))/b.Elapsed().Seconds(), "posts/s")
 	})

@@ -263,6 +263,14 @@ func (m *matcher) prefixPhrases(w []byte) []int32 {
 	}
 }
 
+// mayStartPrefix reports whether w (len(w) >= 3) may start a phrase whose
+// first word is a prefix (see prefixPhrases): most words do not, and are
+// told so inline.
+func (m *matcher) mayStartPrefix(w []byte) bool {
+	h := (px3(w) | 1<<24) * 0x9E3779B1
+	return m.pxBits[h>>26]&(1<<(h>>20&63)) != 0
+}
+
 func bloomHash(b []byte) uint32 {
 	h := uint32(2166136261)
 	for _, c := range b {
@@ -466,7 +474,7 @@ type firstEntry struct {
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
 // matcher.firstPx.
-func px3(w []byte) uint32 { return uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 }
+func px3(w []byte) uint32 { return uint32(w[2])<<16 | uint32(w[1])<<8 | uint32(w[0]) }
 
 // A hit is one phrase match: words [from, to) of scratch.words.
 type hit struct {
@@ -477,11 +485,6 @@ type hit struct {
 	hypo     bool // a cue in an if-clause ("if my flight is cancelled")
 	named    bool // a cue inside an idiom, neutral term or catalogue name
 	weak     bool // a weak cue the post does not support
-}
-
-// isMatchToken reports whether a token takes part in phrase matching.
-func isMatchToken(k tokKind) bool {
-	return k == tkWord || k == tkNum || k == tkTagPart || k == tkHandle
 }
 
 // run finds all phrase matches in the scratch's words (their phrase-word
@@ -496,14 +499,19 @@ func (m *matcher) run(sc *scratch, lang string) {
 		if i+1 < len(wid) && wsent[i+1] == wsent[i] {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
 		}
+		// many phrase words start no phrase: no call for them
 		if a >= 0 {
-			m.tryFirst(sc, m.first[m.firstAt[a]:m.firstAt[a+1]], i, n0, n1, cur)
+			if fes := m.first[m.firstAt[a]:m.firstAt[a+1]]; len(fes) > 0 {
+				m.tryFirst(sc, fes, i, n0, n1, cur)
+			}
 		}
 		if b >= 0 && b != a {
-			m.tryFirst(sc, m.first[m.firstAt[b]:m.firstAt[b+1]], i, n0, n1, cur)
+			if fes := m.first[m.firstAt[b]:m.firstAt[b+1]]; len(fes) > 0 {
+				m.tryFirst(sc, fes, i, n0, n1, cur)
+			}
 		}
 		lw := sc.lowOf(i)
-		if len(lw) >= 3 {
+		if len(lw) >= 3 && m.mayStartPrefix(lw) {
 			for _, id := range m.prefixPhrases(lw) {
 				m.try(sc, id, i, cur, 0)
 			}

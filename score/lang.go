@@ -57,13 +57,13 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 	var latin, other int
 	var script string
 	var scriptN int
-	for k := range sc.toks {
-		t := &sc.toks[k]
+	toks := sc.toks
+	if !sc.nonASCII { // plain ASCII: Latin letters, no diacritics, counted by readWords
+		latin, toks = sc.wordBytes, nil
+	}
+	for k := range toks {
+		t := &toks[k]
 		if t.kind != tkWord && t.kind != tkTagPart {
-			continue
-		}
-		if !sc.nonASCII { // plain ASCII: Latin letters, no diacritics
-			latin += int(t.e - t.s)
 			continue
 		}
 		if t.flags&fASCII != 0 { // an ASCII word: its letters are Latin
@@ -126,39 +126,22 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 		}
 		return langUnd, 0
 	}
-	// function words and, for English, lexicon words
-	nwords := 0
-	for k := range sc.toks {
-		t := &sc.toks[k]
-		if t.kind != tkWord {
-			continue
-		}
-		nwords++
-		if t.info < 0 {
-			continue
-		}
-		wi := &lx.infos[t.info]
-		if b := uint32(wi.stop); b != 0 {
-			share := 1 / float64(bits.OnesCount32(b))
-			for ; b != 0; b &= b - 1 {
-				score[bits.TrailingZeros32(b)] += share
-			}
-			continue
-		}
-		if wi.has&1 != 0 {
-			score[0] += 0.5
-			continue
-		}
-		for k := 1; k < 5; k++ {
-			if wi.has&(1<<k) != 0 {
-				score[k] += 0.5
+	// function words and, for English, lexicon words (readWords added up
+	// those of a plain-ASCII post, whose letters add nothing above)
+	if !sc.nonASCII {
+		score = sc.langScore
+	} else {
+		for k := range sc.toks {
+			if t := &sc.toks[k]; t.kind == tkWord && t.info >= 0 {
+				lx.infos[t.info].addLangScore(&score)
 			}
 		}
 	}
-	hl := baseLang(hint)
-	for i, code := range li.codes {
-		if code == hl {
-			score[i] += 1.0
+	if hl := baseLang(hint); hl != "" { // most posts declare no language
+		for i, code := range li.codes {
+			if code == hl {
+				score[i] += 1.0
+			}
 		}
 	}
 	best, second := -1, -1
@@ -198,6 +181,28 @@ func (li *langID) detect(sc *scratch, text string, lx *lexicon, hint string) (st
 		return langUnd, 0.1
 	}
 	return li.codes[best], conf
+}
+
+// addLangScore adds to score what word wi says of the languages: a share
+// of one for each language it is a function word of, else one half for
+// each language whose lexicon has it (only English when English does).
+func (wi *wordInfo) addLangScore(score *[16]float64) {
+	if b := uint32(wi.stop); b != 0 {
+		share := 1 / float64(bits.OnesCount32(b))
+		for ; b != 0; b &= b - 1 {
+			score[bits.TrailingZeros32(b)] += share
+		}
+		return
+	}
+	if wi.has&1 != 0 {
+		score[0] += 0.5
+		return
+	}
+	for k := 1; k < 5; k++ {
+		if wi.has&(1<<k) != 0 {
+			score[k] += 0.5
+		}
+	}
 }
 
 func baseLang(tag string) string {

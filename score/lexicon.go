@@ -240,11 +240,22 @@ func head8(w []byte) uint64 {
 	return 0
 }
 
+// wordHash is the table's hash of w, whose first eight bytes are head.
+// Most words are eight bytes or shorter: their hash is made inline.
 func wordHash(head uint64, w []byte) uint64 {
-	const k = 0x9E3779B97F4A7C15
-	h := (head ^ uint64(len(w))) * k
+	if len(w) > 8 {
+		return wordHashLong(head, w)
+	}
+	return (head ^ uint64(len(w))) * wordHashK
+}
+
+const wordHashK = 0x9E3779B97F4A7C15
+
+// wordHashLong is wordHash of a word longer than eight bytes.
+func wordHashLong(head uint64, w []byte) uint64 {
+	h := (head ^ uint64(len(w))) * wordHashK
 	for i := 8; i < len(w); i += 8 {
-		h = (h ^ h>>29 ^ head8(w[i:])) * k
+		h = (h ^ h>>29 ^ head8(w[i:])) * wordHashK
 	}
 	return h
 }

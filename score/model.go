@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/harkhq/hark"
 )
@@ -280,10 +281,17 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	d[37] = b2f(a.compound > 0.05) - b2f(a.compound < -0.05)
 	d[38] = float32(a.weakUrg) / 3
 	for i, f := range a.family {
-		d[39+i] = float32(min(f, 4) / 2)
+		if f > 4 { // min(f, 4) without its NaN and signed-zero cases, which f > 4 leaves alone too
+			f = 4
+		}
+		d[39+i] = float32(f / 2)
 	}
-	// sparse: words, negated words, word pairs, emoji
-	sc.hashed = sc.hashed[:0]
+	// sparse: words, negated words, word pairs, emoji. A token adds two
+	// features at most: room is made first, so that the loop makes no call
+	// (and keeps its variables in registers).
+	hs := slices.Grow(sc.hashed[:0], 2*len(sc.toks))
+	hs = hs[:2*len(sc.toks)]
+	n := 0
 	var prev uint32
 	havePrev := false
 	negLeft := 0
@@ -300,12 +308,13 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			negLeft = 0
 			continue
 		case tkHandle:
-			h := hashBytes(1, []byte("@user"))
-			sc.hashed = append(sc.hashed, h)
+			hs[n] = hashBytes(1, []byte("@user"))
+			n++
 			havePrev = false
 			continue
 		case tkURL:
-			sc.hashed = append(sc.hashed, hashBytes(1, []byte("<url>")))
+			hs[n] = hashBytes(1, []byte("<url>"))
+			n++
 			havePrev = false
 			continue
 		default:
@@ -328,19 +337,22 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			h = hashBytes(1, w)
 		}
 		if negLeft > 0 {
-			sc.hashed = append(sc.hashed, hashBytes(2, w))
+			hs[n] = hashBytes(2, w)
 			negLeft--
 		} else {
-			sc.hashed = append(sc.hashed, h)
+			hs[n] = h
 		}
+		n++
 		if havePrev {
-			sc.hashed = append(sc.hashed, (prev*16777619)^h^0x9e3779b9)
+			hs[n] = (prev * 16777619) ^ h ^ 0x9e3779b9
+			n++
 		}
 		prev, havePrev = h, true
 		if t.flags&fNeg != 0 {
 			negLeft = 3
 		}
 	}
+	sc.hashed = hs[:n]
 }
 
 // log1pSmall holds math.Log1p of the small counts the features take.

@@ -3,6 +3,9 @@ package score
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -425,5 +428,34 @@ func TestSlashS(t *testing.T) {
 			}
 			require.Equal(t, ref(string(b)), slashS(string(b)), "%q", b)
 		}
+	}
+}
+
+// intentOf picks what the argmax of the intent head's softmax picks, ties,
+// near ties and outputs that are not finite included.
+func TestIntentOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	p := make([]float64, len(intents))
+	for n := range 20000 {
+		var raw [numOut]float32
+		for c := range raw {
+			raw[c] = float32(rng.NormFloat64() * 3)
+		}
+		out := raw[headOff[headIntent]:][:len(intents)]
+		switch n % 5 {
+		case 1: // a tie for the top
+			out[rng.IntN(8)] = slices.Max(out)
+		case 2: // a near tie, a float32 step or two apart
+			b := slices.Index(out, slices.Max(out))
+			out[(b+1+rng.IntN(7))%8] = math.Nextafter32(math.Nextafter32(out[b], -1), -1)
+		case 3: // tiny outputs
+			for c := range out {
+				out[c] *= 1e-30
+			}
+		case 4:
+			out[rng.IntN(8)] = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}[rng.IntN(3)]
+		}
+		want := argmax(softmax(&raw, headIntent, slices.Clone(p)))
+		require.Equal(t, want, intentOf(&raw, p), "%v", out)
 	}
 }

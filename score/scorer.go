@@ -20,7 +20,9 @@ type Scorer struct {
 	m     *matcher
 	model *Model
 	cfg   config
-	pool  sync.Pool
+	pool  sync.Pool // of *scratch, for Score
+	// batches is a pool of *batch, for ScoreAll
+	batches sync.Pool
 }
 
 // New returns a Scorer with the built-in lexicons, cues and learned layer,
@@ -60,6 +62,7 @@ func New(opts ...Option) (*Scorer, error) {
 		return nil, fmt.Errorf("score: model has %d dense features, this version computes %d: re-fit it", s.model.Dense, numDense)
 	}
 	s.pool.New = func() any { return new(scratch) }
+	s.batches.New = func() any { return new(batch) }
 	return s, nil
 }
 
@@ -247,14 +250,23 @@ type scratch struct {
 	wspan [][2]int32 // lower form start, end (in low)
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 	wsent []int32    // sentence of each word
+	negs  []int32    // tokens that negate in some language (see wordInfo.negIn)
 
-	nonASCII bool // the text has a byte >= 0x80
-	hits     []hit
-	sent     []sentAcc
-	reasons  []hark.Reason
-	hashed   []uint32
-	dense    [numDense]float32
-	probs    [8]float64
+	nonASCII  bool // the text has a byte >= 0x80
+	wordBytes int  // the bytes of its word and hashtag-part tokens
+	// langScore is what the words of a plain-ASCII text say of its
+	// language (see langID.detect)
+	langScore [16]float64
+	hits      []hit
+	sent      []sentAcc
+	reasons   []hark.Reason
+	top       []hark.Reason // the Result's reasons, until copied out
+	about     []Entity      // the Result's About, until copied out
+	contrasts []int32       // tokens of contrast words, for sentiment
+	valued    []int32       // tokens given a valence by sentiment, in order
+	hashed    []uint32
+	dense     [numDense]float32
+	probs     [8]float64
 }
 
 type sentAcc struct {
@@ -272,8 +284,21 @@ func (sc *scratch) lowOf(i int) []byte {
 func (s *Scorer) Score(p hark.Post) Result {
 	sc := s.pool.Get().(*scratch)
 	r := s.score(sc, &p)
+	r.own(make([]hark.Reason, len(r.Reasons)), make([]Entity, len(r.About)))
 	s.pool.Put(sc)
 	return r
+}
+
+// own copies r's Reasons and About, which decide leaves in a scratch's
+// memory, into reasons and about (of their lengths), so that r no longer
+// uses the scratch. A nil About stays nil.
+func (r *Result) own(reasons []hark.Reason, about []Entity) {
+	copy(reasons, r.Reasons)
+	r.Reasons = reasons
+	if r.About != nil {
+		copy(about, r.About)
+		r.About = about
+	}
 }
 
 // analysis carries what the rules found to the learned layer and the
@@ -295,6 +320,7 @@ type analysis struct {
 	negSum      float64
 	nPos, nNeg  int
 	nWords      int
+	upperWords  int // words in capitals
 	negations   int
 	contrast    bool
 	caps, elong bool
@@ -319,12 +345,24 @@ type analysis struct {
 func (s *Scorer) score(sc *scratch, p *hark.Post) Result {
 	var a analysis
 	s.analyze(sc, p, &a)
-	return s.decide(sc, &a, *p)
+	return s.decide(sc, &a, p)
 }
 
 // analyze runs the rules: tokens, language, phrases, sentiment, cues,
 // spam. a is the zero analysis, filled in place (it is large).
 func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
+	s.readWords(sc, p, a)
+	s.language(sc, p, a)
+	s.rules(sc, p, a)
+}
+
+// readWords truncates the text, splits it into tokens, looks their words
+// up, marks the negators, counts the words, notes what they say of the
+// language (of a plain-ASCII text), of the speaker and the addressee and of
+// questions, and lists those that take part in phrase matching with their
+// phrase-word IDs: the first phase of analyze, in one pass over the
+// tokens.
+func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 	text := p.Text
 	if len(text) > s.cfg.maxBytes {
 		cut := s.cfg.maxBytes
@@ -337,14 +375,101 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 	a.text = text
 	sc.reasons = sc.reasons[:0]
 	sc.tokenize(text, s.lx)
+	lx := s.lx
+	if n := len(sc.toks); cap(sc.words) < n {
+		n = max(n, 2*cap(sc.words))
+		sc.words = make([]int32, n)
+		sc.wspan = make([][2]int32, n)
+		sc.wid = make([][2]int32, n)
+		sc.wsent = make([]int32, n)
+	}
+	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
+	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
+	nw, nWords, upper, wordBytes := 0, 0, 0, 0
+	sc.negs = sc.negs[:0]
+	sc.langScore = [16]float64{}
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		t.info = -1
-		if t.kind == tkWord || t.kind == tkTagPart {
-			t.info = s.lx.lookup(sc.low[t.ls:t.le])
+		ls, le := t.ls, t.le
+		var id0, id1 int32 // phrase-word IDs of the stem and the lower form
+		switch t.kind {
+		case tkWord, tkTagPart:
+			t.info = lx.lookup(sc.low[ls:le])
+			wordBytes += int(t.e - t.s)
+			if t.kind == tkWord {
+				nWords++
+				if t.flags&fCaps != 0 {
+					upper++
+				}
+				// a word ending in "n't", or a negator of some language:
+				// whether it negates in this post's language is settled
+				// once the language is known (sentiment)
+				if le-ls > 3 && sc.low[le-3] == 'n' && sc.low[le-2] == '\'' && sc.low[le-1] == 't' {
+					t.flags |= fNeg
+				} else if t.info >= 0 && lx.infos[t.info].negIn != 0 {
+					t.flags |= fNeg
+					sc.negs = append(sc.negs, int32(i))
+				}
+				if t.info >= 0 {
+					wi := &lx.infos[t.info]
+					if !sc.nonASCII {
+						wi.addLangScore(&sc.langScore)
+					}
+					// who speaks, to whom, and whether a sentence opens
+					// with a question word
+					a.first = a.first || wi.role&wFirst != 0
+					a.you = a.you || wi.role&wYou != 0
+					if wi.role&wQStart != 0 && (i == 0 || sc.toks[i-1].sent != t.sent || sc.toks[i-1].kind == tkHandle) {
+						a.qStart = true
+					}
+				}
+			}
+			if t.info >= 0 {
+				wi := &lx.infos[t.info]
+				id0, id1 = wi.spid, wi.pid
+			} else {
+				// not in the lexicon, so no phrase word; its stem may be
+				id0, id1 = -1, -1
+				if lw, st := sc.low[ls:le], stem(sc.low[ls:le]); len(lw) != len(st) && s.m.mayHave(st) {
+					id0 = lx.phraseID(st)
+				}
+			}
+		case tkNum, tkHandle:
+			if t.kind == tkHandle {
+				ls++
+			}
+			lw := sc.low[ls:le]
+			st := stem(lw)
+			id0 = -1
+			if s.m.mayHave(st) {
+				id0 = lx.phraseID(st)
+			}
+			id1 = id0
+			if len(lw) != len(st) {
+				id1 = -1
+				if s.m.mayHave(lw) {
+					id1 = lx.phraseID(lw)
+				}
+			}
+		default:
+			continue
 		}
+		words[nw], wspan[nw], wsent[nw], wid[nw] = int32(i), [2]int32{ls, le}, t.sent, [2]int32{id0, id1}
+		nw++
 	}
-	a.lang, a.langConf = s.li.detect(sc, text, s.lx, p.Lang)
+	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
+	a.nWords, a.upperWords, sc.wordBytes = nWords, upper, wordBytes
+}
+
+// language detects the post's language: the second phase of analyze.
+func (s *Scorer) language(sc *scratch, p *hark.Post, a *analysis) {
+	a.lang, a.langConf = s.li.detect(sc, a.text, s.lx, p.Lang)
+}
+
+// rules runs the phrase matcher, the sentiment rules, the cues and the
+// spam estimate: the last phase of analyze.
+func (s *Scorer) rules(sc *scratch, p *hark.Post, a *analysis) {
 	slang := a.lang
 	if slang == langUnd {
 		slang = langEN
@@ -355,60 +480,10 @@ func (s *Scorer) analyze(sc *scratch, p *hark.Post, a *analysis) {
 	s.spamSignals(sc, a, p)
 }
 
-// findPhrases builds the word list and runs the phrase matcher; neutral
-// terms mask their tokens.
+// findPhrases runs the phrase matcher over the words readWords listed;
+// neutral terms mask their tokens.
 func (s *Scorer) findPhrases(sc *scratch, lang string) {
 	sc.hits = sc.hits[:0]
-	if n := len(sc.toks); cap(sc.words) < n {
-		n = max(n, 2*cap(sc.words))
-		sc.words = make([]int32, n)
-		sc.wspan = make([][2]int32, n)
-		sc.wid = make([][2]int32, n)
-		sc.wsent = make([]int32, n)
-	}
-	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
-	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
-	nw := 0
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		if !isMatchToken(t.kind) {
-			continue
-		}
-		ls, le := t.ls, t.le
-		if t.kind == tkHandle {
-			ls++
-		}
-		lw := sc.low[ls:le]
-		words[nw], wspan[nw], wsent[nw] = int32(i), [2]int32{ls, le}, t.sent
-		var a, b int32
-		switch {
-		case t.info >= 0:
-			wi := &s.lx.infos[t.info]
-			a, b = wi.spid, wi.pid
-		case t.kind == tkWord || t.kind == tkTagPart:
-			// not in the lexicon, so no phrase word; its stem may be
-			a, b = -1, -1
-			if st := stem(lw); len(lw) != len(st) && s.m.mayHave(st) {
-				a = s.lx.phraseID(st)
-			}
-		default:
-			st := stem(lw)
-			a = -1
-			if s.m.mayHave(st) {
-				a = s.lx.phraseID(st)
-			}
-			b = a
-			if len(lw) != len(st) {
-				b = -1
-				if s.m.mayHave(lw) {
-					b = s.lx.phraseID(lw)
-				}
-			}
-		}
-		wid[nw] = [2]int32{a, b}
-		nw++
-	}
-	sc.words, sc.wspan, sc.wid, sc.wsent = words[:nw], wspan[:nw], wid[:nw], wsent[:nw]
 	s.m.run(sc, lang)
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
@@ -473,23 +548,13 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	lk := langIndex(lang)
 	sure := a.langConf >= 0.5
 	toks := sc.toks
-	// is the post in mixed case? (capitals only emphasise then)
-	upperWords, words := 0, 0
-	for i := range toks {
-		t := &toks[i]
-		if t.kind == tkWord {
-			words++
-			if t.flags&fCaps != 0 {
-				upperWords++
-			}
-			// a negator, or a word ending in "n't"
-			if t.info >= 0 && lx.infos[t.info].negates(lk, sure) || (t.le-t.ls > 3 && sc.low[t.le-3] == 'n' && sc.low[t.le-2] == '\'' && sc.low[t.le-1] == 't') {
-				t.flags |= fNeg
-			}
+	for _, i := range sc.negs {
+		if t := &toks[i]; !lx.infos[t.info].negates(lk, sure) {
+			t.flags &^= fNeg
 		}
 	}
-	a.nWords = words
-	mixed := upperWords > 0 && upperWords < words
+	// is the post in mixed case? (capitals only emphasise then)
+	mixed := a.upperWords > 0 && a.upperWords < a.nWords
 	nsent := 0
 	if len(toks) > 0 {
 		nsent = int(toks[len(toks)-1].sent) + 1
@@ -499,6 +564,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	}
 	sc.sent = sc.sent[:nsent]
 	clear(sc.sent)
+	contrasts := sc.contrasts[:0]
+	valued := sc.valued[:0]
 	// first pass: raw valences with booster, negation, caps
 	for i := range toks {
 		t := &toks[i]
@@ -529,6 +596,11 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			t.val = ev
 			if ev != 0 {
 				sc.sent[t.sent].hasVal = true
+				valued = append(valued, int32(i))
+			}
+			// sarcasm marker (see below): an eye-roll
+			if w := sc.low[t.ls:t.le]; string(w) == "🙄" || string(w) == "🙃" {
+				a.sarcasm = true
 			}
 			continue
 		case tkEmoticon:
@@ -543,6 +615,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 			if t.val != 0 {
 				sc.sent[t.sent].hasVal = true
+				valued = append(valued, int32(i))
 			}
 			continue
 		case tkHandle:
@@ -560,6 +633,9 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		if t.flags&fMasked != 0 {
 			continue
+		}
+		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrast != 0 {
+			contrasts = append(contrasts, int32(i)) // for the contrast pass below
 		}
 		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk, sure) {
 			continue
@@ -637,22 +713,20 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		}
 		t.val = v
 		sc.sent[t.sent].hasVal = true
-	}
-	// sarcasm: a marker plus complaint evidence turns positive words down.
-	// A marker is a sarcasm phrase, an eye-roll, or a sentence opened by a
-	// positive interjection set off by punctuation ("Great, ...").
-	for i := range toks {
-		t := &toks[i]
-		if t.kind == tkEmoji && (string(sc.low[t.ls:t.le]) == "🙄" || string(sc.low[t.ls:t.le]) == "🙃") {
-			a.sarcasm = true
-		}
-		if t.kind == tkWord && t.val > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
+		valued = append(valued, int32(i))
+		// sarcasm marker (see below): a sentence opened by a positive
+		// interjection set off by punctuation ("Great, ...")
+		if t.kind == tkWord && v > 1 && (i == 0 || toks[i-1].sent != t.sent || toks[i-1].kind == tkHandle) &&
 			i+1 < len(toks) && toks[i+1].kind == tkPunct && toks[i+1].sent == t.sent {
 			if c := sc.low[toks[i+1].ls]; c == ',' || c == 0xe2 { // "Great, ..." "Perfect… "
 				a.sarcasmWeak = true
 			}
 		}
 	}
+	// sarcasm: a marker plus complaint evidence turns positive words down.
+	// A marker is a sarcasm phrase, an eye-roll, or a sentence opened by a
+	// positive interjection set off by punctuation ("Great, ..."); the last
+	// two are found in the pass above.
 	if slashS(a.text) {
 		a.sarcasm = true
 	}
@@ -666,12 +740,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 	// contrast within each sentence: its first contrast word only (which
 	// also keeps the work linear)
 	lastContrast := int32(-1)
-	for i := range toks {
+	for _, ci := range contrasts { // the words, not masked, with a contrast
+		i := int(ci)
 		t := &toks[i]
-		if t.kind != tkWord || t.flags&fMasked != 0 || t.sent == lastContrast {
-			continue
-		}
-		if t.info < 0 || lx.infos[t.info].contrast == 0 {
+		if t.sent == lastContrast {
 			continue
 		}
 		c := lx.infos[t.info].contrast
@@ -696,9 +768,10 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			}
 		}
 	}
-	// sums
+	sc.contrasts, sc.valued = contrasts, valued
+	// sums (the contrast rules change no valence to or from zero)
 	var total float64
-	for i := range toks {
+	for _, i := range valued {
 		v := float64(toks[i].val)
 		if v == 0 {
 			continue
@@ -838,26 +911,6 @@ func (s *Scorer) cueSignals(sc *scratch, a *analysis) {
 	if vulnerable && a.cueUrg == 2 && (blocked || a.weakUrg == 3) {
 		a.cueUrg = 3
 	}
-	// questions
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		if t.kind != tkWord {
-			continue
-		}
-		if t.info < 0 {
-			continue
-		}
-		role := s.lx.infos[t.info].role
-		if role&wFirst != 0 {
-			a.first = true
-		}
-		if role&wYou != 0 {
-			a.you = true
-		}
-		if role&wQStart != 0 && (i == 0 || sc.toks[i-1].sent != t.sent || (sc.toks[i-1].kind == tkHandle)) {
-			a.qStart = true
-		}
-	}
 }
 
 // spamSignals estimates how likely the post is spam or from a bot.
@@ -888,7 +941,7 @@ func (s *Scorer) spamSignals(sc *scratch, a *analysis, p *hark.Post) {
 
 // decide turns the analysis into a Result, with the learned layer when
 // there is one.
-func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
+func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 	res := Result{Language: a.lang, Spam: round3(a.spam)}
 	supported := isSupported(a.lang)
 	und := a.lang == langUnd
@@ -899,7 +952,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 		sc.addReason("sarcasm", "", round3(sent-a.ruleSent))
 	}
 	label, conf := labelOf(sent)
-	urg, urgScore := s.ruleUrgency(a, sent, p)
+	urg, urgScore := s.ruleUrgency(a, sent)
 	intent := s.ruleIntent(a, sent, urg)
 	if s.model != nil && (supported || und) {
 		s.features(sc, a)
@@ -947,8 +1000,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 			urg = lvl
 		}
 		if m.has(headIntent) {
-			pr := softmax(&raw, headIntent, sc.probs[:8])
-			intent = intents[argmax(pr)]
+			intent = intents[intentOf(&raw, sc.probs[:len(intents)])]
 		}
 	}
 	// sentiment sign agrees with the label
@@ -1016,6 +1068,7 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p hark.Post) Result {
 	res.Urgency = urg
 	res.UrgencyScore = round3(max(0, min(1, urgScore)))
 	res.Intent = intent
+	// both in sc's memory: the caller copies them out (see own)
 	res.About = s.about(sc)
 	res.Reasons = s.reasons(sc, a)
 	return res
@@ -1083,10 +1136,32 @@ func argmax(p []float64) int {
 	return b
 }
 
+// intentOf returns the index of the most probable intent, as the argmax of
+// the intent head's softmax (computed in p) would. The softmax keeps the
+// order of the outputs, so the largest output is that intent, and no
+// exponential is needed; only when another output is so close to it that
+// their probabilities could round to the same value does the softmax
+// decide, as it does when the outputs are not all finite.
+func intentOf(raw *[numOut]float32, p []float64) int {
+	out := raw[headOff[headIntent]:][:len(p)]
+	b := 0
+	for i := range out {
+		if out[i] > out[b] {
+			b = i
+		}
+	}
+	for i := range out {
+		if i != b && !(out[b]-out[i] > 1e-6*(1+abs32(out[b]))) { // NaN and Inf too
+			return argmax(softmax(raw, headIntent, p))
+		}
+	}
+	return b
+}
+
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // ruleUrgency is the urgency the cues and the sentiment support.
-func (s *Scorer) ruleUrgency(a *analysis, sent float64, p hark.Post) (int, float64) {
+func (s *Scorer) ruleUrgency(a *analysis, sent float64) (int, float64) {
 	lvl := a.cueUrg
 	if lvl == 3 && sent > 0.3 && a.negSum == 0 {
 		lvl = 1 // "this song is on fire": no complaint
@@ -1149,9 +1224,10 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 }
 
 // about lists the catalogue terms, brands and aspects the post names,
-// each once, in the order of their first mention.
+// each once, in the order of their first mention, in sc.about (nil if
+// none).
 func (s *Scorer) about(sc *scratch) []Entity {
-	var out []Entity
+	out := sc.about[:0]
 	for _, h := range sc.hits {
 		e := &s.m.entries[h.entry]
 		if e.kind != ekEntity && (e.kind != ekAspect || s.insideName(sc, &h)) {
@@ -1160,15 +1236,16 @@ func (s *Scorer) about(sc *scratch) []Entity {
 		if slices.Contains(out, e.entity) {
 			continue
 		}
-		if out == nil {
-			out = make([]Entity, 0, 4)
-		}
 		out = append(out, e.entity)
+	}
+	sc.about = out
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
 
-// reasons gathers the evidence, strongest first, into one slice.
+// reasons gathers the evidence, strongest first, into sc.top.
 func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	text := a.text
 	for k := range sc.hits {
@@ -1197,7 +1274,7 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 			sc.addReason("neutral.term", span, 0)
 		}
 	}
-	for i := range sc.toks {
+	for _, i := range sc.valued {
 		t := &sc.toks[i]
 		if t.val == 0 {
 			continue
@@ -1231,7 +1308,8 @@ func (s *Scorer) reasons(sc *scratch, a *analysis) []hark.Reason {
 	}
 	rs := sc.reasons
 	sc.reasons = rs[:0]
-	return topReasons(rs, s.cfg.maxReason)
+	sc.top = topReasons(sc.top[:0], rs, s.cfg.maxReason)
+	return sc.top
 }
 
 // addReason appends a reason to sc.reasons. It is kept out of line: the
@@ -1243,11 +1321,11 @@ func (sc *scratch) addReason(code, span string, w float64) {
 	sc.reasons = append(sc.reasons, hark.Reason{Code: code, Span: span, Weight: w})
 }
 
-// topReasons returns the first k reasons of rs in a stable sort that puts
-// the meta reasons (truncation, language) first, then the strongest. It
-// keeps the best k seen so far in order, each new reason placed after
-// those that rank as high, so the work is linear in len(rs).
-func topReasons(rs []hark.Reason, k int) []hark.Reason {
+// topReasons appends to dst the first k reasons of rs in a stable sort
+// that puts the meta reasons (truncation, language) first, then the
+// strongest. It keeps the best k seen so far in order, each new reason
+// placed after those that rank as high, so the work is linear in len(rs).
+func topReasons(dst, rs []hark.Reason, k int) []hark.Reason {
 	k = min(len(rs), k)
 	// Rank indices rather than Reasons: shifting small integers is cheaper
 	// than shifting structs that hold strings.
@@ -1273,11 +1351,10 @@ func topReasons(rs []hark.Reason, k int) []hark.Reason {
 		}
 		idx[p], keys[p] = int32(i), key
 	}
-	out := make([]hark.Reason, len(idx))
-	for i, j := range idx {
-		out[i] = rs[j]
+	for _, j := range idx {
+		dst = append(dst, rs[j])
 	}
-	return out
+	return dst
 }
 
 // A reasonKey is what orders reasons.

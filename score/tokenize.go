@@ -1,6 +1,8 @@
 package score
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -249,6 +251,51 @@ func (sc *scratch) scanASCIIWord(text string, i int, sent int32) int {
 	run := 0
 	var flags uint8
 	j := i
+	// eight bytes at a time while eight remain: most words end within the
+	// first eight, found without a branch per byte
+	var last uint64 // the eight bytes before, lower-cased (none: zeros)
+	for j+8 <= len(text) {
+		b := text[j : j+8] // one bounds check: the loads below combine into one
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// high bit of each byte: a letter (either case), a digit; never a
+		// byte >= 0x80 (whose carries reach only the bytes after it)
+		letter := inRange(x|0x2020202020202020, 'a', 'z') &^ x
+		digit := inRange(x, '0', '9') &^ x
+		n := 8
+		keep := uint64(hiBits)
+		if stop := ^(letter | digit) & hiBits; stop != 0 {
+			n = bits.TrailingZeros64(stop) >> 3
+			keep = (1<<(8*n) - 1) & hiBits
+		}
+		letter, digit = letter&keep, digit&keep
+		letters += bits.OnesCount64(letter)
+		digits += bits.OnesCount64(digit)
+		upper += bits.OnesCount64(letter &^ (x << 2)) // bit 5 clear: upper case
+		lower := x | letter>>2
+		// a letter equal to the two before it
+		if eq(lower, lower<<8|last>>56)&eq(lower, lower<<16|last>>48)&letter != 0 {
+			flags |= fElong
+		}
+		low = binary.LittleEndian.AppendUint64(low, lower)
+		low = low[:len(low)-8+n]
+		j += n
+		if n < 8 {
+			if j < len(text) && (text[j] == '\'' || text[j] >= utf8.RuneSelf) {
+				return -1
+			}
+			sc.low = low
+			sc.pushASCIIWord(i, j, ls, letters, upper, digits, flags, sent)
+			return j
+		}
+		last = lower
+	}
+	if j > i { // the byte loop goes on from the run the chunks ended with
+		prev, run = byte(last>>56), 1
+		if byte(last>>48) == prev {
+			run = 2
+		}
+	}
 scan:
 	for ; j < len(text); j++ {
 		c := text[j]
@@ -282,6 +329,26 @@ scan:
 	sc.low = low
 	sc.pushASCIIWord(i, j, ls, letters, upper, digits, flags, sent)
 	return j
+}
+
+// hiBits has the high bit of each byte of a word.
+const hiBits = 0x8080808080808080
+
+// inRange sets the high bit of each byte of x (below 0x80) that is in lo..hi,
+// and clears the other bits.
+func inRange(x uint64, lo, hi byte) uint64 {
+	const ones = 0x0101010101010101
+	ge := (x | hiBits) - ones*uint64(lo)
+	le := ^(x + ones*uint64(0x7F-hi))
+	return ge & le & hiBits
+}
+
+// eq sets the high bit of each byte where x and y are equal, and clears
+// the other bits.
+func eq(x, y uint64) uint64 {
+	const low7 = 0x7F7F7F7F7F7F7F7F
+	z := x ^ y
+	return ^((z&low7 + low7) | z | low7)
 }
 
 // scanWord adds the word that starts at text[i], ASCII letters and digits
@@ -320,8 +387,9 @@ func (sc *scratch) scanWord(text string, i int, sent int32) int {
 func isASCII(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		b := s[i : i+8] // one bounds check: the loads below combine into one
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 		if x&0x8080808080808080 != 0 {
 			return false
 		}
