@@ -52,7 +52,8 @@ func surgeStream(n, keys int) ([]surge.Observation, time.Duration) {
 // BenchmarkSurgeDetector measures scored posts per second through the keyed
 // detector for 10,000 keys, each post under one product key or, in the
 // second case, also under its source's key (two keys per post); after a
-// warm pass that creates every key. It reports the heap held per key, the
+// warm pass that creates every key and gives it eight days of history, so
+// that the timed posts meet baselines past their two-day warm-up. It reports the heap held per key, the
 // size of a snapshot per key (Detector.Snapshot), and
 // posts per CPU-second beside posts per second, since on a shared machine
 // wall time counts other tenants' work too.
@@ -74,9 +75,19 @@ func benchDetector(b *testing.B, perPost int) {
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
-	// warm: make sure every key exists
+	// warm: every key exists and has a week of history behind it, so the
+	// timed posts meet baselines past their warm-up, as in a detector that
+	// has been running: eight days before the stream, 40 posts per
+	// 5-minute bucket, and every key's buckets closed at each sweep
+	const history = 8 * 24 * time.Hour
+	t0 := obs[0].Time.Add(-history)
 	for i := 0; i < keys; i++ {
-		d.Observe(surge.Observation{Keys: []string{fmt.Sprintf("product:p%05d", i)}, Time: obs[0].Time, Terms: obs[i%len(obs)].Terms, Source: "bluesky", PostID: "w"})
+		d.Observe(surge.Observation{Keys: []string{fmt.Sprintf("product:p%05d", i)}, Time: t0, Terms: obs[i%len(obs)].Terms, Source: "bluesky", PostID: "w"})
+	}
+	for i, step := 0, 5*time.Minute/40; i < int(history/step); i++ {
+		o := obs[i%len(obs)]
+		o.Time = t0.Add(time.Duration(i) * step)
+		d.Observe(o)
 	}
 	for _, o := range obs {
 		d.Observe(o)
