@@ -1,9 +1,6 @@
 package score
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -163,30 +160,18 @@ func TestAspectsChangeNoJudgement(t *testing.T) {
 	with := newScorer(t)
 	without := newScorer(t, WithBrand(Brand{ReplaceAspects: off}))
 	n, found := 0, 0
-	for _, name := range []string{"testdata/care/care_en.jsonl", "testdata/care/care_intl.jsonl"} {
-		f, err := os.Open(name)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var row struct {
-				Text string `json:"text"`
-			}
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &row))
-			a, b := with.Score(post(row.Text)), without.Score(post(row.Text))
-			if len(aspectsOf(a)) > 0 {
-				found++
-			}
-			assert.Empty(t, aspectsOf(b))
-			a.About = slices.DeleteFunc(a.About, func(e Entity) bool { return e.Kind == "aspect" })
-			if len(a.About) == 0 {
-				a.About = nil
-			}
-			assert.Equal(t, b, a, "%q", row.Text)
-			n++
+	for _, row := range labelledTexts(t, "testdata/care/*.jsonl") {
+		a, b := with.Score(post(row.Text)), without.Score(post(row.Text))
+		if len(aspectsOf(a)) > 0 {
+			found++
 		}
-		require.NoError(t, sc.Err())
-		f.Close()
+		assert.Empty(t, aspectsOf(b))
+		a.About = slices.DeleteFunc(a.About, func(e Entity) bool { return e.Kind == "aspect" })
+		if len(a.About) == 0 {
+			a.About = nil
+		}
+		assert.Equal(t, b, a, "%q", row.Text)
+		n++
 	}
 	require.Greater(t, n, 500)
 	t.Logf("%d of %d care posts name an aspect", found, n)

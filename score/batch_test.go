@@ -1,10 +1,6 @@
 package score
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,28 +16,13 @@ import (
 // empty and odd texts, a truncated one, spam by its author, a viral one.
 func batchPosts(t *testing.T) []hark.Post {
 	t.Helper()
-	files, err := filepath.Glob("testdata/*/*.jsonl")
-	require.NoError(t, err)
 	var out []hark.Post
-	for _, fn := range files {
-		f, err := os.Open(fn)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var row struct {
-				Text string `json:"text"`
-				Lang string `json:"lang"`
-			}
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &row))
-			p := post(row.Text)
-			if len(out)%2 == 1 {
-				p.Lang = row.Lang
-			}
-			out = append(out, p)
+	for _, row := range labelledTexts(t, "testdata/*/*.jsonl") {
+		p := post(row.Text)
+		if len(out)%2 == 1 {
+			p.Lang = row.Lang
 		}
-		require.NoError(t, sc.Err())
-		f.Close()
+		out = append(out, p)
 	}
 	require.Greater(t, len(out), 1000)
 	created := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

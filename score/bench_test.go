@@ -1,11 +1,6 @@
 package score
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/harkhq/hark"
@@ -13,29 +8,11 @@ import (
 
 // carePosts are the customer-care posts of testdata/care.
 func carePosts(b *testing.B) []hark.Post {
-	b.Helper()
-	files, err := filepath.Glob("testdata/care/*.jsonl")
-	if err != nil || len(files) == 0 {
-		b.Skip("no care set")
-	}
-	sort.Strings(files)
 	var out []hark.Post
-	for _, fn := range files {
-		f, err := os.Open(fn)
-		if err != nil {
-			b.Fatal(err)
+	for _, row := range labelledTexts(b, "testdata/care/*.jsonl") {
+		if row.Text != "" {
+			out = append(out, hark.Post{ID: "b", Text: row.Text})
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var r struct {
-				Text string `json:"text"`
-			}
-			if json.Unmarshal(sc.Bytes(), &r) == nil && r.Text != "" {
-				out = append(out, hark.Post{ID: "b", Text: r.Text})
-			}
-		}
-		f.Close()
 	}
 	return out
 }
