@@ -302,9 +302,10 @@ func TestBrowser(t *testing.T) {
 	second := newClient(t, srv.url)
 	code, res := approve(t, second, id3)
 	require.Equal(t, 200, code, res.Error)
-	assert.Equal(t, stSent, res.State, "the second approval sends it")
-	assert.Equal(t, 1, srv.app.plat.Sent(id3), "two approvals send once")
+	// sent, or approved and going out: the pacer may hold a reply a moment
+	assert.Contains(t, []string{stSent, stApproved}, res.State, "the second approval sends it")
 	waitSent(t, ctx, id3)
+	assert.Equal(t, 1, srv.app.plat.Sent(id3), "two approvals send once")
 
 	// The hostile post's reply (its draft names the hostile author) goes
 	// out too, by two people if it must; the page still runs no script of
