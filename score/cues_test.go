@@ -177,3 +177,23 @@ func TestVulnerableAndBlockedIsCritical(t *testing.T) {
 		assert.Equal(t, c.want, r.Urgency, "%s: %+v", c.text, r.Reasons)
 	}
 }
+
+// Phrases said harmlessly are not the facts of a critical post: a missed
+// gate is not a payment never made, a television is not the local news,
+// a long contract is not a trapped person.
+func TestFactCuesNeedTheirFacts(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	for _, c := range []struct {
+		text     string
+		critical bool
+	}{
+		{"@lumenbank there are 3 payments on my statement I never made, please help", true},
+		{"@skyway I never made it to the gate in time, can I get on the next flight?", false},
+		{"@zipride the driver followed me home after I complained, I don't feel safe", true},
+		{"my local TV has a dead pixel lol @voltra", false},
+		{"I'm trapped in a contract with @tellwave for 18 more months, any way out?", false},
+	} {
+		r := s.Score(post(c.text))
+		assert.Equal(t, c.critical, r.Urgency == UrgencyCritical, "%s: %+v", c.text, r.Reasons)
+	}
+}
