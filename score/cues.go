@@ -760,9 +760,9 @@ func (s *Scorer) insideName(sc *scratch, h *hit) bool {
 // negator right before denies them.
 func threat(fam int8) bool { return fam == famLegal || fam == famChurn }
 
-// isService reports whether word t names a service (see wService).
-func (s *Scorer) isService(t *token) bool {
-	return t.kind == tkWord && t.info >= 0 && s.lx.infos[t.info].role&wService != 0
+// hasRole reports whether t is a word of the given role (wService, wAnd...).
+func (s *Scorer) hasRole(t *token, role uint8) bool {
+	return t.kind == tkWord && t.info >= 0 && s.lx.infos[t.info].role&role != 0
 }
 
 // negatedBefore reports whether one of the three words before hit h (two
@@ -778,7 +778,7 @@ func (s *Scorer) negatedBefore(sc *scratch, h *hit, threat bool) bool {
 	if threat {
 		win = 2
 	}
-	service := s.isService(&sc.toks[first])
+	service := s.hasRole(&sc.toks[first], wService)
 	for j, n := int(first)-1, 0; j >= 0 && n < win; j-- {
 		t := &sc.toks[j]
 		if t.sent != sc.toks[first].sent || t.kind == tkPunct {
@@ -788,10 +788,10 @@ func (s *Scorer) negatedBefore(sc *scratch, h *hit, threat bool) bool {
 		if t.flags&fNeg != 0 {
 			return !service
 		}
-		if t.kind == tkWord && t.info >= 0 && s.lx.infos[t.info].role&wAnd != 0 {
+		if s.hasRole(t, wAnd) {
 			return false
 		}
-		service = service || s.isService(t)
+		service = service || s.hasRole(t, wService)
 	}
 	return false
 }
