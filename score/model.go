@@ -56,8 +56,17 @@ type Model struct {
 	HighThreshold float64 `json:"high_threshold"`
 	CritThreshold float64 `json:"crit_threshold"`
 	// Veto is the fraction of a threshold below which the model overrules
-	// a level the cues support (0: the model alone decides).
+	// a level the cues support (0: the cues' level always stands; 1: it
+	// stands only if the model agrees).
 	Veto float64 `json:"veto"`
+	// ModelDecides, when true, lets the urgency head's thresholds alone set
+	// levels 2 and 3: the rules' findings count as features, not as gates
+	// (HighThreshold then also bounds level 3, and Veto plays no part).
+	// When false, a level the cues do not support needs more probability,
+	// and a post in which the rules found nothing to act on is not made
+	// urgent. Fit leaves it false; score/internal/train sets it when
+	// cross-validation favours it.
+	ModelDecides bool `json:"model_decides,omitempty"`
 	// Trained says which heads have weights, e.g. ["sentiment","intent"].
 	Trained []string `json:"trained"`
 	// Note is free text: what the model was trained on.
@@ -461,7 +470,7 @@ func (s *Scorer) Fit(examples []Example, opts FitOptions) (*Model, error) {
 	m := &Model{Dense: numDense, Buckets: opts.Buckets, HighThreshold: 0.5, CritThreshold: 0.5, Note: opts.Note}
 	m.w = make([]float32, m.dim()*numOut)
 	if b := opts.Base; b != nil {
-		m.HighThreshold, m.CritThreshold, m.Veto = b.HighThreshold, b.CritThreshold, b.Veto
+		m.HighThreshold, m.CritThreshold, m.Veto, m.ModelDecides = b.HighThreshold, b.CritThreshold, b.Veto, b.ModelDecides
 		copy(m.w, b.w)
 		m.trained = b.trained
 	}

@@ -367,6 +367,42 @@ func TestFitSaveLoad(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// With ModelDecides the urgency head alone sets the level: a post in which
+// the rules find nothing to act on can be urgent if the model says so, and
+// the setting survives saving, loading and adapting.
+func TestModelDecides(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	var ex []Example
+	for i := 0; i < 60; i++ {
+		u := 0
+		e := Example{Post: post(fmt.Sprintf("the blue lamp in the hall %d", i))}
+		if i%2 == 1 {
+			u = 2
+			e = Example{Post: post(fmt.Sprintf("the green lamp in the hall %d", i))}
+		}
+		e.Urgency = &u
+		ex = append(ex, e)
+	}
+	m, err := s.Fit(ex, FitOptions{Seed: 1, Epochs: 20})
+	require.NoError(t, err)
+	m.HighThreshold, m.CritThreshold = 0.4, 0.4
+	green := post("the green lamp in the hall")
+	require.Equal(t, 0, s.Score(green).Urgency, "the rules alone find nothing")
+	assert.Less(t, newScorer(t, WithModel(m)).Score(green).Urgency, 2, "gated by the rules")
+	m.ModelDecides = true
+	assert.Equal(t, 2, newScorer(t, WithModel(m)).Score(green).Urgency)
+	assert.Less(t, newScorer(t, WithModel(m)).Score(post("the blue lamp in the hall")).Urgency, 2)
+
+	var buf bytes.Buffer
+	require.NoError(t, m.Save(&buf))
+	m2, err := LoadModel(&buf)
+	require.NoError(t, err)
+	assert.True(t, m2.ModelDecides)
+	ad, err := s.Fit(ex[:4], FitOptions{Base: m2, Epochs: 1})
+	require.NoError(t, err)
+	assert.True(t, ad.ModelDecides)
+}
+
 func TestEmptyAndOdd(t *testing.T) {
 	s := newScorer(t)
 	for _, x := range []string{"", " ", "\x00\xff\xfe", "😀", "@a @b @c", "#", "http://x.y", "&amp;&lt;&#39;", strings.Repeat("!", 5000), "\u200b\u200d\ufe0f"} {

@@ -973,7 +973,8 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 			pr := softmax(&raw, headUrgency, sc.probs[:4])
 			ev := pr[1]*1 + pr[2]*2 + pr[3]*3
 			urgScore = ev / 3
-			// the cues propose, the model may veto: a rule level stands
+			// With ModelDecides the thresholds alone set the level.
+			// Otherwise the cues propose, the model may veto: a rule level stands
 			// unless the model finds it unlikely (below the threshold's
 			// fraction Veto), and the model alone may raise the level.
 			// A jump of two levels or more over the rules needs twice the
@@ -987,6 +988,15 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 			p3, p23 := pr[3], pr[2]+pr[3]
 			grounds := urg >= 1 || a.weakUrg >= 2
 			switch {
+			case m.ModelDecides:
+				if p23 >= m.HighThreshold {
+					lvl = 2
+					if p3 >= m.CritThreshold {
+						lvl = 3
+					}
+				} else if pr[1]+p23 >= 0.5 {
+					lvl = 1
+				}
 			case grounds && p3 >= m.CritThreshold && (urg >= 2 || p3 >= 2*m.CritThreshold), urg == 3 && p3 >= m.CritThreshold*m.Veto:
 				lvl = 3
 			case grounds && p23 >= m.HighThreshold && (urg >= 1 || p23 >= 2*m.HighThreshold), urg >= 2 && p23 >= m.HighThreshold*m.Veto:

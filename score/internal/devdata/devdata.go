@@ -261,9 +261,6 @@ func Weight(set string) float64 {
 	return 0.3
 }
 
-// Veto is the models' veto fraction (see score.Model.Veto).
-var Veto = 0.3
-
 // WeightOverride and Options let the evaluation try other settings.
 var (
 	WeightOverride = map[string]float64{}
@@ -321,14 +318,34 @@ func Predict(items []Item, models []*score.Model) ([]score.Result, error) {
 // (1-UrgentShare)/UrgentShare times as many as the urgent ones.
 var UrgentShare = 0.2
 
-// TuneUrgency chooses the urgency head's thresholds and veto on the
-// out-of-fold predictions of the care items: the best recall of urgent
-// (2-3) plus critical (3) posts (a twentieth of their precision breaking ties),
-// at urgent precision >= 0.70 and critical precision >= 0.6, both judged at
+// A Decision is how a model's urgency head turns its probabilities into
+// levels: the fields of score.Model that TuneUrgency chooses.
+type Decision struct {
+	High, Crit, Veto float64
+	ModelDecides     bool
+}
+
+// Apply sets d on m.
+func (d Decision) Apply(m *score.Model) {
+	m.HighThreshold, m.CritThreshold, m.Veto, m.ModelDecides = d.High, d.Crit, d.Veto, d.ModelDecides
+}
+
+func (d Decision) String() string {
+	if d.ModelDecides {
+		return fmt.Sprintf("high %.2f critical %.2f, the model decides alone", d.High, d.Crit)
+	}
+	return fmt.Sprintf("high %.2f critical %.2f veto %.1f, the rules' findings gate the model", d.High, d.Crit, d.Veto)
+}
+
+// TuneUrgency chooses the urgency head's decision on the out-of-fold
+// predictions of the care items: the best recall of urgent (2-3) plus
+// critical (3) posts (a twentieth of their precision breaking ties), at
+// urgent precision >= 0.70 and critical precision >= 0.6, both judged at
 // UrgentShare, which is the margin: out-of-fold precision on the care set
-// flatters a real inbox. Thresholds run from 0.1 to 0.6 in steps of 0.05.
-// It sets them on every model and the veto in Veto.
-func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err error) {
+// flatters a real inbox. Thresholds run from 0.1 to 0.6 in steps of 0.05,
+// with the rules' findings as gates (at four veto fractions) or with the
+// model deciding alone. It applies the decision to every model.
+func TuneUrgency(items []Item, models []*score.Model) (Decision, error) {
 	var care []Item
 	for _, it := range items {
 		if it.Set == "care" {
@@ -339,8 +356,9 @@ func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err e
 	// scored, so the scorers stay valid as they change
 	scorers := make([]*score.Scorer, len(models))
 	for f, m := range models {
+		var err error
 		if scorers[f], err = score.New(score.WithModel(m)); err != nil {
-			return 0, 0, err
+			return Decision{}, err
 		}
 	}
 	g2 := make([]bool, len(care))
@@ -358,16 +376,21 @@ func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err e
 	if urgent > 0 && urgent < len(care) {
 		w = float64(urgent) * (1 - UrgentShare) / UrgentShare / float64(len(care)-urgent)
 	}
+	var kinds []Decision
+	for _, v := range []float64{0, 0.3, 0.6, 1} {
+		kinds = append(kinds, Decision{Veto: v})
+	}
+	kinds = append(kinds, Decision{ModelDecides: true})
 	p2 := make([]bool, len(care))
 	p3 := make([]bool, len(care))
 	best := -1.0
-	high, crit, veto := 0.5, 0.5, Veto
-	for _, v := range []float64{0, 0.3, 0.6, 1} {
+	chosen := Decision{High: 0.5, Crit: 0.5, Veto: 1}
+	for _, d := range kinds {
 		for hs := 2; hs <= 12; hs++ {
 			for cs := 2; cs <= 12; cs++ {
-				h, c := float64(hs)*0.05, float64(cs)*0.05
+				d.High, d.Crit = float64(hs)*0.05, float64(cs)*0.05
 				for _, m := range models {
-					m.HighThreshold, m.CritThreshold, m.Veto = h, c, v
+					d.Apply(m)
 				}
 				for i, it := range care {
 					r := scorers[it.Fold].Score(it.Post())
@@ -379,14 +402,13 @@ func TuneUrgency(items []Item, models []*score.Model) (high, crit float64, err e
 					continue
 				}
 				if x := r2 + r3 + 0.05*(pr2+pr3); x > best {
-					best, high, crit, veto = x, h, c, v
+					best, chosen = x, d
 				}
 			}
 		}
 	}
-	Veto = veto
 	for _, m := range models {
-		m.HighThreshold, m.CritThreshold, m.Veto = high, crit, veto
+		chosen.Apply(m)
 	}
-	return high, crit, nil
+	return chosen, nil
 }

@@ -38,7 +38,6 @@ func main() {
 	flag.Float64Var(&devdata.Options.L2, "l2", 0, "L2 weight decay (0: default)")
 	flag.Float64Var(&devdata.Options.Rate, "rate", 0, "learning rate (0: default)")
 	flag.Float64Var(&devdata.Options.ValenceRate, "vrate", 0, "valence learning rate factor (0: default)")
-	flag.Float64Var(&devdata.Veto, "veto", devdata.Veto, "urgency veto fraction")
 	flag.BoolVar(&devdata.Options.Balance, "balance", devdata.Options.Balance, "weight the urgency and intent classes equally in training")
 	blind := flag.String("blind", "", "only score the care posts of this directory with the embedded (shipped) scorer and the rules alone, and report: a set written after the scorer, never trained or tuned on")
 	week := flag.Bool("sample", false, "only score the sample week's labelled texts (package sample, never trained on) with the shipped scorer and the rules alone, and report")
@@ -81,7 +80,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hi, cr, err := devdata.TuneUrgency(items, models)
+	dec, err := devdata.TuneUrgency(items, models)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("gold labels: VADER sets |mean| < %.1f neutral (of ±4); care: the set's labels. %d-fold CV.\n", devdata.NeutralBand, *k)
-	fmt.Printf("urgency thresholds tuned on the out-of-fold care predictions: high %.2f critical %.2f veto %.1f\n\n", hi, cr, devdata.Veto)
+	fmt.Printf("urgency decision tuned on the out-of-fold care predictions: %v\n\n", dec)
 	fmt.Printf("%-8s %6s | %-22s | %-22s\n", "set", "n", "baseline (rules): r  F1", "hark (CV): r     F1")
 	for _, set := range []string{"tweets", "amazon", "movie", "nyt", "care", "care-en", "care-intl"} {
 		var gold, bp, cp []float64
@@ -134,7 +133,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		hi, cr, err := devdata.TuneUrgency(trainPart, ms)
+		dec, err := devdata.TuneUrgency(trainPart, ms)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -148,7 +147,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		m.HighThreshold, m.CritThreshold, m.Veto = hi, cr, devdata.Veto
+		dec.Apply(m)
 		s, _ := score.New(score.WithModel(m))
 		var sub []devdata.Item
 		var subP []score.Result
@@ -176,7 +175,7 @@ func main() {
 			gv = append(gv, sub[i].Sentiment)
 			pv = append(pv, subP[i].Sentiment)
 		}
-		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d, thresholds %.2f/%.2f from CV on the rest): sentiment r %.3f F1 %.3f\n", len(sub), hi, cr, devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
+		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d, urgency %v from CV on the rest): sentiment r %.3f F1 %.3f\n", len(sub), dec, devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
 		var subB []score.Result
 		for _, it := range sub {
 			subB = append(subB, base.Score(it.Post()))
@@ -313,7 +312,7 @@ func listErrors(base *score.Scorer, items []devdata.Item, k int) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := devdata.TuneUrgency(part, ms); err != nil {
+	if _, err := devdata.TuneUrgency(part, ms); err != nil {
 		return err
 	}
 	pred, err := devdata.Predict(part, ms)

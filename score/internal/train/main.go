@@ -51,7 +51,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hi, cr, err := devdata.TuneUrgency(items, models)
+	dec, err := devdata.TuneUrgency(items, models)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	m.HighThreshold, m.CritThreshold, m.Veto = hi, cr, devdata.Veto
+	dec.Apply(m)
 	f, err := os.Create(*out)
 	if err != nil {
 		log.Fatal(err)
@@ -76,7 +76,7 @@ func main() {
 	if err := f.Close(); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("trained on %d posts; urgency thresholds high %.2f critical %.2f veto %.2f; wrote %s\n", len(train), hi, cr, m.Veto, *out)
+	fmt.Printf("trained on %d posts; urgency %v; wrote %s\n", len(train), dec, *out)
 }
 
 // writeVocab writes the words seen at least three times in the VADER sets,
