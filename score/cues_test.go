@@ -197,3 +197,35 @@ func TestFactCuesNeedTheirFacts(t *testing.T) {
 		assert.Equal(t, c.critical, r.Urgency == UrgencyCritical, "%s: %+v", c.text, r.Reasons)
 	}
 }
+
+// Spanish, French, German and Portuguese posts name crowd crushes,
+// fainting, servers down, videos spreading and deadlines counted in hours
+// in their own words; a past span of hours is not a deadline.
+func TestIncidentCuesInOtherLanguages(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	for _, c := range []struct {
+		text, code string
+		found      bool
+	}{
+		{"en la entrada del estadio de @boletazo hubo una avalancha, gente aplastada contra las rejas", "urgency.safety", true},
+		{"au concert de @scenelive il y a eu une bousculade à l'entrée, deux personnes ont fait un malaise", "urgency.safety", true},
+		{"beim Festival von @klangwerk war ein riesiges Gedränge am Eingang, mehrere sind umgekippt", "urgency.safety", true},
+		{"no show da @palcoshow teve tumulto na saída e uma menina desmaiou", "urgency.safety", true},
+		{"@pixelarena se cayeron los servidores otra vez, nadie puede jugar", "urgency.outage", true},
+		{"@jeuxplex serveurs en panne depuis ce matin, impossible de jouer", "urgency.outage", true},
+		{"@spielwelt Server seit heute früh down, wir kommen alle nicht rein", "urgency.outage", true},
+		{"@jogamax caiu o servidor de novo e ninguém consegue entrar no jogo desde a manhã", "urgency.outage", true},
+		{"el video del empleado de @tiendanorte ya tiene millones de vistas", "urgency.viral", true},
+		{"la vidéo du livreur de @colirapide tourne sur les réseaux depuis hier", "urgency.viral", true},
+		{"das Video vom Fahrer von @paketblitz geht gerade überall rum", "urgency.viral", true},
+		{"o vídeo do atendente da @lojaleste já tem milhões de visualizações", "urgency.viral", true},
+		{"@tramitesya la plataforma no funciona y el plazo cierra en 2 horas", "urgency.deadline", true},
+		{"@portailetudiant le site plante et la date limite c'est ce soir", "urgency.deadline", true},
+		{"@lernwelt die Seite lädt nicht und die Abgabe ist in 3 Stunden", "urgency.deadline", true},
+		{"@bancoazul o app não abre e o prazo do boleto vence hoje", "urgency.deadline", true},
+		{"@fibrasol en las últimas 3 horas se cortó dos veces la conexión", "urgency.deadline", false},
+	} {
+		r := s.Score(post(c.text))
+		assert.Equal(t, c.found, hasReason(r, c.code), "%s: %+v", c.text, r.Reasons)
+	}
+}
