@@ -4,15 +4,18 @@ package surge
 // table over the hash the detector already has (hasher.sum), so a look-up
 // hashes the name once, where a map of strings would hash it again: linear
 // probing, and deletion by shifting the rest of a run back, so that no
-// tombstones build up as keys come and go.
+// tombstones build up as keys come and go. A slot holds the key's name
+// beside its hash, so that a look-up does not read it from the key's
+// state, in a line that a post does not otherwise touch.
 type keyTable struct {
 	slots []keySlot // a power of two of them, at most three quarters full
 	n     int
 }
 
 type keySlot struct {
-	h uint64 // the name's hash
-	k *keyState
+	h    uint64 // the name's hash
+	k    *keyState
+	name string // k.name
 }
 
 // find returns the key named name, whose hash is h, or nil.
@@ -26,7 +29,7 @@ func (t *keyTable) find(name string, h uint64) *keyState {
 		if s.k == nil {
 			return nil
 		}
-		if s.h == h && s.k.name == name {
+		if s.h == h && s.name == name {
 			return s.k
 		}
 	}
@@ -49,7 +52,7 @@ func (t *keyTable) add(k *keyState, h uint64) {
 	for t.slots[i].k != nil {
 		i = (i + 1) & m
 	}
-	t.slots[i] = keySlot{h, k}
+	t.slots[i] = keySlot{h, k, k.name}
 	t.n++
 }
 

@@ -169,6 +169,10 @@ type Series struct {
 	calibZ     float64 // calibrated thresholds, as last looked up
 	calibC     float64
 
+	// the highest bins of tailZ and tailC that hold mass: tailQuantile
+	// starts there rather than at the top of empty bins
+	tailTopZ, tailTopC uint8
+
 	// episode
 	hot         bool // the last point had evidence enough for an alert
 	active      bool
@@ -695,8 +699,8 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 				s.calibAt = s.n + 16
 			}
 			p := float64(s.interval) / float64(7*24*time.Hour)
-			s.calibZ = 1.1 * tailQuantile(&s.tailZ, s.tailTotal, p)
-			s.calibC = 1.1 * tailQuantile(&s.tailC, s.tailTotal, p)
+			s.calibZ = 1.1 * tailQuantile(s.tailZ[:s.tailTopZ+1], s.tailTotal, p)
+			s.calibC = 1.1 * tailQuantile(s.tailC[:s.tailTopC+1], s.tailTotal, p)
 		}
 		thZ, thC = max(thZ, s.calibZ), max(thC, s.calibC)
 	}
@@ -728,8 +732,10 @@ func (s *Series) addTail(z, c float64) {
 		}
 		return i
 	}
-	s.tailZ[bin(z)] += s.tailW
-	s.tailC[bin(c)] += s.tailW
+	bz, bc := bin(z), bin(c)
+	s.tailZ[bz] += s.tailW
+	s.tailC[bc] += s.tailW
+	s.tailTopZ, s.tailTopC = max(s.tailTopZ, uint8(bz)), max(s.tailTopC, uint8(bc))
 	s.tailTotal += s.tailW
 	s.tailN++
 	if 1.1*z >= s.calibZ || 1.1*c >= s.calibC {
@@ -749,14 +755,25 @@ func (s *Series) addTail(z, c float64) {
 	}
 }
 
-// tailQuantile returns the value exceeded by a fraction p of the mass.
-func tailQuantile(h *[tailBins]float32, total float32, p float64) float64 {
+// tailQuantile returns the value exceeded by a fraction p of the mass of
+// the histogram h, whose bins past len(h) are empty.
+func tailQuantile(h []float32, total float32, p float64) float64 {
 	need := float32(p) * total
 	var acc float32
-	for i := tailBins - 1; i >= 0; i-- {
+	for i := len(h) - 1; i >= 0; i-- {
 		acc += h[i]
 		if acc > need {
 			return float64(i+1) * tailStep
+		}
+	}
+	return 0
+}
+
+// topBin returns the highest bin of h that holds mass, 0 if none does.
+func topBin(h *[tailBins]float32) uint8 {
+	for i := tailBins - 1; i > 0; i-- {
+		if h[i] != 0 {
+			return uint8(i)
 		}
 	}
 	return 0

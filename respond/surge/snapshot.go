@@ -564,6 +564,9 @@ func (s *Series) codec(c *codec, loc *time.Location) {
 	c.bytes(s.dailyN[:])
 	c.f32s(s.tailZ[:])
 	c.f32s(s.tailC[:])
+	if !c.enc {
+		s.tailTopZ, s.tailTopC = topBin(&s.tailZ), topBin(&s.tailC)
+	}
 	c.f32s(s.weekly[:])
 	c.bytes(s.weeklyN[:])
 }
