@@ -195,13 +195,13 @@ type phrase struct {
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
-	words   []pword          // the words of all phrases
-	wids    []int32          // their literal alternatives
-	pxs     [][]string       // their prefix alternatives
-	ids     map[string]int32 // phrase words (stemmed) -> ID
-	byFirst [][]firstEntry   // word ID -> phrases starting with it, until compact
-	first   []firstEntry     // byFirst in one array: word ID a's are first[firstAt[a]:firstAt[a+1]]
-	firstAt []int32
+	words   []pword            // the words of all phrases
+	wids    []int32            // their literal alternatives
+	pxs     [][]string         // their prefix alternatives
+	ids     map[string]int32   // phrase words (stemmed) -> ID
+	byFirst [][]firstEntry     // word ID -> phrases starting with it, until compact
+	first   []firstEntry       // byFirst in one array: word ID a's are first[lists[a].at:lists[a].end]
+	lists   []firstList        // by word ID
 	seconds []int32            // second-word alternatives of the firstEntries
 	langs   []string           // languages of phrases, langs[0] = "" (all)
 	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
@@ -388,10 +388,22 @@ func (m *matcher) compact() {
 		n += len(l)
 	}
 	m.first = make([]firstEntry, 0, n)
-	m.firstAt = make([]int32, len(m.byFirst)+1)
+	m.lists = make([]firstList, len(m.byFirst))
 	for a, l := range m.byFirst {
+		fl := &m.lists[a]
+		fl.at = int32(len(m.first))
 		m.first = append(m.first, l...)
-		m.firstAt[a+1] = int32(len(m.first))
+		fl.end = int32(len(m.first))
+		for _, fe := range l {
+			if fe.s0 < 0 {
+				fl.always = true
+				continue
+			}
+			for _, id := range m.seconds[fe.off : fe.off+fe.n] {
+				fl.next |= idBit(id)
+			}
+			fl.win = max(fl.win, fe.win)
+		}
 	}
 	m.byFirst = nil
 	m.words = slices.Clip(m.words)
@@ -472,6 +484,48 @@ type firstEntry struct {
 	win    int32
 }
 
+// A firstList is where the phrases listed under one first word are in
+// matcher.first, with a summary of what may follow that word in them, so
+// that a word is most often seen to start none of them without reading
+// the list (see mayStart).
+type firstList struct {
+	at, end int32 // the phrases are matcher.first[at:end]
+	// next has the bit idBit(id) of each ID the next plain word of a
+	// phrase may have, which the win words after the first must show
+	next uint64
+	win  int32
+	// always is set when a phrase has no plain next word (its second
+	// word is a prefix, or it has one word): the list is always read
+	always bool
+}
+
+// idBit is the bit of phrase-word ID id in firstList.next; no bit for the
+// IDs of no word (negative).
+func idBit(id int32) uint64 {
+	if id < 0 {
+		return 0
+	}
+	return 1 << (id & 63)
+}
+
+// mayStart reports whether one of the phrases of fl may match at word i,
+// whose next word (if in the sentence) has the ID bits nb: it is false
+// only when tryFirst would try none of them, because none of the words
+// that fl.win allows after the first has an ID the phrases' next plain
+// word may have.
+func (fl *firstList) mayStart(sc *scratch, i int, nb uint64) bool {
+	if fl.always || fl.next&nb != 0 {
+		return true
+	}
+	end := min(len(sc.wid), i+1+int(fl.win))
+	for p := i + 2; p < end && sc.wsent[p] == sc.wsent[i]; p++ {
+		if fl.next&(idBit(sc.wid[p][0])|idBit(sc.wid[p][1])) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
 // matcher.firstPx.
 func px3(w []byte) uint32 { return uint32(w[2])<<16 | uint32(w[1])<<8 | uint32(w[0]) }
@@ -496,18 +550,21 @@ func (m *matcher) run(sc *scratch, lang string) {
 	for i := range wid {
 		a, b := wid[i][0], wid[i][1]
 		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
+		var nb uint64                  // and their bits (idBit)
 		if i+1 < len(wid) && wsent[i+1] == wsent[i] {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
+			nb = idBit(n0) | idBit(n1)
 		}
-		// many phrase words start no phrase: no call for them
+		// many phrase words start no phrase, and most that do are not
+		// followed by what their phrases need: no call for them
 		if a >= 0 {
-			if fes := m.first[m.firstAt[a]:m.firstAt[a+1]]; len(fes) > 0 {
-				m.tryFirst(sc, fes, i, n0, n1, cur)
+			if fl := &m.lists[a]; fl.at < fl.end && fl.mayStart(sc, i, nb) {
+				m.tryFirst(sc, m.first[fl.at:fl.end], i, n0, n1, cur)
 			}
 		}
 		if b >= 0 && b != a {
-			if fes := m.first[m.firstAt[b]:m.firstAt[b+1]]; len(fes) > 0 {
-				m.tryFirst(sc, fes, i, n0, n1, cur)
+			if fl := &m.lists[b]; fl.at < fl.end && fl.mayStart(sc, i, nb) {
+				m.tryFirst(sc, m.first[fl.at:fl.end], i, n0, n1, cur)
 			}
 		}
 		lw := sc.lowOf(i)
