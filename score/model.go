@@ -332,7 +332,7 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			w = []byte("<num>")
 			h = hashBytes(1, w)
 		case t.info >= 0: // a known word: its hash is made once
-			h = s.lx.infos[t.info].hash
+			h = sc.whash[i]
 		default:
 			h = hashBytes(1, w)
 		}

@@ -251,6 +251,10 @@ type scratch struct {
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 	wsent []int32    // sentence of each word
 	negs  []int32    // tokens that negate in some language (see wordInfo.negIn)
+	// whash holds, by token, the feature hash (wordInfo.hash) of a word
+	// with an info, noted while its info is at hand so that the features
+	// need not read the info again
+	whash []uint32
 
 	nonASCII  bool // the text has a byte >= 0x80
 	wordBytes int  // the bytes of its word and hashtag-part tokens
@@ -382,7 +386,9 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 		sc.wspan = make([][2]int32, n)
 		sc.wid = make([][2]int32, n)
 		sc.wsent = make([]int32, n)
+		sc.whash = make([]uint32, n)
 	}
+	whash := sc.whash[:len(sc.toks)]
 	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
 	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
 	nw, nWords, upper, wordBytes := 0, 0, 0, 0
@@ -428,6 +434,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 			if t.info >= 0 {
 				wi := &lx.infos[t.info]
 				id0, id1 = wi.spid, wi.pid
+				whash[i] = wi.hash
 			} else {
 				// not in the lexicon, so no phrase word; its stem may be
 				id0, id1 = -1, -1
