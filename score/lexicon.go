@@ -50,17 +50,16 @@ type lexicon struct {
 	langVals [][4]float32
 }
 
-// wordInfo is what the scorer knows of one word. It is small (28 bytes),
+// wordInfo is what the scorer knows of one word. It is small (24 bytes),
 // so that the infos of a post's words share few cache lines.
 type wordInfo struct {
 	val      float32 // English (and language-neutral) valence
-	boost    float32
-	pid      int32  // phrase-word ID of the word, -1 if none
-	spid     int32  // phrase-word ID of its stem, -1 if none
-	stop     uint16 // language detector: bit per language using it
-	has      uint8  // bit per language index: the valence is set (val, langVals)
-	isBoost  bool
-	negIn    uint8 // bit per language index: the word negates in that language
+	pid      int32   // phrase-word ID of the word, -1 if none
+	spid     int32   // phrase-word ID of its stem, -1 if none
+	stop     uint16  // language detector: bit per language using it
+	has      uint8   // bit per language index: the valence is set (val, langVals)
+	boost    int8    // 1 for an intensifier (boostInc), -1 for a downtoner (boostDec), 0 for neither
+	negIn    uint8   // bit per language index: the word negates in that language
 	contrast int8
 	role     uint8  // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
 	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
@@ -104,6 +103,18 @@ func langIndex(lang string) int {
 		return 4
 	}
 	return 0
+}
+
+// isBoost reports whether the word is an intensifier or a downtoner.
+func (wi *wordInfo) isBoost() bool { return wi.boost != 0 }
+
+// boostBy is the increment of an intensifier (boostInc) or a downtoner
+// (boostDec), the only two the lexicon has.
+func (wi *wordInfo) boostBy() float32 {
+	if wi.boost > 0 {
+		return boostInc
+	}
+	return boostDec
 }
 
 // negates reports whether a word is a negator in a post of language index
@@ -160,8 +171,7 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		}
 	}
 	for w, b := range lx.booster {
-		wi := get(w)
-		wi.boost, wi.isBoost = b, true
+		get(w).boost = int8(sign32(b))
 	}
 	for w, bits := range lx.negator {
 		get(w).negIn = bits

@@ -516,7 +516,7 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, lk int, sure bo
 	if t.kind != tkWord && t.kind != tkTagPart || t.sent != sc.toks[i].sent {
 		return false
 	}
-	if t.info >= 0 && s.lx.infos[t.info].isBoost {
+	if t.info >= 0 && s.lx.infos[t.info].isBoost() {
 		return true
 	}
 	v, ok := s.valence(sc, t, lang, lk, sure)
@@ -644,7 +644,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrast != 0 {
 			contrasts = append(contrasts, int32(i)) // for the contrast pass below
 		}
-		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk, sure) {
+		if t.info >= 0 && lx.infos[t.info].isBoost() && s.nextHasValence(sc, i, lang, lk, sure) {
 			continue
 		}
 		val, ok := s.valence(sc, t, lang, lk, sure)
@@ -684,8 +684,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if pj.info >= 0 {
 				pinfo = &lx.infos[pj.info]
 			}
-			if pinfo != nil && pinfo.isBoost && pj.flags&fMasked == 0 {
-				inc := pinfo.boost
+			if pinfo != nil && pinfo.isBoost() && pj.flags&fMasked == 0 {
+				inc := pinfo.boostBy()
 				if v < 0 {
 					inc = -inc
 				}
