@@ -502,10 +502,11 @@ type firstList struct {
 // idBit is the bit of phrase-word ID id in firstList.next; no bit for the
 // IDs of no word (negative).
 func idBit(id int32) uint64 {
-	if id < 0 {
-		return 0
+	bit := uint64(1) << (id & 63)
+	if id < 0 { // a conditional move: whether a word has an ID is not predictable
+		bit = 0
 	}
-	return 1 << (id & 63)
+	return bit
 }
 
 // mayStart reports whether one of the phrases of fl may match at word i,

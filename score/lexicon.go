@@ -252,6 +252,13 @@ type wordSlot struct {
 // head8 packs the first eight bytes of w, zero-padded.
 func head8(w []byte) uint64 {
 	n := len(w)
+	if cap(w) >= 8 {
+		// one load of eight bytes, those past the word masked off (they
+		// are within w's capacity, and so readable): the words a post
+		// looks up lie in the scratch buffer, and their lengths vary too
+		// much for the branches below to be predicted
+		return binary.LittleEndian.Uint64(w[:8]) & (^uint64(0) >> (64 - 8*min(n, 8)))
+	}
 	switch {
 	case n >= 8:
 		return binary.LittleEndian.Uint64(w)
