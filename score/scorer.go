@@ -251,9 +251,9 @@ type scratch struct {
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 	wsent []int32    // sentence of each word
 	negs  []int32    // tokens that negate in some language (see wordInfo.negIn)
-	// whash holds, by token, the feature hash (wordInfo.hash) of a word
-	// with an info, noted while its info is at hand so that the features
-	// need not read the info again
+	// whash holds, by token, the feature hash of a word, hashBytes(1, its
+	// lower form): that of its info (wordInfo.hash), noted while the info
+	// is at hand, or made then; the features read it in order
 	whash []uint32
 
 	nonASCII  bool // the text has a byte >= 0x80
@@ -436,6 +436,7 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 				id0, id1 = wi.spid, wi.pid
 				whash[i] = wi.hash
 			} else {
+				whash[i] = hashBytes(1, sc.low[ls:le])
 				// not in the lexicon, so no phrase word; its stem may be
 				id0, id1 = -1, -1
 				if lw, st := sc.low[ls:le], stem(sc.low[ls:le]); len(lw) != len(st) && s.m.mayHave(st) {
