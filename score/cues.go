@@ -445,11 +445,13 @@ func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
 // stem strips a few English inflections; it only ever shortens, so the
 // result is a prefix of w and costs no allocation.
 func stem(w []byte) []byte {
-	switch string(w) {
-	case "news", "series", "species", "lens", "means", "always", "perhaps", "sometimes", "towards", "whereas", "chaos", "this", "thus", "yes", "bus", "gas", "plus", "its", "his", "hers", "ours", "yours":
-		return w
-	}
 	n := len(w)
+	if n > 0 && w[n-1] == 's' { // the words kept whole all end in s
+		switch string(w) {
+		case "news", "series", "species", "lens", "means", "always", "perhaps", "sometimes", "towards", "whereas", "chaos", "this", "thus", "yes", "bus", "gas", "plus", "its", "his", "hers", "ours", "yours":
+			return w
+		}
+	}
 	if n > 2 && w[n-2] == '\'' && w[n-1] == 's' {
 		w = w[:n-2]
 		n -= 2
