@@ -251,14 +251,25 @@ type wordSlot struct {
 
 // head8 packs the first eight bytes of w, zero-padded.
 func head8(w []byte) uint64 {
-	n := len(w)
 	if cap(w) >= 8 {
 		// one load of eight bytes, those past the word masked off (they
 		// are within w's capacity, and so readable): the words a post
 		// looks up lie in the scratch buffer, and their lengths vary too
-		// much for the branches below to be predicted
-		return binary.LittleEndian.Uint64(w[:8]) & (^uint64(0) >> (64 - 8*min(n, 8)))
+		// much for the branches of head8Short to be predicted
+		return binary.LittleEndian.Uint64(w[:8]) & lowBytes[min(len(w), 8)]
 	}
+	return head8Short(w)
+}
+
+// lowBytes[n] has the low n bytes of a word set.
+var lowBytes = [9]uint64{0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF}
+
+// head8Short is head8 of a word in a buffer shorter than eight bytes
+// (rare). It is kept out of line so that head8 is inlined.
+//
+//go:noinline
+func head8Short(w []byte) uint64 {
+	n := len(w)
 	switch {
 	case n >= 8:
 		return binary.LittleEndian.Uint64(w)
