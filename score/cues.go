@@ -200,7 +200,7 @@ type matcher struct {
 	pxs     [][]string         // their prefix alternatives
 	ids     map[string]int32   // phrase words (stemmed) -> ID
 	byFirst [][]firstEntry     // word ID -> phrases starting with it, until compact
-	first   []firstEntry       // byFirst in one array: word ID a's are first[lists[a].at:lists[a].end]
+	first   []firstEntry       // byFirst in one array: word ID a's are first[lists[a].at:lists[a].end] (see firstList)
 	lists   []firstList        // by word ID
 	seconds []int32            // second-word alternatives of the firstEntries
 	langs   []string           // languages of phrases, langs[0] = "" (all)
@@ -386,6 +386,11 @@ func (m *matcher) compact() {
 	n := 0
 	for _, l := range m.byFirst {
 		n += len(l)
+		for _, fe := range l {
+			if fe.s0 < 0 {
+				n++
+			}
+		}
 	}
 	m.first = make([]firstEntry, 0, n)
 	m.lists = make([]firstList, len(m.byFirst))
@@ -396,7 +401,7 @@ func (m *matcher) compact() {
 		fl.end = int32(len(m.first))
 		for _, fe := range l {
 			if fe.s0 < 0 {
-				fl.always = true
+				m.first = append(m.first, fe) // the list of those, after the whole
 				continue
 			}
 			for _, id := range m.seconds[fe.off : fe.off+fe.n] {
@@ -404,6 +409,7 @@ func (m *matcher) compact() {
 			}
 			fl.win = max(fl.win, fe.win)
 		}
+		fl.bare = int32(len(m.first))
 	}
 	m.byFirst = nil
 	m.words = slices.Clip(m.words)
@@ -489,16 +495,16 @@ type firstEntry struct {
 // A firstList is where the phrases listed under one first word are in
 // matcher.first, with a summary of what may follow that word in them, so
 // that a word is most often seen to start none of them without reading
-// the list (see mayStart).
+// the list (see phrases).
 type firstList struct {
-	at, end int32 // the phrases are matcher.first[at:end]
+	// the phrases are matcher.first[at:end]; those with no plain next
+	// word (a second word that is a prefix, or one word only) follow
+	// again, in the same order, in matcher.first[end:bare]
+	at, end, bare int32
 	// next has the bit idBit(id) of each ID the next plain word of a
 	// phrase may have, which the win words after the first must show
-	next uint64
 	win  int32
-	// always is set when a phrase has no plain next word (its second
-	// word is a prefix, or it has one word): the list is always read
-	always bool
+	next uint64
 }
 
 // idBit is the bit of phrase-word ID id in firstList.next; no bit for the
@@ -511,22 +517,23 @@ func idBit(id int32) uint64 {
 	return bit
 }
 
-// mayStart reports whether one of the phrases of fl may match at word i,
-// whose next word (if in the sentence) has the ID bits nb: it is false
-// only when tryFirst would try none of them, because none of the words
-// that fl.win allows after the first has an ID the phrases' next plain
-// word may have.
-func (fl *firstList) mayStart(sc *scratch, i int, nb uint64) bool {
-	if fl.always || fl.next&nb != 0 {
-		return true
+// phrases returns the phrases of fl that tryFirst is to be given at word
+// i, whose next word (if in the sentence) has the ID bits nb: all of them
+// when a word that fl.win allows after the first may have an ID a
+// phrase's next plain word needs, else only those with no plain next
+// word, as tryFirst would refuse the others. Either way tryFirst tries the
+// same phrases in the same order.
+func (fl *firstList) phrases(m *matcher, sc *scratch, i int, nb uint64) []firstEntry {
+	if fl.next&nb != 0 {
+		return m.first[fl.at:fl.end]
 	}
 	end := min(len(sc.wid), i+1+int(fl.win))
 	for p := i + 2; p < end && sc.wsent[p] == sc.wsent[i]; p++ {
 		if fl.next&(idBit(sc.wid[p][0])|idBit(sc.wid[p][1])) != 0 {
-			return true
+			return m.first[fl.at:fl.end]
 		}
 	}
-	return false
+	return m.first[fl.end:fl.bare]
 }
 
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
@@ -561,13 +568,17 @@ func (m *matcher) run(sc *scratch, lang string) {
 		// many phrase words start no phrase, and most that do are not
 		// followed by what their phrases need: no call for them
 		if a >= 0 {
-			if fl := &m.lists[a]; fl.at < fl.end && fl.mayStart(sc, i, nb) {
-				m.tryFirst(sc, m.first[fl.at:fl.end], i, n0, n1, cur)
+			if fl := &m.lists[a]; fl.at < fl.end {
+				if fes := fl.phrases(m, sc, i, nb); len(fes) > 0 {
+					m.tryFirst(sc, fes, i, n0, n1, cur)
+				}
 			}
 		}
 		if b >= 0 && b != a {
-			if fl := &m.lists[b]; fl.at < fl.end && fl.mayStart(sc, i, nb) {
-				m.tryFirst(sc, m.first[fl.at:fl.end], i, n0, n1, cur)
+			if fl := &m.lists[b]; fl.at < fl.end {
+				if fes := fl.phrases(m, sc, i, nb); len(fes) > 0 {
+					m.tryFirst(sc, fes, i, n0, n1, cur)
+				}
 			}
 		}
 		lw := sc.lowOf(i)
