@@ -5,7 +5,9 @@ import "github.com/harkhq/hark"
 // batchSize is how many posts ScoreAll takes through each stage together:
 // enough that a stage's code and tables are reused while still in the
 // caches, few enough that the posts' working memory stays in them too.
-const batchSize = 8
+// (On the care posts, 16 rather than 8 halves the instruction-cache misses
+// for two more second-level data misses a post; 32 adds sixteen.)
+const batchSize = 16
 
 // A batch is the working memory of ScoreAll, pooled.
 type batch struct {

@@ -195,13 +195,13 @@ type phrase struct {
 type matcher struct {
 	entries []matchEntry
 	phrases []phrase
-	words   []pword          // the words of all phrases
-	wids    []int32          // their literal alternatives
-	pxs     [][]string       // their prefix alternatives
-	ids     map[string]int32 // phrase words (stemmed) -> ID
-	byFirst [][]firstEntry   // word ID -> phrases starting with it, until compact
-	first   []firstEntry     // byFirst in one array: word ID a's are first[firstAt[a]:firstAt[a+1]]
-	firstAt []int32
+	words   []pword            // the words of all phrases
+	wids    []int32            // their literal alternatives
+	pxs     [][]string         // their prefix alternatives
+	ids     map[string]int32   // phrase words (stemmed) -> ID
+	byFirst [][]firstEntry     // word ID -> phrases starting with it, until compact
+	first   []firstEntry       // byFirst in one array: word ID a's are first[lists[a].at:lists[a].end] (see firstList)
+	lists   []firstList        // by word ID
 	seconds []int32            // second-word alternatives of the firstEntries
 	langs   []string           // languages of phrases, langs[0] = "" (all)
 	firstPx map[uint32][]int32 // phrases whose first word is a prefix, by its first three bytes (px3)
@@ -386,12 +386,30 @@ func (m *matcher) compact() {
 	n := 0
 	for _, l := range m.byFirst {
 		n += len(l)
+		for _, fe := range l {
+			if fe.s0 < 0 {
+				n++
+			}
+		}
 	}
 	m.first = make([]firstEntry, 0, n)
-	m.firstAt = make([]int32, len(m.byFirst)+1)
+	m.lists = make([]firstList, len(m.byFirst))
 	for a, l := range m.byFirst {
+		fl := &m.lists[a]
+		fl.at = int32(len(m.first))
 		m.first = append(m.first, l...)
-		m.firstAt[a+1] = int32(len(m.first))
+		fl.end = int32(len(m.first))
+		for _, fe := range l {
+			if fe.s0 < 0 {
+				m.first = append(m.first, fe) // the list of those, after the whole
+				continue
+			}
+			for _, id := range m.seconds[fe.off : fe.off+fe.n] {
+				fl.next |= idBit(id)
+			}
+			fl.win = max(fl.win, fe.win)
+		}
+		fl.bare = int32(len(m.first))
 	}
 	m.byFirst = nil
 	m.words = slices.Clip(m.words)
@@ -433,11 +451,13 @@ func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
 // stem strips a few English inflections; it only ever shortens, so the
 // result is a prefix of w and costs no allocation.
 func stem(w []byte) []byte {
-	switch string(w) {
-	case "news", "series", "species", "lens", "means", "always", "perhaps", "sometimes", "towards", "whereas", "chaos", "this", "thus", "yes", "bus", "gas", "plus", "its", "his", "hers", "ours", "yours":
-		return w
-	}
 	n := len(w)
+	if n > 0 && w[n-1] == 's' { // the words kept whole all end in s
+		switch string(w) {
+		case "news", "series", "species", "lens", "means", "always", "perhaps", "sometimes", "towards", "whereas", "chaos", "this", "thus", "yes", "bus", "gas", "plus", "its", "his", "hers", "ours", "yours":
+			return w
+		}
+	}
 	if n > 2 && w[n-2] == '\'' && w[n-1] == 's' {
 		w = w[:n-2]
 		n -= 2
@@ -472,6 +492,50 @@ type firstEntry struct {
 	win    int32
 }
 
+// A firstList is where the phrases listed under one first word are in
+// matcher.first, with a summary of what may follow that word in them, so
+// that a word is most often seen to start none of them without reading
+// the list (see phrases).
+type firstList struct {
+	// the phrases are matcher.first[at:end]; those with no plain next
+	// word (a second word that is a prefix, or one word only) follow
+	// again, in the same order, in matcher.first[end:bare]
+	at, end, bare int32
+	// next has the bit idBit(id) of each ID the next plain word of a
+	// phrase may have, which the win words after the first must show
+	win  int32
+	next uint64
+}
+
+// idBit is the bit of phrase-word ID id in firstList.next; no bit for the
+// IDs of no word (negative).
+func idBit(id int32) uint64 {
+	bit := uint64(1) << (id & 63)
+	if id < 0 { // a conditional move: whether a word has an ID is not predictable
+		bit = 0
+	}
+	return bit
+}
+
+// phrases returns the phrases of fl that tryFirst is to be given at word
+// i, whose next word (if in the sentence) has the ID bits nb: all of them
+// when a word that fl.win allows after the first may have an ID a
+// phrase's next plain word needs, else only those with no plain next
+// word, as tryFirst would refuse the others. Either way tryFirst tries the
+// same phrases in the same order.
+func (fl *firstList) phrases(m *matcher, sc *scratch, i int, nb uint64) []firstEntry {
+	if fl.next&nb != 0 {
+		return m.first[fl.at:fl.end]
+	}
+	end := min(len(sc.wid), i+1+int(fl.win))
+	for p := i + 2; p < end && sc.wsent[p] == sc.wsent[i]; p++ {
+		if fl.next&(idBit(sc.wid[p][0])|idBit(sc.wid[p][1])) != 0 {
+			return m.first[fl.at:fl.end]
+		}
+	}
+	return m.first[fl.end:fl.bare]
+}
+
 // px3 packs the first three bytes of w (len(w) >= 3), the key of
 // matcher.firstPx.
 func px3(w []byte) uint32 { return uint32(w[2])<<16 | uint32(w[1])<<8 | uint32(w[0]) }
@@ -496,18 +560,25 @@ func (m *matcher) run(sc *scratch, lang string) {
 	for i := range wid {
 		a, b := wid[i][0], wid[i][1]
 		n0, n1 := int32(-2), int32(-2) // the next word's IDs, if in the sentence
+		var nb uint64                  // and their bits (idBit)
 		if i+1 < len(wid) && wsent[i+1] == wsent[i] {
 			n0, n1 = wid[i+1][0], wid[i+1][1]
+			nb = idBit(n0) | idBit(n1)
 		}
-		// many phrase words start no phrase: no call for them
+		// many phrase words start no phrase, and most that do are not
+		// followed by what their phrases need: no call for them
 		if a >= 0 {
-			if fes := m.first[m.firstAt[a]:m.firstAt[a+1]]; len(fes) > 0 {
-				m.tryFirst(sc, fes, i, n0, n1, cur)
+			if fl := &m.lists[a]; fl.at < fl.end {
+				if fes := fl.phrases(m, sc, i, nb); len(fes) > 0 {
+					m.tryFirst(sc, fes, i, n0, n1, cur)
+				}
 			}
 		}
 		if b >= 0 && b != a {
-			if fes := m.first[m.firstAt[b]:m.firstAt[b+1]]; len(fes) > 0 {
-				m.tryFirst(sc, fes, i, n0, n1, cur)
+			if fl := &m.lists[b]; fl.at < fl.end {
+				if fes := fl.phrases(m, sc, i, nb); len(fes) > 0 {
+					m.tryFirst(sc, fes, i, n0, n1, cur)
+				}
 			}
 		}
 		lw := sc.lowOf(i)

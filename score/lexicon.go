@@ -50,17 +50,16 @@ type lexicon struct {
 	langVals [][4]float32
 }
 
-// wordInfo is what the scorer knows of one word. It is small (28 bytes),
+// wordInfo is what the scorer knows of one word. It is small (24 bytes),
 // so that the infos of a post's words share few cache lines.
 type wordInfo struct {
 	val      float32 // English (and language-neutral) valence
-	boost    float32
-	pid      int32  // phrase-word ID of the word, -1 if none
-	spid     int32  // phrase-word ID of its stem, -1 if none
-	stop     uint16 // language detector: bit per language using it
-	has      uint8  // bit per language index: the valence is set (val, langVals)
-	isBoost  bool
-	negIn    uint8 // bit per language index: the word negates in that language
+	pid      int32   // phrase-word ID of the word, -1 if none
+	spid     int32   // phrase-word ID of its stem, -1 if none
+	stop     uint16  // language detector: bit per language using it
+	has      uint8   // bit per language index: the valence is set (val, langVals)
+	boost    int8    // 1 for an intensifier (boostInc), -1 for a downtoner (boostDec), 0 for neither
+	negIn    uint8   // bit per language index: the word negates in that language
 	contrast int8
 	role     uint8  // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
 	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
@@ -104,6 +103,18 @@ func langIndex(lang string) int {
 		return 4
 	}
 	return 0
+}
+
+// isBoost reports whether the word is an intensifier or a downtoner.
+func (wi *wordInfo) isBoost() bool { return wi.boost != 0 }
+
+// boostBy is the increment of an intensifier (boostInc) or a downtoner
+// (boostDec), the only two the lexicon has.
+func (wi *wordInfo) boostBy() float32 {
+	if wi.boost > 0 {
+		return boostInc
+	}
+	return boostDec
 }
 
 // negates reports whether a word is a negator in a post of language index
@@ -160,8 +171,7 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 		}
 	}
 	for w, b := range lx.booster {
-		wi := get(w)
-		wi.boost, wi.isBoost = b, true
+		get(w).boost = int8(sign32(b))
 	}
 	for w, bits := range lx.negator {
 		get(w).negIn = bits
@@ -212,12 +222,25 @@ func (lx *lexicon) phraseID(w []byte) int32 {
 
 // A wordTable maps words to their info index. It is an open-addressing
 // table whose slots hold a word's first eight bytes and its length, so
-// that a lookup usually reads one cache line and no key elsewhere.
+// that a lookup usually reads one cache line and no key elsewhere. A
+// Bloom filter in front of it (two bits of one 64-bit word per key, about
+// 12 bits per key) answers most words that are not in the table from a
+// small array that stays in cache: about a third of a post's words are
+// not, and each would otherwise read a random line of the table.
 type wordTable struct {
 	slots  []wordSlot
 	shift  uint8    // 64 - log2(len(slots))
 	rest   []string // info index -> word, for the bytes past the eighth
 	maxLen int
+	bloom  []uint64
+	bshift uint8 // 64 - log2(len(bloom))
+}
+
+// bloomBits are the two bits of the filter word that a word of hash h
+// (wordHash) sets; the word is bloom[h>>bshift]. They are taken from the
+// hash's upper half, which the multiplication mixes best.
+func bloomBits(h uint64) uint64 {
+	return 1<<(h>>47&63) | 1<<(h>>41&63)
 }
 
 type wordSlot struct {
@@ -228,6 +251,24 @@ type wordSlot struct {
 
 // head8 packs the first eight bytes of w, zero-padded.
 func head8(w []byte) uint64 {
+	if cap(w) >= 8 {
+		// one load of eight bytes, those past the word masked off (they
+		// are within w's capacity, and so readable): the words a post
+		// looks up lie in the scratch buffer, and their lengths vary too
+		// much for the branches of head8Short to be predicted
+		return binary.LittleEndian.Uint64(w[:8]) & lowBytes[min(len(w), 8)]
+	}
+	return head8Short(w)
+}
+
+// lowBytes[n] has the low n bytes of a word set.
+var lowBytes = [9]uint64{0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF}
+
+// head8Short is head8 of a word in a buffer shorter than eight bytes
+// (rare). It is kept out of line so that head8 is inlined.
+//
+//go:noinline
+func head8Short(w []byte) uint64 {
 	n := len(w)
 	switch {
 	case n >= 8:
@@ -270,13 +311,21 @@ func (t *wordTable) build(index map[string]int32, n int) {
 	t.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 	t.rest = make([]string, n)
 	t.maxLen = 0
+	nb := 1
+	for nb*64 < 8*len(index) {
+		nb *= 2
+	}
+	t.bloom = make([]uint64, nb)
+	t.bshift = uint8(64 - bits.TrailingZeros(uint(nb)))
 	for w, i := range index {
 		if w == "" {
 			continue
 		}
 		b := []byte(w)
 		head := head8(b)
-		j := int(wordHash(head, b) >> t.shift)
+		h := wordHash(head, b)
+		t.bloom[h>>t.bshift] |= bloomBits(h)
+		j := int(h >> t.shift)
 		for t.slots[j].n != 0 {
 			j = (j + 1) & (size - 1)
 		}
@@ -293,8 +342,12 @@ func (t *wordTable) find(w []byte) int32 {
 		return -1
 	}
 	head := head8(w)
+	h := wordHash(head, w)
+	if b := bloomBits(h); t.bloom[h>>t.bshift]&b != b {
+		return -1
+	}
 	mask := len(t.slots) - 1
-	for j := int(wordHash(head, w) >> t.shift); ; j = (j + 1) & mask {
+	for j := int(h >> t.shift); ; j = (j + 1) & mask {
 		s := &t.slots[j]
 		if s.n == 0 {
 			return -1

@@ -340,10 +340,8 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 		case t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9':
 			w = []byte("<num>")
 			h = hashBytes(1, w)
-		case t.info >= 0: // a known word: its hash is made once
-			h = s.lx.infos[t.info].hash
-		default:
-			h = hashBytes(1, w)
+		default: // made by readWords (a known word's once, in its info)
+			h = sc.whash[i]
 		}
 		if negLeft > 0 {
 			hs[n] = hashBytes(2, w)

@@ -251,6 +251,10 @@ type scratch struct {
 	wid   [][2]int32 // phrase-word IDs of each word's stem and lower form
 	wsent []int32    // sentence of each word
 	negs  []int32    // tokens that negate in some language (see wordInfo.negIn)
+	// whash holds, by token, the feature hash of a word, hashBytes(1, its
+	// lower form): that of its info (wordInfo.hash), noted while the info
+	// is at hand, or made then; the features read it in order
+	whash []uint32
 
 	nonASCII  bool // the text has a byte >= 0x80
 	wordBytes int  // the bytes of its word and hashtag-part tokens
@@ -382,7 +386,9 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 		sc.wspan = make([][2]int32, n)
 		sc.wid = make([][2]int32, n)
 		sc.wsent = make([]int32, n)
+		sc.whash = make([]uint32, n)
 	}
+	whash := sc.whash[:len(sc.toks)]
 	words, wspan := sc.words[:len(sc.toks)], sc.wspan[:len(sc.toks)]
 	wid, wsent := sc.wid[:len(sc.toks)], sc.wsent[:len(sc.toks)]
 	nw, nWords, upper, wordBytes := 0, 0, 0, 0
@@ -428,7 +434,9 @@ func (s *Scorer) readWords(sc *scratch, p *hark.Post, a *analysis) {
 			if t.info >= 0 {
 				wi := &lx.infos[t.info]
 				id0, id1 = wi.spid, wi.pid
+				whash[i] = wi.hash
 			} else {
+				whash[i] = hashBytes(1, sc.low[ls:le])
 				// not in the lexicon, so no phrase word; its stem may be
 				id0, id1 = -1, -1
 				if lw, st := sc.low[ls:le], stem(sc.low[ls:le]); len(lw) != len(st) && s.m.mayHave(st) {
@@ -509,7 +517,7 @@ func (s *Scorer) nextHasValence(sc *scratch, i int, lang string, lk int, sure bo
 	if t.kind != tkWord && t.kind != tkTagPart || t.sent != sc.toks[i].sent {
 		return false
 	}
-	if t.info >= 0 && s.lx.infos[t.info].isBoost {
+	if t.info >= 0 && s.lx.infos[t.info].isBoost() {
 		return true
 	}
 	v, ok := s.valence(sc, t, lang, lk, sure)
@@ -637,7 +645,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrast != 0 {
 			contrasts = append(contrasts, int32(i)) // for the contrast pass below
 		}
-		if t.info >= 0 && lx.infos[t.info].isBoost && s.nextHasValence(sc, i, lang, lk, sure) {
+		if t.info >= 0 && lx.infos[t.info].isBoost() && s.nextHasValence(sc, i, lang, lk, sure) {
 			continue
 		}
 		val, ok := s.valence(sc, t, lang, lk, sure)
@@ -677,8 +685,8 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if pj.info >= 0 {
 				pinfo = &lx.infos[pj.info]
 			}
-			if pinfo != nil && pinfo.isBoost && pj.flags&fMasked == 0 {
-				inc := pinfo.boost
+			if pinfo != nil && pinfo.isBoost() && pj.flags&fMasked == 0 {
+				inc := pinfo.boostBy()
 				if v < 0 {
 					inc = -inc
 				}
