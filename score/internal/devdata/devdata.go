@@ -344,7 +344,8 @@ func (d Decision) String() string {
 // UrgentShare, which is the margin: out-of-fold precision on the care set
 // flatters a real inbox. Thresholds run from 0.1 to 0.6 in steps of 0.05
 // (0.025 when the model decides alone), with the rules' findings as gates
-// (at four veto fractions) or with the model deciding alone. It applies the decision to every model.
+// (at four veto fractions) or with the model deciding alone. It applies
+// the decision to every model.
 func TuneUrgency(items []Item, models []*score.Model) (Decision, error) {
 	var care []Item
 	for _, it := range items {
