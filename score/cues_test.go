@@ -199,8 +199,9 @@ func TestFactCuesNeedTheirFacts(t *testing.T) {
 }
 
 // Spanish, French, German and Portuguese posts name crowd crushes,
-// fainting, servers down, videos spreading and deadlines counted in hours
-// in their own words; a past span of hours is not a deadline.
+// fainting, servers down, videos spreading, deadlines counted in hours,
+// services cut off, debt collectors and emergency doctors in their own
+// words; a past span of hours is not a deadline.
 func TestIncidentCuesInOtherLanguages(t *testing.T) {
 	s := newScorer(t, WithoutModel())
 	for _, c := range []struct {
@@ -224,6 +225,11 @@ func TestIncidentCuesInOtherLanguages(t *testing.T) {
 		{"@lernwelt die Seite lädt nicht und die Abgabe ist in 3 Stunden", "urgency.deadline", true},
 		{"@bancoazul o app não abre e o prazo do boleto vence hoje", "urgency.deadline", true},
 		{"@fibrasol en las últimas 3 horas se cortó dos veces la conexión", "urgency.deadline", false},
+		{"@aguasdelsur me cortaron el agua esta mañana y la factura está pagada", "urgency.blocked", true},
+		{"@fitwelt ich habe fristgerecht gekündigt und jetzt kommt ein Inkassoschreiben", "urgency.money", true},
+		{"@lieferfix trotz Allergiehinweis waren Nüsse drin, wir mussten den Notarzt rufen", "urgency.safety", true},
+		{"@salledesport vous continuez à me prélever alors que j'ai résilié en mars", "urgency.money", true},
+		{"@movelnet estou sem rede desde ontem e preciso do telefone para trabalhar", "urgency.blocked", true},
 	} {
 		r := s.Score(post(c.text))
 		assert.Equal(t, c.found, hasReason(r, c.code), "%s: %+v", c.text, r.Reasons)
