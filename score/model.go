@@ -317,12 +317,12 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 			negLeft = 0
 			continue
 		case tkHandle:
-			hs[n] = hashBytes(1, []byte("@user"))
+			hs[n] = hashUser
 			n++
 			havePrev = false
 			continue
 		case tkURL:
-			hs[n] = hashBytes(1, []byte("<url>"))
+			hs[n] = hashURL
 			n++
 			havePrev = false
 			continue
@@ -335,11 +335,9 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 		case t.kind != tkWord && t.kind != tkTagPart:
 			h = hashBytes(1, w)
 		case t.flags&fMasked != 0:
-			w = []byte("<neutral>")
-			h = hashBytes(1, w)
+			w, h = []byte("<neutral>"), hashNeutral
 		case t.kind == tkWord && len(w) > 0 && w[0] >= '0' && w[0] <= '9':
-			w = []byte("<num>")
-			h = hashBytes(1, w)
+			w, h = []byte("<num>"), hashNum
 		default: // made by readWords (a known word's once, in its info)
 			h = sc.whash[i]
 		}
@@ -361,6 +359,15 @@ func (s *Scorer) features(sc *scratch, a *analysis) {
 	}
 	sc.hashed = hs[:n]
 }
+
+// The feature hashes of the stand-ins for handles, URLs, masked words
+// (brand names) and numbers, made once rather than for every token.
+var (
+	hashUser    = hashBytes(1, []byte("@user"))
+	hashURL     = hashBytes(1, []byte("<url>"))
+	hashNeutral = hashBytes(1, []byte("<neutral>"))
+	hashNum     = hashBytes(1, []byte("<num>"))
+)
 
 // log1pSmall holds math.Log1p of the small counts the features take.
 var log1pSmall = func() (t [64]float64) {
