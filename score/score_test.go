@@ -403,6 +403,49 @@ func TestModelDecides(t *testing.T) {
 	assert.True(t, ad.ModelDecides)
 }
 
+// The urgency and intent heads decide apart, but a result keeps the
+// levels' promise: a crisis is critical, spam is never urgent. A model
+// trained to disagree with itself shows it.
+func TestIntentAgreesWithUrgency(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	var ex []Example
+	for i := 0; i < 90; i++ {
+		colour, u, in := "blue", 1, IntentComplaint
+		switch i % 3 {
+		case 1:
+			colour, u, in = "green", 0, IntentCrisis
+		case 2:
+			colour, u, in = "red", 2, IntentSpam
+		}
+		ex = append(ex, Example{Post: post(fmt.Sprintf("the %s lamp in the hall %d", colour, i)), Urgency: &u, Intent: in})
+	}
+	m, err := s.Fit(ex, FitOptions{Seed: 1, Epochs: 20})
+	require.NoError(t, err)
+	m.ModelDecides = true
+	ms := newScorer(t, WithModel(m))
+	for text, want := range map[string]struct {
+		intent  Intent
+		urgency int
+	}{
+		"the green lamp in the hall": {IntentCrisis, UrgencyCritical},
+		"the red lamp in the hall":   {IntentSpam, UrgencyNone},
+		"the blue lamp in the hall":  {IntentComplaint, UrgencyLow},
+	} {
+		r := ms.Score(post(text))
+		assert.Equal(t, want.intent, r.Intent, text)
+		assert.Equal(t, want.urgency, r.Urgency, text)
+	}
+	shipped := newScorer(t)
+	for _, row := range labelledTexts(t, "testdata/care/*.jsonl") {
+		for _, sc := range []*Scorer{s, shipped} {
+			r := sc.Score(post(row.Text))
+			if r.Intent == IntentCrisis && r.Urgency != UrgencyCritical || r.Intent == IntentSpam && r.Urgency != UrgencyNone {
+				t.Errorf("%q: intent %s with urgency %d", row.Text, r.Intent, r.Urgency)
+			}
+		}
+	}
+}
+
 func TestEmptyAndOdd(t *testing.T) {
 	s := newScorer(t)
 	for _, x := range []string{"", " ", "\x00\xff\xfe", "😀", "@a @b @c", "#", "http://x.y", "&amp;&lt;&#39;", strings.Repeat("!", 5000), "\u200b\u200d\ufe0f"} {

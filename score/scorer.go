@@ -1077,6 +1077,16 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 			intent = IntentComplaint
 		}
 	}
+	// The levels promise that a crisis is critical and spam never urgent;
+	// the urgency and intent heads decide apart and may disagree.
+	switch {
+	case intent == IntentCrisis && urg < UrgencyCritical:
+		sc.addReason("urgency.intent", "crisis", float64(UrgencyCritical-urg))
+		urg = UrgencyCritical
+	case intent == IntentSpam && urg > UrgencyNone:
+		sc.addReason("urgency.intent", "spam", float64(UrgencyNone-urg))
+		urg = UrgencyNone
+	}
 	if a.truncated {
 		sc.addReason("input.truncated", "", 0)
 	}
@@ -1231,8 +1241,13 @@ func (s *Scorer) ruleIntent(a *analysis, sent float64, urg int) Intent {
 	if sent > 0.3 {
 		v[2] += sent
 	}
-	if urg == 3 && a.cueUrg == 3 {
+	switch {
+	case urg == 3 && a.cueUrg == 3:
 		v[5] += 1
+	case urg < 3:
+		// a crisis is critical: below that, its signs are a complaint's
+		v[0] += v[5]
+		v[5] = 0
 	}
 	b := argmax(v[:])
 	if v[b] < 0.5 {
