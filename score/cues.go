@@ -318,13 +318,15 @@ func (m *matcher) add(text string, e int32, neg map[string]uint8) error {
 			if neg[a] != 0 || strings.HasSuffix(a, "n't") {
 				hasNeg = true
 			}
-			if p, ok := strings.CutSuffix(a, "*"); ok {
-				if p == "" {
-					continue
+			for _, a := range withoutApostrophe(a) {
+				if p, ok := strings.CutSuffix(a, "*"); ok {
+					if p == "" {
+						continue
+					}
+					pw.prefixes = append(pw.prefixes, p)
+				} else if id := m.intern(string(stem([]byte(a)))); !slices.Contains(pw.ids, id) {
+					pw.ids = append(pw.ids, id)
 				}
-				pw.prefixes = append(pw.prefixes, p)
-			} else {
-				pw.ids = append(pw.ids, m.intern(string(stem([]byte(a)))))
 			}
 		}
 		if len(pw.ids)+len(pw.prefixes) == 0 {
@@ -447,6 +449,21 @@ func (m *matcher) intern(w string) int32 {
 }
 
 func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
+
+// withoutApostrophe returns w and, if w has an apostrophe, w written
+// without it, as posts typed on a phone often are ("didnt", "im",
+// "aujourdhui"); not where that spells another word ("we'll", "i'd").
+func withoutApostrophe(w string) []string {
+	bare := strings.ReplaceAll(w, "'", "")
+	if bare == w || bare == "" || otherWord[bare] {
+		return []string{w}
+	}
+	return []string{w, bare}
+}
+
+// otherWord holds the words that contractions become without their
+// apostrophe.
+var otherWord = map[string]bool{"well": true, "were": true, "ill": true, "hell": true, "shell": true, "shed": true, "wed": true, "id": true, "hed": true, "lets": true}
 
 // stem strips a few English inflections; it only ever shortens, so the
 // result is a prefix of w and costs no allocation.

@@ -235,3 +235,31 @@ func TestIncidentCuesInOtherLanguages(t *testing.T) {
 		assert.Equal(t, c.found, hasReason(r, c.code), "%s: %+v", c.text, r.Reasons)
 	}
 }
+
+// Posts typed on a phone drop apostrophes; a cue written with one still
+// holds, and one whose bare form is another word ("we'll") does not spread.
+func TestCuesWithoutApostrophes(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	codes := func(text string) []string {
+		var out []string
+		for _, x := range s.Score(post(text)).Reasons {
+			if x.Weight > 0 && len(x.Code) > 8 && x.Code[:8] == "urgency." {
+				out = append(out, x.Code)
+			}
+		}
+		return out
+	}
+	for _, pair := range [][2]string{
+		{"someone took £300 from my account and i didn't authorise it", "someone took £300 from my account and i didnt authorise it"},
+		{"the app won't let me pay for anything", "the app wont let me pay for anything"},
+		{"my parcel hasn't arrived and i'm flying tomorrow", "my parcel hasnt arrived and im flying tomorrow"},
+		{"i don't feel safe with this driver", "i dont feel safe with this driver"},
+		{"je dois payer aujourd'hui et le site plante", "je dois payer aujourdhui et le site plante"},
+	} {
+		with := codes(pair[0])
+		assert.NotEmpty(t, with, pair[0])
+		assert.Equal(t, with, codes(pair[1]), pair[1])
+	}
+	assert.Equal(t, []string{"withdraw'", "withdraw"}, withoutApostrophe("withdraw'"))
+	assert.Equal(t, []string{"we'll"}, withoutApostrophe("we'll"))
+}
