@@ -318,7 +318,7 @@ func (m *matcher) add(text string, e int32, neg map[string]uint8) error {
 			if neg[a] != 0 || strings.HasSuffix(a, "n't") {
 				hasNeg = true
 			}
-			for _, a := range withoutApostrophe(a) {
+			for _, a := range spellings(a) {
 				if p, ok := strings.CutSuffix(a, "*"); ok {
 					if p == "" {
 						continue
@@ -450,20 +450,35 @@ func (m *matcher) intern(w string) int32 {
 
 func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
 
-// withoutApostrophe returns w and, if w has an apostrophe, w written
-// without it, as posts typed on a phone often are ("didnt", "im",
-// "aujourdhui"); not where that spells another word ("we'll", "i'd").
-func withoutApostrophe(w string) []string {
-	bare := strings.ReplaceAll(w, "'", "")
-	if bare == w || bare == "" || otherWord[bare] {
-		return []string{w}
+// spellings returns w and the other ways posts typed on a phone spell
+// it: without its apostrophe ("didnt", "im", "aujourdhui"; not where that
+// spells another word, as "we'll" would), and the usual shortenings of
+// the words cues are made of ("acct", "tmrw", "pls").
+func spellings(w string) []string {
+	out := []string{w}
+	if bare := strings.ReplaceAll(w, "'", ""); bare != w && bare != "" && !otherWord[bare] {
+		out = append(out, bare)
 	}
-	return []string{w, bare}
+	return append(out, shortenings[w]...)
 }
 
 // otherWord holds the words that contractions become without their
 // apostrophe.
 var otherWord = map[string]bool{"well": true, "were": true, "ill": true, "hell": true, "shell": true, "shed": true, "wed": true, "id": true, "hed": true, "lets": true}
+
+// shortenings are the phone spellings of words the cues use.
+var shortenings = map[string][]string{
+	"account": {"acct", "acc"}, "accounts": {"accts"},
+	"hour": {"hr"}, "hours": {"hrs"}, "minute": {"min"}, "minutes": {"mins"},
+	"week": {"wk"}, "weeks": {"wks"},
+	"today": {"2day"}, "tonight": {"tonite", "2nite", "2night"},
+	"tomorrow": {"tmrw", "tmr", "tmrow", "tomoz", "2moro", "2morrow"},
+	"please":   {"pls", "plz"}, "thanks": {"thx", "thnx"},
+	"you": {"u"}, "your": {"ur"}, "you're": {"ur"},
+	"people": {"ppl"}, "because": {"bc", "cuz", "coz"},
+	"message": {"msg"}, "messages": {"msgs"}, "password": {"pwd"},
+	"someone": {"some1"}, "anyone": {"any1"}, "everyone": {"every1"},
+}
 
 // stem strips a few English inflections; it only ever shortens, so the
 // result is a prefix of w and costs no allocation.

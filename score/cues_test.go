@@ -129,6 +129,11 @@ func TestDeadlineNeedsUnhappyPost(t *testing.T) {
 	assert.Less(t, r.Urgency, UrgencyHigh, "%+v", r.Reasons)
 	r = s.Score(post("my transfer is blocked and the rent is due today, please help"))
 	assert.GreaterOrEqual(t, r.Urgency, UrgencyHigh, "%+v", r.Reasons)
+	// how long a fix took is not a deadline
+	_, ok := reasonSpan(s.Score(post("my card was blocked but the agent fixed it in 10 mins")), "urgency.deadline")
+	assert.False(t, ok)
+	_, ok = reasonSpan(s.Score(post("boarding in 20 mins and the app won't load my pass")), "urgency.deadline")
+	assert.True(t, ok)
 }
 
 // Words of a crypto exchange's customers are not spam by themselves.
@@ -236,9 +241,10 @@ func TestIncidentCuesInOtherLanguages(t *testing.T) {
 	}
 }
 
-// Posts typed on a phone drop apostrophes; a cue written with one still
-// holds, and one whose bare form is another word ("we'll") does not spread.
-func TestCuesWithoutApostrophes(t *testing.T) {
+// Posts typed on a phone drop apostrophes and shorten words; a cue written
+// in full still holds, and one whose bare form is another word ("we'll")
+// does not spread.
+func TestCuesAsTypedOnAPhone(t *testing.T) {
 	s := newScorer(t, WithoutModel())
 	codes := func(text string) []string {
 		var out []string
@@ -255,11 +261,12 @@ func TestCuesWithoutApostrophes(t *testing.T) {
 		{"my parcel hasn't arrived and i'm flying tomorrow", "my parcel hasnt arrived and im flying tomorrow"},
 		{"i don't feel safe with this driver", "i dont feel safe with this driver"},
 		{"je dois payer aujourd'hui et le site plante", "je dois payer aujourdhui et le site plante"},
+		{"my account is locked and rent is due tomorrow", "my acct is locked and rent is due tmrw"},
 	} {
 		with := codes(pair[0])
 		assert.NotEmpty(t, with, pair[0])
 		assert.Equal(t, with, codes(pair[1]), pair[1])
 	}
-	assert.Equal(t, []string{"withdraw'", "withdraw"}, withoutApostrophe("withdraw'"))
-	assert.Equal(t, []string{"we'll"}, withoutApostrophe("we'll"))
+	assert.Equal(t, []string{"withdraw'", "withdraw"}, spellings("withdraw'"))
+	assert.Equal(t, []string{"we'll"}, spellings("we'll"))
 }
