@@ -89,13 +89,17 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// aDraftNeeding returns the ID of a draft of the queue that needs n
-// approvals.
+// aDraftNeeding returns the ID of a draft of the queue, on a post in
+// English, that needs n approvals.
 func aDraftNeeding(t *testing.T, srv *testServer, n int, not ...string) string {
 	t.Helper()
 	srv.app.publish()
+	labels := sample.Labels()
 	for _, it := range state(t, srv.url).Queue {
-		if it.State == stDraft && it.Required == n && len(it.Approvals) == 0 && !contains(not, it.ID) {
+		// the tests' edits are in English, and the platform's rules refuse
+		// a reply in another language than the post's
+		english := labels[it.ID].Lang == "en"
+		if it.State == stDraft && it.Required == n && len(it.Approvals) == 0 && english && !contains(not, it.ID) {
 			return it.ID
 		}
 	}
