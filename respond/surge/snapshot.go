@@ -544,6 +544,9 @@ func (s *Series) codec(c *codec, loc *time.Location) {
 	c.int(&s.tailN, 0, maxCount)
 	c.f64(&s.calibZ)
 	c.f64(&s.calibC)
+	if !c.enc {
+		s.calibOK = false // (a snapshot's may be older than its tail)
+	}
 	c.bool(&s.hot)
 	c.bool(&s.active)
 	c.bool(&s.quiet)
