@@ -414,6 +414,9 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 		c.f32(&r.secs)
 		c.i64(&r.at)
 	}
+	if !c.enc {
+		k.setGapLow()
+	}
 	c.int(&k.seen, 0, maxCount)
 	c.f64(&k.silentExp)
 	c.f64(&k.bucketExp)
