@@ -239,7 +239,7 @@ type keyState struct {
 	gap                float64 // usual interval between posts, seconds (EWMA)
 	seen               int
 	silentExp          float64
-	bucketExp          float64 // the volume baseline's forecast for the open bucket
+	gapLow             float64 // no gap this long beats a record of longest (see noteGap)
 	peekVol, peekNeg   int     // counts at which to look for an early alert again
 	topMin, ntop       uint8   // index of the lightest of top; how many are held
 	silent             bool
@@ -261,8 +261,11 @@ type keyState struct {
 	idx               int // in Detector.list
 	volScore, negScr  float64
 	volSince, negFrom time.Time
-	ng                shareTest
-	vol               Series
+	// the volume baseline's forecast for the open bucket, set at its
+	// first post (beside negScr, which the close before it writes)
+	bucketExp float64
+	ng        shareTest
+	vol       Series
 }
 
 type topPost struct {
@@ -456,7 +459,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 				}
 				// a silence declared is no ordinary gap: it must not
 				// raise the bar for the next one
-				if !k.silent {
+				if !k.silent && g > k.gapLow {
 					k.noteGap(k.lastSeen, tn, off, g)
 				}
 			}
@@ -841,7 +844,9 @@ func bandOf(i int64) int {
 // noteGap records a gap of g seconds between posts at from and to (unix
 // nanoseconds, off seconds east of UTC) in the bands of the day it spans.
 // Gaps shorter than a quarter of a band's record cannot beat it, faded or
-// not, within a fortnight: they are let go without a look at the clock.
+// not, within a fortnight: they are let go without a look at the clock, and
+// those no longer than k.gapLow, a quarter of the shortest record, without
+// a look at the records (the caller's test).
 func (k *keyState) noteGap(from, to, off int64, g float64) {
 	a, z := bandSpan(from, to, off)
 	b := bandOf(a)
@@ -852,12 +857,22 @@ func (k *keyState) noteGap(from, to, off int64, g float64) {
 			// unfaded needs no exponential)
 			if now := to / 1e9; g >= float64(r.secs) || g >= r.fadedTo(now) {
 				r.secs, r.at = float32(g), now
+				k.setGapLow()
 			}
 		}
 		if b++; b == gapBands {
 			b = 0
 		}
 	}
+}
+
+// setGapLow sets k.gapLow from the records of longest.
+func (k *keyState) setGapLow() {
+	m := k.longest[0].secs
+	for _, r := range k.longest[1:] {
+		m = min(m, r.secs)
+	}
+	k.gapLow = 0.25 * float64(m)
 }
 
 // longestGap returns the longest gap between posts of k, in seconds, that
@@ -1005,9 +1020,9 @@ type shareTest struct {
 	runStart   time.Time
 	score      float64
 	active     bool
+	quiet      bool // (beside active: no padding between them)
 	start      time.Time
 	lastExcess float64
-	quiet      bool
 	quietSince time.Time
 	cooldown   time.Time
 	first      time.Time

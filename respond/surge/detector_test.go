@@ -425,6 +425,8 @@ func TestKeyStateLayout(t *testing.T) {
 		}
 	}
 	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
+	// the series, whose scalars come first, together, starts a line
+	assert.Zero(t, unsafe.Offsetof(k.vol)%64, "series at %d", unsafe.Offsetof(k.vol))
 }
 
 // Keys whose names share a hash are told apart by name: with four hashes

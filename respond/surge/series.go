@@ -172,6 +172,10 @@ type Series struct {
 	// the highest bins of tailZ and tailC that hold mass: tailQuantile
 	// starts there rather than at the top of empty bins
 	tailTopZ, tailTopC uint8
+	// calibZ and calibC are what the tail gives now: nothing was added to
+	// it, nor the interval changed, since they were looked up (a series in
+	// an episode adds nothing, and need not look again)
+	calibOK bool
 
 	// episode
 	hot         bool // the last point had evidence enough for an alert
@@ -229,6 +233,7 @@ func halfLifeAlpha(halfLife, step time.Duration) float64 {
 
 func (s *Series) setInterval(d time.Duration) {
 	s.interval = d
+	s.calibOK = false
 	s.aLevel = halfLifeAlpha(s.cfg.LevelHalfLife, d)
 	s.aTrend = halfLifeAlpha(3*24*time.Hour, d) * 0.1
 	s.phi = 1 - halfLifeAlpha(24*time.Hour, d)
@@ -698,9 +703,12 @@ func (s *Series) thresholds(warm bool) (float64, float64) {
 			if s.tailN > 2000 {
 				s.calibAt = s.n + 16
 			}
-			p := float64(s.interval) / float64(7*24*time.Hour)
-			s.calibZ = 1.1 * tailQuantile(s.tailZ[:s.tailTopZ+1], s.tailTotal, p)
-			s.calibC = 1.1 * tailQuantile(s.tailC[:s.tailTopC+1], s.tailTotal, p)
+			if !s.calibOK {
+				p := float64(s.interval) / float64(7*24*time.Hour)
+				s.calibZ = 1.1 * tailQuantile(s.tailZ[:s.tailTopZ+1], s.tailTotal, p)
+				s.calibC = 1.1 * tailQuantile(s.tailC[:s.tailTopC+1], s.tailTotal, p)
+				s.calibOK = true
+			}
 		}
 		thZ, thC = max(thZ, s.calibZ), max(thC, s.calibC)
 	}
@@ -738,6 +746,7 @@ func (s *Series) addTail(z, c float64) {
 	s.tailTopZ, s.tailTopC = max(s.tailTopZ, uint8(bz)), max(s.tailTopC, uint8(bc))
 	s.tailTotal += s.tailW
 	s.tailN++
+	s.calibOK = false
 	if 1.1*z >= s.calibZ || 1.1*c >= s.calibC {
 		// mass at or above a threshold can raise it: look again now
 		// (mass below can only lower it, and a late lowering is safe)

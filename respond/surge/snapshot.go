@@ -414,6 +414,9 @@ func (d *Detector) keyCodec(c *codec, k *keyState, loc *time.Location) {
 		c.f32(&r.secs)
 		c.i64(&r.at)
 	}
+	if !c.enc {
+		k.setGapLow()
+	}
 	c.int(&k.seen, 0, maxCount)
 	c.f64(&k.silentExp)
 	c.f64(&k.bucketExp)
@@ -544,6 +547,9 @@ func (s *Series) codec(c *codec, loc *time.Location) {
 	c.int(&s.tailN, 0, maxCount)
 	c.f64(&s.calibZ)
 	c.f64(&s.calibC)
+	if !c.enc {
+		s.calibOK = false // (a snapshot's may be older than its tail)
+	}
 	c.bool(&s.hot)
 	c.bool(&s.active)
 	c.bool(&s.quiet)
