@@ -1081,10 +1081,10 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 	// the urgency and intent heads decide apart and may disagree.
 	switch {
 	case intent == IntentCrisis && urg < UrgencyCritical:
-		sc.addReason("urgency.intent", "crisis", float64(UrgencyCritical-urg))
+		sc.addReason("urgency.crisis", "", float64(UrgencyCritical-urg))
 		urg = UrgencyCritical
 	case intent == IntentSpam && urg > UrgencyNone:
-		sc.addReason("urgency.intent", "spam", float64(UrgencyNone-urg))
+		sc.addReason("urgency.spam", "", float64(UrgencyNone-urg))
 		urg = UrgencyNone
 	}
 	if a.truncated {
