@@ -20,7 +20,8 @@ import (
 // "|" ("charged twice|double"), end in "*" to match any ending ("refund*"),
 // or be "~", which skips up to three words ("~~" up to six). Words are compared after
 // lower-casing and a light suffix strip, so "charge" also matches "charged"
-// and "charges".
+// and "charges"; and as posts typed on a phone spell them, so "didn't"
+// also matches "didnt", and "account" "acct".
 type Cue struct {
 	// Code names the cue in reasons, e.g. "urgency.money". Cues sharing a
 	// code are one family: a brand may replace or disable it by code.

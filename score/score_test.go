@@ -434,6 +434,7 @@ func TestIntentAgreesWithUrgency(t *testing.T) {
 		r := ms.Score(post(text))
 		assert.Equal(t, want.intent, r.Intent, text)
 		assert.Equal(t, want.urgency, r.Urgency, text)
+		assert.InDelta(t, float64(want.urgency)/3, r.UrgencyScore, 0.34, "the score follows the level: %q", text)
 	}
 	shipped := newScorer(t)
 	for _, row := range labelledTexts(t, "testdata/care/*.jsonl") {

@@ -1078,14 +1078,17 @@ func (s *Scorer) decide(sc *scratch, a *analysis, p *hark.Post) Result {
 		}
 	}
 	// The levels promise that a crisis is critical and spam never urgent;
-	// the urgency and intent heads decide apart and may disagree.
+	// the urgency and intent heads decide apart and may disagree. The score
+	// follows the level, as where the viral and spam findings set it.
 	switch {
 	case intent == IntentCrisis && urg < UrgencyCritical:
 		sc.addReason("urgency.crisis", "", float64(UrgencyCritical-urg))
 		urg = UrgencyCritical
+		urgScore = max(urgScore, 0.9)
 	case intent == IntentSpam && urg > UrgencyNone:
 		sc.addReason("urgency.spam", "", float64(UrgencyNone-urg))
 		urg = UrgencyNone
+		urgScore = min(urgScore, 0.1)
 	}
 	if a.truncated {
 		sc.addReason("input.truncated", "", 0)
