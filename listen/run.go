@@ -65,12 +65,10 @@ func Run(ctx context.Context, sources []Source, h Handler, opts ...Option) error
 				case <-ctx.Done():
 					return
 				}
-				select {
-				case ok := <-ack:
-					if !ok {
-						return
-					}
-				case <-ctx.Done():
+				// A delivery taken is always acked, and the ack is buffered:
+				// waiting on ctx as well would let a stop drop the commit of
+				// a batch the handler already took.
+				if !<-ack {
 					return
 				}
 			}
