@@ -453,15 +453,56 @@ func normApos(s string) string { return strings.ReplaceAll(s, "’", "'") }
 
 // spellings returns w and the other ways posts typed on a phone spell
 // it: without its apostrophe ("didnt", "im", "aujourdhui"; not where that
-// spells another word, as "we'll" would), and the usual shortenings of
-// the words cues are made of ("acct", "tmrw", "pls").
+// spells another word, as "we'll" would), without its accents ("debite",
+// "nao consigo"; see [plainSpellings]), and the usual shortenings of the
+// words cues are made of ("acct", "tmrw", "pls").
 func spellings(w string) []string {
 	out := []string{w}
 	if bare := strings.ReplaceAll(w, "'", ""); bare != w && bare != "" && !otherWord[bare] {
 		out = append(out, bare)
 	}
+	out = append(out, plainSpellings(w)...)
 	return append(out, shortenings[w]...)
 }
+
+// plainSpellings returns the ways w is typed without its diacritics: with
+// the bare letters ("débité" -> "debite", "für" -> "fur") and, for German
+// umlauts, as German writes them without ("fuer"). It returns none where
+// the bare word is another word ("é" -> "e", "où" -> "ou", "más" -> "mas").
+func plainSpellings(w string) []string {
+	bare := bareLetters.Replace(w)
+	if bare == w || otherBareWord[bare] {
+		return nil
+	}
+	out := []string{bare}
+	if german := bareLetters.Replace(umlautsSpelt.Replace(w)); german != bare {
+		out = append(out, german)
+	}
+	return out
+}
+
+// bareLetters takes the diacritics off the lower-case Latin letters of
+// Spanish, French, German and Portuguese.
+var bareLetters = strings.NewReplacer(
+	"á", "a", "à", "a", "â", "a", "ä", "a", "ã", "a",
+	"é", "e", "è", "e", "ê", "e", "ë", "e",
+	"í", "i", "ì", "i", "î", "i", "ï", "i",
+	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "õ", "o",
+	"ú", "u", "ù", "u", "û", "u", "ü", "u",
+	"ñ", "n", "ç", "c", "ß", "ss", "œ", "oe",
+)
+
+// otherBareWord holds the short words that accented words of the
+// supported languages become without their accents.
+var otherBareWord = map[string]bool{
+	"a": true, "e": true, "o": true, "ou": true, "du": true, "la": true, "ca": true,
+	"el": true, "si": true, "mas": true, "tu": true, "mi": true, "se": true, "te": true,
+	"de": true, "esta": true, "estas": true, "ja": true, "so": true, "ha": true,
+	"ate": true, "nos": true, "pe": true, "da": true, "por": true, "pais": true,
+}
+
+// umlautsSpelt spells umlauts as German does without them.
+var umlautsSpelt = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue")
 
 // otherWord holds the words that contractions become without their
 // apostrophe.

@@ -269,3 +269,34 @@ func TestCuesAsTypedOnAPhone(t *testing.T) {
 	assert.Equal(t, []string{"withdraw'", "withdraw"}, spellings("withdraw'"))
 	assert.Equal(t, []string{"we'll"}, spellings("we'll"))
 }
+
+func TestWordsWithoutTheirAccents(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	urgency := func(text string) []string {
+		var out []string
+		for _, x := range s.Score(post(text)).Reasons {
+			if x.Weight > 0 && strings.HasPrefix(x.Code, "urgency.") {
+				out = append(out, x.Code)
+			}
+		}
+		return out
+	}
+	for _, pair := range [][2]string{
+		{"on m'a débité deux fois ce mois-ci", "on m'a debite deux fois ce mois-ci"},
+		{"vocês me cobraram duas vezes e não consigo pagar o aluguel", "voces me cobraram duas vezes e nao consigo pagar o aluguel"},
+		{"mi cuenta está bloqueada y no puedo pagar la renta", "mi cuenta esta bloqueada y no puedo pagar la renta"},
+		{"Störung seit heute früh, das ganze Viertel ist ohne Internet", "Stoerung seit heute frueh, das ganze Viertel ist ohne Internet"},
+	} {
+		with := urgency(pair[0])
+		assert.NotEmpty(t, with, pair[0])
+		assert.Equal(t, with, urgency(pair[1]), pair[1])
+	}
+	for _, text := range []string{"servico pessimo, horrivel", "atendimento pessimo e demorado", "tres decu, service nul"} {
+		r := s.Score(post(text))
+		assert.True(t, hasReason(r, "lexicon"), text)
+		assert.Equal(t, LabelNegative, r.Label, text)
+	}
+	assert.Equal(t, []string{"débité", "debite"}, spellings("débité"))
+	assert.Equal(t, []string{"störung", "storung", "stoerung"}, spellings("störung"))
+	assert.Equal(t, []string{"où"}, spellings("où"), "ou is another word")
+}

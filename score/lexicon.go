@@ -5,7 +5,9 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -450,6 +452,7 @@ func loadLexicon() (*lexicon, error) {
 		}
 		m[tok] = float32(fv)
 	}
+	addPlainSpellings(lx)
 	// Emoji: the valence of an emoji is read from its English description
 	// with the word lexicon, the strongest word deciding.
 	b, err = dataFS.ReadFile("data/vader/emoji_utf8_lexicon.txt")
@@ -613,4 +616,38 @@ func (lx *lexicon) wordVal(w []byte, lang string, elong bool) (float32, bool) {
 		}
 	}
 	return 0, false
+}
+
+// addPlainSpellings lets the words of lexicon.tsv be found as posts typed
+// on a phone spell them, without their accents ("pessimo", "decu"), where
+// the list has no word of that spelling already.
+func addPlainSpellings(lx *lexicon) {
+	for _, m := range lx.langVal {
+		for _, tok := range slices.Sorted(maps.Keys(m)) {
+			for _, p := range plainSpellings(tok) {
+				if _, ok := m[p]; !ok {
+					m[p] = m[tok]
+				}
+			}
+		}
+	}
+	for _, tok := range slices.Sorted(maps.Keys(lx.negator)) {
+		for _, p := range plainSpellings(tok) {
+			lx.negator[p] |= lx.negator[tok]
+		}
+	}
+	for _, tok := range slices.Sorted(maps.Keys(lx.booster)) {
+		for _, p := range plainSpellings(tok) {
+			if _, ok := lx.booster[p]; !ok {
+				lx.booster[p] = lx.booster[tok]
+			}
+		}
+	}
+	for _, tok := range slices.Sorted(maps.Keys(lx.contrast)) {
+		for _, p := range plainSpellings(tok) {
+			if _, ok := lx.contrast[p]; !ok {
+				lx.contrast[p] = lx.contrast[tok]
+			}
+		}
+	}
 }

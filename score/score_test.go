@@ -254,6 +254,24 @@ func TestLanguages(t *testing.T) {
 	assert.Equal(t, "und", s.Score(post("12345 ...")).Language)
 }
 
+// Short posts typed on a phone have few of the words a language is told
+// by, and often no accents; these are found by their function words.
+func TestLanguagesOfShortPhonePosts(t *testing.T) {
+	s := newScorer(t)
+	for _, c := range []struct{ text, lang string }{
+		{"la talla de esta campera es mas chica de lo normal, pueden cambiarla?", "es"},
+		{"ya les mande dm hace 2 dias y nada", "es"},
+		{"mir wurde doppelt abgebucht, konto gesperrt", "de"},
+		{"warum dauert das so lange bei euch", "de"},
+		{"toujours rien depuis hier, c'est quand que vous répondez?", "fr"},
+		{"vc pode me ajudar? ta travado desde ontem", "pt"},
+		{"eh this new card design is lush ngl", "en"},
+		{"cheers ta, sorted now", "en"},
+	} {
+		assert.Equal(t, c.lang, s.Score(post(c.text)).Language, c.text)
+	}
+}
+
 func TestTruncation(t *testing.T) {
 	s := newScorer(t)
 	big := strings.Repeat("my card was charged twice 😡 ", hark.MaxTextBytes/28)
