@@ -623,30 +623,20 @@ func (lx *lexicon) wordVal(w []byte, lang string, elong bool) (float32, bool) {
 // the list has no word of that spelling already.
 func addPlainSpellings(lx *lexicon) {
 	for _, m := range lx.langVal {
-		for _, tok := range slices.Sorted(maps.Keys(m)) {
-			for _, p := range plainSpellings(tok) {
-				if _, ok := m[p]; !ok {
-					m[p] = m[tok]
-				}
-			}
-		}
+		addPlain(m)
 	}
-	for _, tok := range slices.Sorted(maps.Keys(lx.negator)) {
+	addPlain(lx.negator)
+	addPlain(lx.booster)
+	addPlain(lx.contrast)
+}
+
+// addPlain adds the plain spellings of m's words to m, in sorted order so
+// that two words with one plain spelling always give the same result.
+func addPlain[V any](m map[string]V) {
+	for _, tok := range slices.Sorted(maps.Keys(m)) {
 		for _, p := range plainSpellings(tok) {
-			lx.negator[p] |= lx.negator[tok]
-		}
-	}
-	for _, tok := range slices.Sorted(maps.Keys(lx.booster)) {
-		for _, p := range plainSpellings(tok) {
-			if _, ok := lx.booster[p]; !ok {
-				lx.booster[p] = lx.booster[tok]
-			}
-		}
-	}
-	for _, tok := range slices.Sorted(maps.Keys(lx.contrast)) {
-		for _, p := range plainSpellings(tok) {
-			if _, ok := lx.contrast[p]; !ok {
-				lx.contrast[p] = lx.contrast[tok]
+			if _, ok := m[p]; !ok {
+				m[p] = m[tok]
 			}
 		}
 	}
