@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/harkhq/hark"
 )
@@ -221,6 +222,7 @@ type Detector struct {
 	// key and bucket
 	fastPow, slowPow [decayN]float32
 	recentWin        time.Duration
+	fetched          uint64 // the sums of keyState.prefetch, kept
 }
 
 type keyState struct {
@@ -713,6 +715,10 @@ func (d *Detector) sweep(alerts []Alert) []Alert {
 	now := d.cur.UnixNano()
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
+		if i > 0 {
+			// the next key's lines are on their way while this one closes
+			d.fetched += d.list[i-1].prefetch()
+		}
 		if now-k.lastSeen > int64(d.cfg.IdleAfter) {
 			d.drop(k)
 			continue
@@ -730,6 +736,7 @@ func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
 	if k.fed >= d.epoch {
 		return alerts
 	}
+	d.fetched += k.prefetch()
 	bt := d.fedTime(k)
 	for k.fed < d.epoch {
 		at := bt.Add(d.cfg.Bucket)
@@ -740,6 +747,26 @@ func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
 		bt = at
 	}
 	return alerts
+}
+
+// prefetch reads a word of each cache line of k that a close reads: the
+// two lines every post reads, and the span from its name to the end of its
+// series' daily profile (its negativity test, its series' scalars and
+// scan windows), but not the series' tail histograms and weekly slots, of
+// which a close reads a line or two. The loads do not depend on each
+// other, so that their misses overlap, where the close would meet them one
+// after another; the caller keeps the sum so that they are not dropped.
+func (k *keyState) prefetch() uint64 {
+	const (
+		from = unsafe.Offsetof(k.name)
+		to   = unsafe.Offsetof(k.vol) + unsafe.Offsetof(k.vol.tailZ)
+	)
+	p := unsafe.Pointer(k)
+	sum := *(*uint64)(p) + *(*uint64)(unsafe.Add(p, 64))
+	for off := from; off < to; off += 64 {
+		sum += *(*uint64)(unsafe.Add(p, off))
+	}
+	return sum
 }
 
 // fedTime returns the start of the next bucket of k to feed to its series.

@@ -427,6 +427,16 @@ func TestKeyStateLayout(t *testing.T) {
 	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
 	// the series, whose scalars come first, together, starts a line
 	assert.Zero(t, unsafe.Offsetof(k.vol)%64, "series at %d", unsafe.Offsetof(k.vol))
+	// what a close reads lies in the span prefetch reads: after the name
+	// come the scores, the negativity test and the series, whose scan
+	// windows, recent residuals and daily profile come before its tail
+	// histograms
+	for _, off := range []uintptr{unsafe.Offsetof(k.volScore), unsafe.Offsetof(k.ng), unsafe.Offsetof(k.vol)} {
+		assert.Greater(t, off, unsafe.Offsetof(k.name))
+	}
+	for _, off := range []uintptr{unsafe.Offsetof(k.vol.glr), unsafe.Offsetof(k.vol.recent), unsafe.Offsetof(k.vol.daily), unsafe.Offsetof(k.vol.dailyN)} {
+		assert.Less(t, off, unsafe.Offsetof(k.vol.tailZ))
+	}
 }
 
 // Keys whose names share a hash are told apart by name: with four hashes
