@@ -439,6 +439,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
+		d.fetched += k.prefetchPost(nt > 0, ne > 0, o.Source != "")
 		if k.fed < d.epoch {
 			// bring the key up to date first: close the bucket its
 			// counts are in, and its empty buckets since (zeros, or
@@ -761,9 +762,33 @@ func (k *keyState) prefetch() uint64 {
 		from = unsafe.Offsetof(k.name)
 		to   = unsafe.Offsetof(k.vol) + unsafe.Offsetof(k.vol.tailZ)
 	)
-	p := unsafe.Pointer(k)
-	sum := *(*uint64)(p) + *(*uint64)(unsafe.Add(p, 64))
-	for off := from; off < to; off += 64 {
+	return touch(unsafe.Pointer(k), 128) + touch(unsafe.Pointer(&k.name), to-from)
+}
+
+// prefetchPost reads, as prefetch does, a word of each line of k that a
+// post reads once it has found k: the second of the lines every post
+// reads, the top posts' claims, and the fingerprints and counts of the
+// tallies of the names it has (the names themselves are only written).
+func (k *keyState) prefetchPost(terms, ents, srcs bool) uint64 {
+	const counted = unsafe.Offsetof(k.terms.name) // fingerprints and counts
+	sum := touch(unsafe.Add(unsafe.Pointer(k), 64), 64) + touch(unsafe.Pointer(&k.claims), unsafe.Sizeof(k.claims))
+	if terms {
+		sum += touch(unsafe.Pointer(&k.terms), counted)
+	}
+	if ents {
+		sum += touch(unsafe.Pointer(&k.ents), counted)
+	}
+	if srcs {
+		sum += touch(unsafe.Pointer(&k.srcs), counted)
+	}
+	return sum
+}
+
+// touch returns the sum of a word of each cache line of the n bytes at p,
+// which is aligned to 8 bytes (if it is not to a line, the last line of
+// the span may be left out).
+func touch(p unsafe.Pointer, n uintptr) (sum uint64) {
+	for off := uintptr(0); off < n; off += 64 {
 		sum += *(*uint64)(unsafe.Add(p, off))
 	}
 	return sum

@@ -434,6 +434,8 @@ func TestKeyStateLayout(t *testing.T) {
 	for _, off := range []uintptr{unsafe.Offsetof(k.volScore), unsafe.Offsetof(k.ng), unsafe.Offsetof(k.vol)} {
 		assert.Greater(t, off, unsafe.Offsetof(k.name))
 	}
+	// and prefetchPost reads a tally's fingerprints and counts, before its names
+	assert.Equal(t, unsafe.Sizeof(k.terms.fp)+unsafe.Sizeof(k.terms.c)+unsafe.Sizeof(k.terms.err), unsafe.Offsetof(k.terms.name))
 	for _, off := range []uintptr{unsafe.Offsetof(k.vol.glr), unsafe.Offsetof(k.vol.recent), unsafe.Offsetof(k.vol.daily), unsafe.Offsetof(k.vol.dailyN)} {
 		assert.Less(t, off, unsafe.Offsetof(k.vol.tailZ))
 	}
