@@ -222,7 +222,7 @@ type Detector struct {
 	// key and bucket
 	fastPow, slowPow [decayN]float32
 	recentWin        time.Duration
-	fetched          uint64 // the sums of keyState.prefetch, kept
+	fetched          uintptr // the sums of keyState.prefetch, kept
 }
 
 type keyState struct {
@@ -757,7 +757,7 @@ func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
 // which a close reads a line or two. The loads do not depend on each
 // other, so that their misses overlap, where the close would meet them one
 // after another; the caller keeps the sum so that they are not dropped.
-func (k *keyState) prefetch() uint64 {
+func (k *keyState) prefetch() uintptr {
 	const (
 		from = unsafe.Offsetof(k.name)
 		to   = unsafe.Offsetof(k.vol) + unsafe.Offsetof(k.vol.tailZ)
@@ -769,7 +769,7 @@ func (k *keyState) prefetch() uint64 {
 // post reads once it has found k: the second of the lines every post
 // reads, the top posts' claims, and the fingerprints and counts of the
 // tallies of the names it has (the names themselves are only written).
-func (k *keyState) prefetchPost(terms, ents, srcs bool) uint64 {
+func (k *keyState) prefetchPost(terms, ents, srcs bool) uintptr {
 	const counted = unsafe.Offsetof(k.terms.name) // fingerprints and counts
 	sum := touch(unsafe.Add(unsafe.Pointer(k), 64), 64) + touch(unsafe.Pointer(&k.claims), unsafe.Sizeof(k.claims))
 	if terms {
@@ -785,11 +785,11 @@ func (k *keyState) prefetchPost(terms, ents, srcs bool) uint64 {
 }
 
 // touch returns the sum of a word of each cache line of the n bytes at p,
-// which is aligned to 8 bytes (if it is not to a line, the last line of
+// which is aligned to a word (if it is not to a line, the last line of
 // the span may be left out).
-func touch(p unsafe.Pointer, n uintptr) (sum uint64) {
+func touch(p unsafe.Pointer, n uintptr) (sum uintptr) {
 	for off := uintptr(0); off < n; off += 64 {
-		sum += *(*uint64)(unsafe.Add(p, off))
+		sum += *(*uintptr)(unsafe.Add(p, off))
 	}
 	return sum
 }
