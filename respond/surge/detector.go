@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/harkhq/hark"
 )
@@ -221,6 +222,7 @@ type Detector struct {
 	// key and bucket
 	fastPow, slowPow [decayN]float32
 	recentWin        time.Duration
+	fetched          uintptr // the sums of keyState.prefetch, kept
 }
 
 type keyState struct {
@@ -240,12 +242,17 @@ type keyState struct {
 	seen               int
 	silentExp          float64
 	gapLow             float64 // no gap this long beats a record of longest (see noteGap)
-	peekVol, peekNeg   int     // counts at which to look for an early alert again
+	peekVol, peekNeg   int32   // counts at which to look for an early alert again
 	topMin, ntop       uint8   // index of the lightest of top; how many are held
 	silent             bool
-	earlyVol, earlyNeg bool  // alerted early; the close must not again
-	nterms, nsrcs      uint8 // names held by terms and srcs
-	nents              uint8
+	earlyVol, earlyNeg bool // alerted early; the close must not again
+	// the volume and negativity episodes were open at the open bucket's
+	// first post, and so are still (only closes open and end them): the
+	// bucket can raise no early alert of that kind (see early). Not in a
+	// snapshot: a restored key has them false, and looks.
+	volOpen, negOpen bool
+	nterms, nsrcs    uint8 // names held by terms and srcs
+	nents            uint8
 
 	// claims[i] is top[i]'s claim to its place: about log2(weight), plus
 	// an age discount (see addTop), as an orderKey
@@ -432,6 +439,7 @@ func (d *Detector) Observe(o Observation) []Alert {
 		if k == nil {
 			k = d.newKey(key, o.Time)
 		}
+		d.fetched += k.prefetchPost(nt > 0, ne > 0, o.Source != "")
 		if k.fed < d.epoch {
 			// bring the key up to date first: close the bucket its
 			// counts are in, and its empty buckets since (zeros, or
@@ -440,14 +448,18 @@ func (d *Detector) Observe(o Observation) []Alert {
 		}
 		if k.n == 0 { // the key's first post in the open bucket
 			k.bucketExp = max(k.vol.Expect(d.cur), k.vol.rateFloor())
-			k.peekVol = max(2, int(2*k.bucketExp)+1)
-			k.peekNeg = max(2, int(2*k.bucketExp*max(k.ng.p, k.ng.pj))+1)
+			k.peekVol = peekAt(max(2, int(2*k.bucketExp)+1))
+			k.peekNeg = peekAt(max(2, int(2*k.bucketExp*max(k.ng.p, k.ng.pj))+1))
+			k.volOpen, k.negOpen = k.vol.active, k.ng.active
 		}
 		k.n++
 		if o.Negative {
 			k.neg++
 		}
-		if k.n >= k.peekVol || k.neg >= k.peekNeg { // (see early: most posts need no look)
+		// (see early: most posts need no look, and those of a key in an
+		// episode none of its kind, which this tells from the lines every
+		// post reads)
+		if (k.n >= int(k.peekVol) && !k.volOpen) || (k.neg >= int(k.peekNeg) && !k.negOpen) {
 			alerts = d.early(k, o.Time, alerts)
 		}
 		if k.seen > 0 {
@@ -704,6 +716,10 @@ func (d *Detector) sweep(alerts []Alert) []Alert {
 	now := d.cur.UnixNano()
 	for i := len(d.list) - 1; i >= 0; i-- {
 		k := d.list[i]
+		if i > 0 {
+			// the next key's lines are on their way while this one closes
+			d.fetched += d.list[i-1].prefetch()
+		}
 		if now-k.lastSeen > int64(d.cfg.IdleAfter) {
 			d.drop(k)
 			continue
@@ -721,6 +737,7 @@ func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
 	if k.fed >= d.epoch {
 		return alerts
 	}
+	d.fetched += k.prefetch()
 	bt := d.fedTime(k)
 	for k.fed < d.epoch {
 		at := bt.Add(d.cfg.Bucket)
@@ -731,6 +748,50 @@ func (d *Detector) bringUp(k *keyState, alerts []Alert) []Alert {
 		bt = at
 	}
 	return alerts
+}
+
+// prefetch reads a word of each cache line of k that a close reads: the
+// two lines every post reads, and the span from its name to the end of its
+// series' daily profile (its negativity test, its series' scalars and
+// scan windows), but not the series' tail histograms and weekly slots, of
+// which a close reads a line or two. The loads do not depend on each
+// other, so that their misses overlap, where the close would meet them one
+// after another; the caller keeps the sum so that they are not dropped.
+func (k *keyState) prefetch() uintptr {
+	const (
+		from = unsafe.Offsetof(k.name)
+		to   = unsafe.Offsetof(k.vol) + unsafe.Offsetof(k.vol.tailZ)
+	)
+	return touch(unsafe.Pointer(k), 128) + touch(unsafe.Pointer(&k.name), to-from)
+}
+
+// prefetchPost reads, as prefetch does, a word of each line of k that a
+// post reads once it has found k: the second of the lines every post
+// reads, the top posts' claims, and the fingerprints and counts of the
+// tallies of the names it has (the names themselves are only written).
+func (k *keyState) prefetchPost(terms, ents, srcs bool) uintptr {
+	const counted = unsafe.Offsetof(k.terms.name) // fingerprints and counts
+	sum := touch(unsafe.Add(unsafe.Pointer(k), 64), 64) + touch(unsafe.Pointer(&k.claims), unsafe.Sizeof(k.claims))
+	if terms {
+		sum += touch(unsafe.Pointer(&k.terms), counted)
+	}
+	if ents {
+		sum += touch(unsafe.Pointer(&k.ents), counted)
+	}
+	if srcs {
+		sum += touch(unsafe.Pointer(&k.srcs), counted)
+	}
+	return sum
+}
+
+// touch returns the sum of a word of each cache line of the n bytes at p,
+// which is aligned to a word (if it is not to a line, the last line of
+// the span may be left out).
+func touch(p unsafe.Pointer, n uintptr) (sum uintptr) {
+	for off := uintptr(0); off < n; off += 64 {
+		sum += *(*uintptr)(unsafe.Add(p, off))
+	}
+	return sum
 }
 
 // fedTime returns the start of the next bucket of k to feed to its series.
@@ -922,30 +983,44 @@ func (d *Detector) negAlert(k *keyState, esc bool, score, exp float64, at time.T
 // wait for the close. It looks only when the count has doubled its
 // forecast, and then again only after another quarter, so that ordinary
 // traffic costs nothing.
+//
+// A look judges the bucket on a copy of the key's baselines; none is taken
+// in the cooldown after an episode, when the close could raise no alert
+// either (no episode opens before the cooldown's end, and only an open one
+// escalates).
 func (d *Detector) early(k *keyState, t time.Time, alerts []Alert) []Alert {
-	if k.n >= k.peekVol && !k.earlyVol && !k.vol.Active() && !k.silent {
-		cp := k.vol
-		p := cp.Observe(d.cur, float64(k.n))
-		if p.Alert {
-			k.earlyVol = true
-			alerts = append(alerts, d.volAlert(k, p, t, k.n))
+	if k.n >= int(k.peekVol) && !k.earlyVol && !k.vol.Active() && !k.silent {
+		if !d.cur.Before(k.vol.cooldown) {
+			cp := k.vol
+			p := cp.Observe(d.cur, float64(k.n))
+			if p.Alert {
+				k.earlyVol = true
+				alerts = append(alerts, d.volAlert(k, p, t, k.n))
+			}
 		}
-		k.peekVol = k.n + max(1, k.n/4)
+		k.peekVol = peekAt(k.n + max(1, k.n/4))
 	}
-	if k.neg >= k.peekNeg && !k.earlyNeg && !k.ng.active {
-		cp := k.ng
-		if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp, d.global.negShare()); ok {
-			k.earlyNeg = true
-			// explain by the state the bucket would close with
-			saved := k.ng
-			k.ng = cp
-			alerts = append(alerts, d.negAlert(k, false, sc, exp, t, k.n, k.neg))
-			k.ng = saved
+	if k.neg >= int(k.peekNeg) && !k.earlyNeg && !k.ng.active {
+		if !d.cur.Before(k.ng.cooldown) {
+			cp := k.ng
+			if ok, _, sc, exp := cp.observe(d.cur, k.n, k.neg, k.bucketExp, d.global.negShare()); ok {
+				k.earlyNeg = true
+				// explain by the state the bucket would close with
+				saved := k.ng
+				k.ng = cp
+				alerts = append(alerts, d.negAlert(k, false, sc, exp, t, k.n, k.neg))
+				k.ng = saved
+			}
 		}
-		k.peekNeg = k.neg + max(1, k.neg/4)
+		k.peekNeg = peekAt(k.neg + max(1, k.neg/4))
 	}
 	return alerts
 }
+
+// peekAt returns the count n at which to look for an early alert, as a
+// keyState holds it (a bucket of more than 2^31-1 posts is not looked into
+// again).
+func peekAt(n int) int32 { return int32(min(n, math.MaxInt32)) }
 
 // explain fills an alert's drivers and reasons from the key's tallies.
 func (d *Detector) explain(k *keyState, a *Alert, what string) {

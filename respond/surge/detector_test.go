@@ -408,7 +408,7 @@ func TestOrderKeys(t *testing.T) {
 // here rather than in a benchmark.
 func TestKeyStateLayout(t *testing.T) {
 	var k keyState
-	assert.Equal(t, uintptr(127), unsafe.Offsetof(k.nents), "the fields every post touches fill two lines")
+	assert.LessOrEqual(t, unsafe.Offsetof(k.nents), uintptr(127), "the fields every post touches fit two lines")
 	assert.Equal(t, uintptr(128), unsafe.Offsetof(k.claims))
 	assert.Equal(t, uintptr(64), unsafe.Sizeof(k.claims))
 	assert.Equal(t, uintptr(8*64), unsafe.Sizeof(k.terms))
@@ -427,6 +427,18 @@ func TestKeyStateLayout(t *testing.T) {
 	assert.Zero(t, class%64, "size class %d of a keyState of %d bytes", class, unsafe.Sizeof(k))
 	// the series, whose scalars come first, together, starts a line
 	assert.Zero(t, unsafe.Offsetof(k.vol)%64, "series at %d", unsafe.Offsetof(k.vol))
+	// what a close reads lies in the span prefetch reads: after the name
+	// come the scores, the negativity test and the series, whose scan
+	// windows, recent residuals and daily profile come before its tail
+	// histograms
+	for _, off := range []uintptr{unsafe.Offsetof(k.volScore), unsafe.Offsetof(k.ng), unsafe.Offsetof(k.vol)} {
+		assert.Greater(t, off, unsafe.Offsetof(k.name))
+	}
+	// and prefetchPost reads a tally's fingerprints and counts, before its names
+	assert.Equal(t, unsafe.Sizeof(k.terms.fp)+unsafe.Sizeof(k.terms.c)+unsafe.Sizeof(k.terms.err), unsafe.Offsetof(k.terms.name))
+	for _, off := range []uintptr{unsafe.Offsetof(k.vol.glr), unsafe.Offsetof(k.vol.recent), unsafe.Offsetof(k.vol.daily), unsafe.Offsetof(k.vol.dailyN)} {
+		assert.Less(t, off, unsafe.Offsetof(k.vol.tailZ))
+	}
 }
 
 // Keys whose names share a hash are told apart by name: with four hashes
@@ -466,4 +478,87 @@ func TestDetectorKeyChains(t *testing.T) {
 	for _, s := range few.keys.slots {
 		assert.Nil(t, s.k)
 	}
+}
+
+// A surge in the cooldown after an episode raises nothing, neither early
+// nor at a close; one after the cooldown is raised early, at the post that
+// tips it, by volume and by negativity (early looks are skipped in a
+// cooldown, not after it).
+func TestDetectorEarlyAfterCooldown(t *testing.T) {
+	day := 24 * time.Hour
+	bursts := []time.Time{t0.Add(4*day + 10*time.Hour), t0.Add(4*day + 16*time.Hour), t0.Add(5*day + 6*time.Hour)}
+	keys := []streamKey{{name: "brand:acme", rate: 1, negP: 0.1, event: func(t time.Time) (float64, float64, []string) {
+		for _, b := range bursts {
+			if d := t.Sub(b); d >= 0 && d < 40*time.Minute {
+				return 12, 0.7, []string{"outage"}
+			}
+		}
+		return 1, 0, nil
+	}}}
+	obs := genStream(4, t0, 6, keys)
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(6*day))
+	var at [3][]Alert
+	for _, a := range alerts {
+		if a.Key != "brand:acme" {
+			continue
+		}
+		require.False(t, a.At.Before(bursts[0]), "an alert before the first burst: %+v", a)
+		for i := len(bursts) - 1; i >= 0; i-- {
+			if !a.At.Before(bursts[i]) {
+				at[i] = append(at[i], a)
+				break
+			}
+		}
+	}
+	require.NotEmpty(t, at[0], "the first burst")
+	assert.Empty(t, at[1], "a burst in the cooldown")
+	kinds := map[Kind]bool{}
+	for _, a := range at[2] {
+		if !a.Escalation && a.At.Sub(bursts[2]) < 30*time.Minute && a.At.Truncate(5*time.Minute) != a.At {
+			kinds[a.Kind] = true // early: at a post, within a bucket
+		}
+	}
+	assert.Equal(t, map[Kind]bool{KindVolume: true, KindNegativity: true}, kinds, "early alerts after the cooldown: %+v", at[2])
+}
+
+// A negativity surge within an open volume episode is raised early, at the
+// post that tips it, as one outside it is (an open episode of one kind
+// stops early looks of that kind only).
+func TestDetectorEarlyNegativityInVolumeEpisode(t *testing.T) {
+	day := 24 * time.Hour
+	burst := t0.Add(4*day + 10*time.Hour)
+	turn := burst.Add(40 * time.Minute)
+	keys := []streamKey{{name: "brand:acme", rate: 1, negP: 0.1, event: func(t time.Time) (float64, float64, []string) {
+		switch d := t.Sub(burst); {
+		case d < 0 || d >= 2*time.Hour:
+			return 1, 0, nil
+		case t.Before(turn):
+			return 12, 0.001, []string{"launch"} // (no more negative posts than usual)
+		default:
+			return 12, 0.7, []string{"outage"}
+		}
+	}}}
+	obs := genStream(5, t0, 5, keys)
+	d := New(Config{})
+	alerts := runStream(d, obs, t0.Add(5*day))
+	var vol, neg []Alert
+	for _, a := range alerts {
+		if a.Key != "brand:acme" || a.Escalation {
+			continue
+		}
+		require.False(t, a.At.Before(burst), "an alert before the burst: %+v", a)
+		switch a.Kind {
+		case KindVolume:
+			vol = append(vol, a)
+		case KindNegativity:
+			neg = append(neg, a)
+		}
+	}
+	require.Len(t, vol, 1)
+	require.Len(t, neg, 1)
+	assert.Less(t, vol[0].At.Sub(burst), 15*time.Minute)
+	assert.False(t, neg[0].At.Before(turn), "negativity before it rose: %+v", neg[0])
+	assert.Less(t, neg[0].At.Sub(turn), 30*time.Minute)
+	assert.NotEqual(t, neg[0].At.Truncate(5*time.Minute), neg[0].At, "raised early, at a post: %+v", neg[0])
 }

@@ -2,6 +2,7 @@ package surge
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -669,8 +670,15 @@ func (sc *scan) push(x, lam, phi float64) (float64, int) {
 	if sc.total < scanMin-0.5 {
 		return 0, 0 // no window can hold enough posts
 	}
-	var sx, sl, best float64
-	bw := 0
+	// The statistic of a window is (sx*ln(sx/sl) - (sx-sl))/phi, and the
+	// largest, the first of equals, is wanted. A logarithm costs more than
+	// the rest of a window's work, so the windows that qualify are first
+	// bounded with a cheap one (see llrLow), and only those whose bound
+	// from above reaches the largest bound from below, most often one, get
+	// the exact one: the result is the same, bit for bit.
+	var sxs, sls, los [scanW]float64
+	var qual uint16 // bit w-1: window w qualifies
+	var sx, sl, floor float64
 	j := sc.i // the points from the latest back, without a division each
 	for w := 1; w <= sc.n; w++ {
 		if j--; j < 0 {
@@ -682,13 +690,43 @@ func (sc *scan) push(x, lam, phi float64) (float64, int) {
 		// the CUSUM of z-scores, which tolerates the slow drifts and
 		// autocorrelated noise of real series
 		if w >= 2 && sx >= scanMin && sx >= scanRise*sl && sx > sl+2*math.Sqrt(sl*phi)+1 {
-			if g := (sx*math.Log(sx/sl) - (sx - sl)) / phi; g > best {
-				best, bw = g, w
-			}
+			lo := llrLow(sx, sl)
+			sxs[w-1], sls[w-1], los[w-1] = sx, sl, lo
+			qual |= 1 << (w - 1)
+			floor = max(floor, lo)
+		}
+	}
+	var best float64
+	bw := 0
+	for ; qual != 0; qual &= qual - 1 {
+		i := bits.TrailingZeros16(qual)
+		sx, sl := sxs[i], sls[i]
+		if los[i]+sx*llrGap < floor {
+			continue // another window's statistic is surely larger
+		}
+		if g := (sx*math.Log(sx/sl) - (sx - sl)) / phi; g > best {
+			best, bw = g, i+1
 		}
 	}
 	return best, bw
 }
+
+// llrLow returns a bound from below of sx*ln(sx/sl) - (sx-sl), as
+// computed with math.Log, for sx >= 2*sl > 0 (finite); the statistic is
+// less than llrGap*sx above it. The logarithm's exponent part is exact, and
+// its mantissa m in [1, 2) is bounded by m-1 <= log2(m) < m-1+0.08608 (the
+// chord below the concave log2, and its largest gap, at m = 1/ln 2:
+// log2(1/ln 2)-1/ln 2+1 = 0.086071); the margins of 1e-9*sx are far beyond
+// the rounding of either computation (the logarithm is below 100).
+func llrLow(sx, sl float64) float64 {
+	b := math.Float64bits(sx / sl)
+	e := float64(int(b>>52&0x7ff) - 1023)
+	m := math.Float64frombits(b&(1<<52-1) | 1023<<52) // in [1, 2)
+	return sx*((e+m-1)*math.Ln2-1e-9) - (sx - sl)
+}
+
+// llrGap bounds, times sx, how far the statistic is above llrLow.
+const llrGap = 0.08608*math.Ln2 + 2e-9
 
 func (s *Series) thresholds(warm bool) (float64, float64) {
 	thZ, thC := s.cfg.Threshold, s.cfg.Sustained

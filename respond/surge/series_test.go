@@ -170,3 +170,88 @@ func TestHourOfWeek(t *testing.T) {
 		require.Equal(t, int(tm.Weekday())*24+tm.Hour(), w, "%s", tm)
 	}
 }
+
+// pushBest is the scan statistic as push computed it before llrBounds:
+// every window that qualifies gets its logarithm. push must agree with it
+// bit for bit.
+func pushBest(sc *scan, phi float64) (float64, int) {
+	if sc.total < scanMin-0.5 {
+		return 0, 0
+	}
+	var sx, sl, best float64
+	bw := 0
+	j := sc.i
+	for w := 1; w <= sc.n; w++ {
+		if j--; j < 0 {
+			j = scanW - 1
+		}
+		sx += float64(sc.x[j])
+		sl += float64(sc.lam[j])
+		if w >= 2 && sx >= scanMin && sx >= scanRise*sl && sx > sl+2*math.Sqrt(sl*phi)+1 {
+			if g := (sx*math.Log(sx/sl) - (sx - sl)) / phi; g > best {
+				best, bw = g, w
+			}
+		}
+	}
+	return best, bw
+}
+
+// The scan statistic's windows bounded by a cheap logarithm give the same
+// statistic and window as the exact logarithm of every window, over counts
+// near and far above their expectations (where the statistics of windows
+// come close to each other).
+func TestScanPushExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var sc scan
+	looks := 0
+	for i := 0; i < 400_000; i++ {
+		if i%5000 == 0 {
+			sc.reset()
+		}
+		lam := math.Exp(rng.Float64()*12 - 6)
+		var x float64
+		switch rng.IntN(4) {
+		case 0:
+			x = 0
+		case 1:
+			x = math.Floor(lam * (1 + 3*rng.Float64()))
+		case 2:
+			x = math.Floor(lam*(2+20*rng.Float64())) + float64(rng.IntN(8))
+		default:
+			x = float64(rng.IntN(40))
+		}
+		phi := 1 + rng.Float64()*rng.Float64()*8
+		g, w := sc.push(x, lam, phi)
+		wg, ww := pushBest(&sc, phi)
+		if w > 1 {
+			looks++
+		}
+		require.Equal(t, math.Float64bits(wg), math.Float64bits(g), "push %d: statistic", i)
+		require.Equal(t, ww, w, "push %d: window", i)
+	}
+	assert.Greater(t, looks, 50_000, "windows that stand out")
+}
+
+// llrLow and llrGap bound the statistic as computed with math.Log, at
+// ratios where the cheap logarithm is furthest from the true one (mantissa
+// 1/ln 2) and nearest (powers of two), and at random ones.
+func TestLLRBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	check := func(sx, sl float64) {
+		t.Helper()
+		f := sx*math.Log(sx/sl) - (sx - sl)
+		lo := llrLow(sx, sl)
+		require.LessOrEqual(t, lo, f, "sx %v sl %v", sx, sl)
+		require.GreaterOrEqual(t, lo+sx*llrGap, f, "sx %v sl %v", sx, sl)
+	}
+	for e := 1; e < 60; e++ {
+		for _, m := range []float64{1, 1 / math.Ln2, math.Nextafter(1/math.Ln2, 2), 1.4426, 1.4428, math.Nextafter(2, 1)} {
+			sl := 0.02 + rng.Float64()*50
+			check(sl*math.Ldexp(m, e), sl)
+		}
+	}
+	for i := 0; i < 100_000; i++ {
+		sl := math.Exp(rng.Float64()*20 - 8)
+		check(sl*(2+rng.Float64()*1e4), sl)
+	}
+}
