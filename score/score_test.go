@@ -324,6 +324,20 @@ func TestSpam(t *testing.T) {
 	assert.Equal(t, IntentSpam, r.Intent)
 	assert.Equal(t, UrgencyNone, r.Urgency)
 	assert.Less(t, s.Score(post("my order arrived broken, please help")).Spam, 0.3)
+
+	// clickbait, whose scare words (doctors, overnight) read as safety
+	// and stranding cues without it
+	for _, text := range []string{
+		"DOCTORS HATE HER 😱 this simple trick burns belly fat while you sleep, link in comments",
+		"one weird trick the banks don't want you to know, link in my profile",
+	} {
+		r := s.Score(post(text))
+		assert.Equal(t, IntentSpam, r.Intent, text)
+		assert.Equal(t, UrgencyNone, r.Urgency, text)
+	}
+	for _, text := range []string{"one trick i learned: call before 9am and you get through", "the doctors at the clinic were lovely, thank you"} {
+		assert.NotEqual(t, IntentSpam, s.Score(post(text)).Intent, text)
+	}
 }
 
 func TestViral(t *testing.T) {
