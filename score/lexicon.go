@@ -28,17 +28,18 @@ const (
 // A lexicon holds everything word-level the rules use. It is built once by
 // New and read concurrently afterwards.
 type lexicon struct {
-	val       map[string]float32            // English and language-neutral valences
-	langVal   map[string]map[string]float32 // per supported non-English language
-	emoji     map[string]float32
-	emoticon  map[string]float32
-	booster   map[string]float32 // intensifiers (>0) and downtoners (<0)
-	negator   map[string]uint8   // bit per language index (langIndex) in which the word negates
-	contrast  map[string]int8    // 1: but-like (after counts more), 2: although-like (its clause counts less)
-	vocab     map[string]bool    // known words for hashtag splitting
-	vocabT    wordTable          // the same set as a table for the hot path (built by finish)
-	maxEmoLen int
-	emoStart  [256]bool // first bytes of emoticons
+	val        map[string]float32            // English and language-neutral valences
+	langVal    map[string]map[string]float32 // per supported non-English language
+	emoji      map[string]float32
+	emoticon   map[string]float32
+	booster    map[string]float32 // intensifiers (>0) and downtoners (<0)
+	negator    map[string]uint8   // bit per language index (langIndex) in which the word negates
+	contrast   map[string]int8    // 1: but-like (after counts more), 2: although-like (its clause counts less)
+	contrastIn map[string]uint8   // bit per language index in which the word is a contrast
+	vocab      map[string]bool    // known words for hashtag splitting
+	vocabT     wordTable          // the same set as a table for the hot path (built by finish)
+	maxEmoLen  int
+	emoStart   [256]bool // first bytes of emoticons
 
 	// info gathers, per word, everything the hot path asks of the maps
 	// above, so that a word costs one lookup (built by finish); words is
@@ -55,16 +56,17 @@ type lexicon struct {
 // wordInfo is what the scorer knows of one word. It is small (24 bytes),
 // so that the infos of a post's words share few cache lines.
 type wordInfo struct {
-	val      float32 // English (and language-neutral) valence
-	pid      int32   // phrase-word ID of the word, -1 if none
-	spid     int32   // phrase-word ID of its stem, -1 if none
-	stop     uint16  // language detector: bit per language using it
-	has      uint8   // bit per language index: the valence is set (val, langVals)
-	boost    int8    // 1 for an intensifier (boostInc), -1 for a downtoner (boostDec), 0 for neither
-	negIn    uint8   // bit per language index: the word negates in that language
-	contrast int8
-	role     uint8  // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
-	hash     uint32 // the word's feature hash for the learned layer, hashBytes(1, word)
+	val        float32 // English (and language-neutral) valence
+	pid        int32   // phrase-word ID of the word, -1 if none
+	spid       int32   // phrase-word ID of its stem, -1 if none
+	stop       uint16  // language detector: bit per language using it
+	has        uint8   // bit per language index: the valence is set (val, langVals)
+	boost      int8    // 1 for an intensifier (boostInc), -1 for a downtoner (boostDec), 0 for neither
+	negIn      uint8   // bit per language index: the word negates in that language
+	contrast   int8    // its kind (see lexicon.contrast) in the languages of contrastIn
+	contrastIn uint8   // bit per language index: the word is a contrast in that language
+	role       uint8   // wFirst, wYou, wQStart, wService: what the cue rules ask of a word
+	hash       uint32  // the word's feature hash for the learned layer, hashBytes(1, word)
 }
 
 // Word roles read by the cue rules (wordInfo.role).
@@ -132,6 +134,21 @@ func (wi *wordInfo) negates(lk int, sure bool) bool {
 	return !sure || wi.negIn&(1<<lk) != 0 || wi.negIn&1 != 0 && wi.stop&(1<<lk) == 0
 }
 
+// contrastKind is the word's contrast kind (see lexicon.contrast) in a post
+// of language index lk, 0 if it is none there: by the rule of negates, a
+// word is a contrast in the languages that list it, and an English one in
+// any post but where it is that language's function word. Portuguese "mas"
+// is "but"; typed in Spanish without its accent it is "más", "more".
+func (wi *wordInfo) contrastKind(lk int, sure bool) int8 {
+	if wi.contrastIn == 0 {
+		return 0
+	}
+	if !sure || wi.contrastIn&(1<<lk) != 0 || wi.contrastIn&1 != 0 && wi.stop&(1<<lk) == 0 {
+		return wi.contrast
+	}
+	return 0
+}
+
 // finish builds the per-word index from the maps and the detector's
 // function words.
 func (lx *lexicon) finish(li *langID, m *matcher) {
@@ -180,6 +197,7 @@ func (lx *lexicon) finish(li *langID, m *matcher) {
 	}
 	for w, c := range lx.contrast {
 		get(w).contrast = c
+		get(w).contrastIn = lx.contrastIn[w]
 	}
 	for w, bits := range li.words {
 		get(w).stop = uint16(bits)
@@ -370,14 +388,15 @@ const (
 
 func loadLexicon() (*lexicon, error) {
 	lx := &lexicon{
-		val:      make(map[string]float32, 9000),
-		langVal:  map[string]map[string]float32{},
-		emoji:    make(map[string]float32, 4000),
-		emoticon: make(map[string]float32, 256),
-		booster:  map[string]float32{},
-		negator:  map[string]uint8{},
-		contrast: map[string]int8{},
-		vocab:    make(map[string]bool, 20000),
+		val:        make(map[string]float32, 9000),
+		langVal:    map[string]map[string]float32{},
+		emoji:      make(map[string]float32, 4000),
+		emoticon:   make(map[string]float32, 256),
+		booster:    map[string]float32{},
+		negator:    map[string]uint8{},
+		contrast:   map[string]int8{},
+		contrastIn: map[string]uint8{},
+		vocab:      make(map[string]bool, 20000),
 	}
 	b, err := dataFS.ReadFile("data/vader/vader_lexicon.txt")
 	if err != nil {
@@ -418,16 +437,25 @@ func loadLexicon() (*lexicon, error) {
 		if len(f) < 3 {
 			return nil, fmt.Errorf("score: data/lexicon.tsv:%d: want lang token value", n+1)
 		}
-		lang, tok, v := f[0], strings.ReplaceAll(f[1], "_", " "), f[2]
+		if len(f) > 3 || strings.Contains(f[1], "_") {
+			// words are looked up one by one: a phrase would never match
+			return nil, fmt.Errorf("score: data/lexicon.tsv:%d: %q: want a single word", n+1, f[1])
+		}
+		lang, tok, v := f[0], f[1], f[2]
 		switch v {
 		case "neg":
 			lx.negator[tok] |= 1 << langIndex(lang)
 			continue
-		case "but":
-			lx.contrast[tok] = 1
-			continue
-		case "though":
-			lx.contrast[tok] = 2
+		case "but", "though":
+			kind := int8(1)
+			if v == "though" {
+				kind = 2
+			}
+			if c, ok := lx.contrast[tok]; ok && c != kind {
+				return nil, fmt.Errorf("score: data/lexicon.tsv:%d: %q is a contrast of both kinds", n+1, tok)
+			}
+			lx.contrast[tok] = kind
+			lx.contrastIn[tok] |= 1 << langIndex(lang)
 			continue
 		case "inc":
 			lx.booster[tok] = boostInc
@@ -628,6 +656,7 @@ func addPlainSpellings(lx *lexicon) {
 	addPlain(lx.negator)
 	addPlain(lx.booster)
 	addPlain(lx.contrast)
+	addPlain(lx.contrastIn)
 }
 
 // addPlain adds the plain spellings of m's words to m, in sorted order so

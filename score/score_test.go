@@ -571,3 +571,41 @@ func TestIntentOf(t *testing.T) {
 		require.Equal(t, want, intentOf(&raw, p), "%v", out)
 	}
 }
+
+// A contrast word makes what follows it count more ("but") or its own
+// clause count less ("although"), in the languages that list it: typed
+// without its accent, Spanish "más" is Portuguese "mas", "but".
+func TestContrastInItsLanguages(t *testing.T) {
+	s := newScorer(t, WithoutModel())
+	for _, c := range []struct {
+		text, lang string
+		contrast   bool
+		label      Label
+	}{
+		{"The staff were nice but the room was dirty and smelly", "en", true, LabelNegative},
+		{"Although the delivery was late, the sofa is gorgeous and comfy", "en", true, LabelPositive},
+		{"o atendimento foi ótimo, mas o produto chegou quebrado e ninguém resolve", "pt", true, LabelNegative},
+		{"la entrega fue rápida pero el producto llegó roto", "es", true, LabelNegative},
+		{"llevo mas de una semana sin internet y nadie me responde", "es", false, LabelNegative},
+		{"ya no quiero saber nada mas de ustedes, pesimo servicio", "es", false, LabelNegative},
+		{"nicht schlecht, trotzdem bin ich enttäuscht von der Lieferung", "de", true, LabelNegative},
+	} {
+		r := s.Score(post(c.text))
+		require.Equal(t, c.lang, r.Language, c.text)
+		assert.Equal(t, c.contrast, hasReason(r, "contrast"), c.text)
+		assert.Equal(t, c.label, r.Label, c.text)
+	}
+}
+
+// lexicon.tsv holds single words: the scorer looks words up one by one, so
+// a phrase there would never match.
+func TestLexiconFileHoldsSingleWords(t *testing.T) {
+	b, err := dataFS.ReadFile("data/lexicon.tsv")
+	require.NoError(t, err)
+	for n, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0][0] != '#' {
+			assert.Len(t, f, 3, "line %d: %q", n+1, line)
+			assert.NotContains(t, f[1], "_", "line %d", n+1)
+		}
+	}
+}

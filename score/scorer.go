@@ -642,7 +642,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.flags&fMasked != 0 {
 			continue
 		}
-		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrast != 0 {
+		if t.kind == tkWord && t.info >= 0 && lx.infos[t.info].contrastKind(lk, sure) != 0 {
 			contrasts = append(contrasts, int32(i)) // for the contrast pass below
 		}
 		if t.info >= 0 && lx.infos[t.info].isBoost() && s.nextHasValence(sc, i, lang, lk, sure) {
@@ -711,7 +711,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 			if string(pw) == "least" && !(j > 0 && string(sc.low[toks[j-1].ls:toks[j-1].le]) == "at") {
 				negated = true
 			}
-			if pinfo != nil && pinfo.contrast != 0 {
+			if pinfo != nil && pinfo.contrastKind(lk, sure) != 0 {
 				break
 			}
 		}
@@ -754,7 +754,7 @@ func (s *Scorer) sentiment(sc *scratch, a *analysis, lang string) {
 		if t.sent == lastContrast {
 			continue
 		}
-		c := lx.infos[t.info].contrast
+		c := lx.infos[t.info].contrastKind(lk, sure)
 		lastContrast = t.sent
 		if c == 1 {
 			a.contrast = true
