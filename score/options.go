@@ -25,7 +25,8 @@ type Brand struct {
 	// "War Zone", "Dead Island", "Killer Deals").
 	Neutral []string `json:"neutral,omitempty"`
 	// Lexicon overrides word valences on the -4..4 scale ("sick": 2 for a
-	// skate brand).
+	// skate brand). Its keys are single words; a phrase's valence goes in
+	// a Cue, and a phrase without sentiment in Neutral.
 	Lexicon map[string]float64 `json:"lexicon,omitempty"`
 	// Cues are added to the built-in cues; a cue whose Code is listed in
 	// ReplaceCues replaces that whole built-in family.

@@ -144,6 +144,7 @@ func TestBadConfiguration(t *testing.T) {
 		"empty":        {Cues: []Cue{{Code: "x", Phrases: []string{"  "}}}},
 		"leading gap":  {Cues: []Cue{{Code: "x", Phrases: []string{"~ a"}}}},
 		"valence":      {Lexicon: map[string]float64{"meh": 9}},
+		"phrase":       {Lexicon: map[string]float64{"war zone": 0}},
 		"replace typo": {ReplaceCues: []string{"urgency.mony"}},
 		"disable typo": {DisableCues: []string{"urgncy.safety"}},
 	} {

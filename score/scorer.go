@@ -111,6 +111,10 @@ func (s *Scorer) build() error {
 			if v < -4 || v > 4 || math.IsNaN(v) {
 				return fmt.Errorf("score: brand %q: lexicon %q: valence %v outside -4..4", b.Name, w, v)
 			}
+			if len(strings.Fields(w)) != 1 {
+				// words are looked up one by one: a phrase would never match
+				return fmt.Errorf("score: brand %q: lexicon %q: want one word (a phrase's valence goes in a Cue)", b.Name, w)
+			}
 			lx.val[strings.ToLower(w)] = float32(v)
 			for _, m := range lx.langVal {
 				m[strings.ToLower(w)] = float32(v)
