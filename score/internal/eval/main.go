@@ -30,6 +30,7 @@ func main() {
 	k := flag.Int("k", 5, "folds")
 	vdir := flag.String("vader", "../shared/data/vader", "directory of the VADER ground-truth files")
 	cdir := flag.String("care", "score/testdata/care", "directory of the customer-care JSONL files")
+	valdir := flag.String("validation", "score/testdata/validation", "with -holdout: the care posts that choose the held-out model's urgency thresholds, as train does (empty: keep cross-validation's)")
 	holdout := flag.Bool("holdout", false, "also train on all but the care posts whose id ends in 0 or 5, and report on those")
 	hoFrom := flag.String("ho-from", "", "report the held-out figures only on the held-out posts that a care directory (e.g. an older copy of the set) also has")
 	errs := flag.Bool("errors", false, "list the care posts outside the held-out part that cross-validation within that part misjudges (urgency level or intent)")
@@ -116,6 +117,22 @@ func main() {
 		report(set, items, basePred, "baseline")
 		report(set, items, cvPred, "hark CV")
 	}
+	// the same folds at the embedded model's thresholds, which the
+	// validation set chose for the model trained on everything
+	if shipped, err := score.DefaultModel(); err == nil && shipped != nil {
+		d := devdata.Decision{High: shipped.HighThreshold, Crit: shipped.CritThreshold, Veto: shipped.Veto, ModelDecides: shipped.ModelDecides}
+		for _, m := range models {
+			d.Apply(m)
+		}
+		atShipped, err := devdata.Predict(items, models)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("\nthe same folds at the shipped urgency decision (%v):\n", d)
+		for _, set := range []string{"care", "care-en", "care-intl"} {
+			report(set, items, atShipped, "CV@ship")
+		}
+	}
 	if *errs {
 		if err := listErrors(base, items, *k); err != nil {
 			log.Fatal(err)
@@ -148,6 +165,18 @@ func main() {
 			log.Fatal(err)
 		}
 		dec.Apply(m)
+		how := "from CV on the rest"
+		if *valdir != "" {
+			val, err := devdata.LoadCare(*valdir, 1)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if d, ok, err := devdata.TuneOnValidation(m, dec, val); err != nil {
+				log.Fatal(err)
+			} else if ok {
+				dec, how = d, "thresholds from the validation set"
+			}
+		}
 		s, _ := score.New(score.WithModel(m))
 		var sub []devdata.Item
 		var subP []score.Result
@@ -175,7 +204,7 @@ func main() {
 			gv = append(gv, sub[i].Sentiment)
 			pv = append(pv, subP[i].Sentiment)
 		}
-		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d, urgency %v from CV on the rest): sentiment r %.3f F1 %.3f\n", len(sub), dec, devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
+		fmt.Printf("\ncare held-out (ids ending 0/5, n=%d, urgency %v, %s): sentiment r %.3f F1 %.3f\n", len(sub), dec, how, devdata.Pearson(gv, pv), devdata.MacroF1(g, p))
 		var subB []score.Result
 		for _, it := range sub {
 			subB = append(subB, base.Score(it.Post()))

@@ -4,11 +4,14 @@
 // re-run it; training is deterministic.
 //
 // Training data: the four VADER human-rated sets (MIT, ../shared/data/vader)
-// and Hark's labelled customer-care posts (score/testdata/care). The urgency
-// thresholds are chosen by k-fold cross-validation on the care posts before
-// the final fit on everything.
+// and Hark's labelled customer-care posts (score/testdata/care). The kind
+// of urgency decision (the model alone, or the rules' findings as gates)
+// is chosen by k-fold cross-validation on the care posts before the final
+// fit on everything; the final model's thresholds are then chosen on the
+// validation set (score/testdata/validation), care posts written as an
+// inbox and never trained on.
 //
-//	go run ./score/internal/train [-vader ../shared/data/vader] [-care score/testdata/care] [-out score/data/model.bin] [-vocab]
+//	go run ./score/internal/train [-vader ../shared/data/vader] [-care score/testdata/care] [-validation score/testdata/validation] [-out score/data/model.bin] [-vocab]
 package main
 
 import (
@@ -31,7 +34,8 @@ func main() {
 	cdir := flag.String("care", "score/testdata/care", "directory of the customer-care JSONL files")
 	out := flag.String("out", "score/data/model.bin", "where to write the model")
 	vocab := flag.Bool("vocab", false, "also rewrite score/data/vocab.txt from the VADER sets")
-	k := flag.Int("k", 5, "folds for choosing the urgency thresholds")
+	k := flag.Int("k", 5, "folds for choosing the kind of urgency decision")
+	valdir := flag.String("validation", "score/testdata/validation", "directory of the care posts that choose the urgency thresholds (empty: keep cross-validation's)")
 	flag.BoolVar(&devdata.Options.Balance, "balance", devdata.Options.Balance, "weight the urgency and intent classes equally in training")
 	flag.Parse()
 	if *vocab {
@@ -66,6 +70,24 @@ func main() {
 		log.Fatal(err)
 	}
 	dec.Apply(m)
+	if *valdir != "" {
+		val, err := devdata.LoadCare(*valdir, 1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if len(val) == 0 {
+			log.Fatalf("no validation posts in %s", *valdir)
+		}
+		cv := dec
+		var ok bool
+		if dec, ok, err = devdata.TuneOnValidation(m, cv, val); err != nil {
+			log.Fatal(err)
+		}
+		if !ok {
+			log.Fatalf("no thresholds reach urgent precision %.2f on the %d validation posts", devdata.ValidationPrecision, len(val))
+		}
+		fmt.Printf("cross-validation chose %v; the %d validation posts chose %v\n", cv, len(val), dec)
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		log.Fatal(err)
