@@ -44,3 +44,18 @@ func labelledTexts(tb testing.TB, pattern string) []labelledText {
 	}
 	return out
 }
+
+// The sets that judge the model or choose its thresholds (blind,
+// blind-inbox, validation) share no post with the care set it is trained
+// on, nor with each other.
+func TestHeldOutSetsAreNotTrainedOn(t *testing.T) {
+	seen := map[string]string{}
+	for _, dir := range []string{"care", "blind", "blind-inbox", "validation"} {
+		for _, p := range labelledTexts(t, filepath.Join("testdata", dir, "*.jsonl")) {
+			if other, ok := seen[p.Text]; ok && other != dir {
+				t.Errorf("%s and %s both hold %q", other, dir, p.Text)
+			}
+			seen[p.Text] = dir
+		}
+	}
+}
