@@ -127,11 +127,18 @@ func (wi *wordInfo) boostBy() float32 {
 // English negator still does ("not working" said in a Spanish post) unless
 // it is one of that language's function words: Portuguese "no" is "in
 // the" ("saiu no jornal"), not "no".
-func (wi *wordInfo) negates(lk int, sure bool) bool {
-	if wi.negIn == 0 {
+func (wi *wordInfo) negates(lk int, sure bool) bool { return wi.holdsIn(wi.negIn, lk, sure) }
+
+// holdsIn reports whether a role the word has in the languages of bits
+// (bit per language index) holds in a post of language index lk, sure when
+// the language is known with confidence: in the languages listed, in any
+// post when the language is unsure, and, for an English role, in a post
+// surely in another language unless the word is one of its function words.
+func (wi *wordInfo) holdsIn(bits uint8, lk int, sure bool) bool {
+	if bits == 0 {
 		return false
 	}
-	return !sure || wi.negIn&(1<<lk) != 0 || wi.negIn&1 != 0 && wi.stop&(1<<lk) == 0
+	return !sure || bits&(1<<lk) != 0 || bits&1 != 0 && wi.stop&(1<<lk) == 0
 }
 
 // contrastKind is the word's contrast kind (see lexicon.contrast) in a post
@@ -140,10 +147,7 @@ func (wi *wordInfo) negates(lk int, sure bool) bool {
 // any post but where it is that language's function word. Portuguese "mas"
 // is "but"; typed in Spanish without its accent it is "más", "more".
 func (wi *wordInfo) contrastKind(lk int, sure bool) int8 {
-	if wi.contrastIn == 0 {
-		return 0
-	}
-	if !sure || wi.contrastIn&(1<<lk) != 0 || wi.contrastIn&1 != 0 && wi.stop&(1<<lk) == 0 {
+	if wi.holdsIn(wi.contrastIn, lk, sure) {
 		return wi.contrast
 	}
 	return 0
